@@ -1,0 +1,103 @@
+"""Canonical tables from the landing entries: works, authorships, affiliations, persons.
+
+A work whose status is unknown (an OpenReview record absent from the venue's paper
+list) counts as accepted only when no paper list covers its venue and year.
+
+When two sources carry the same work (``venue:year:paper id``), the work row comes
+from the source that knows its status (paperlists), and the authorships and their
+affiliations come from the first source in the registry that has any (OpenReview: one
+aligned slot per author). Person ids: ``or:<OpenReview id>`` when the author record
+carries one (reliable), else ``name:<normalised name>`` (provisional).
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+from ibis import _
+from ibis.expr.types import Table
+
+from talentatlas.sources import REGISTRY
+
+
+def precedence() -> pa.Table:
+    names = list(REGISTRY)
+    return pa.table({"source": names, "rank": list(range(len(names)))})
+
+
+def works(landing_works: Table, prec: Table) -> Table:
+    w = landing_works.join(prec, "source")
+    win = ibis.window(
+        group_by="work_id",
+        order_by=[w.status.isnull().cast("int8"), w["rank"], w.file, w.record],
+    )
+    w = w.mutate(rk=ibis.row_number().over(win))
+    w = w.filter(w.rk == 0).drop("rk", "rank")
+    # A work of unknown status counts as accepted only where no source lists that
+    # venue-year with statuses (otherwise it is absent from the accepted list).
+    listed = w.filter(w.status.notnull()).select("venue", "year").distinct()
+    listed = listed.mutate(listed=True)
+    w = w.left_join(listed, ["venue", "year"]).drop("venue_right", "year_right")
+    accepted = w.status.isnull().ifelse(w.listed.isnull(), w.accepted)
+    return w.mutate(accepted=accepted).drop("listed")
+
+
+def chosen_sources(landing_authorships: Table, prec: Table) -> Table:
+    """``work_id, source``: the source whose authorships a work uses."""
+    a = landing_authorships.select("work_id", "source").distinct().join(prec, "source")
+    best = a.group_by("work_id").agg(rank=_["rank"].min())
+    return best.join(prec, "rank").select("work_id", "source")
+
+
+def authorships(landing_authorships: Table, chosen: Table) -> Table:
+    a = landing_authorships.semi_join(chosen, ["work_id", "source"])
+    person = (
+        a.openreview_id.notnull().ifelse(
+            "or:" + a.openreview_id,
+            (a.name_norm != "").ifelse("name:" + a.name_norm, None),
+        )
+    )
+    kind = a.openreview_id.notnull().ifelse("openreview", "name")
+    return a.mutate(person_id=person, key_kind=kind)
+
+
+def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
+    return landing_affiliations.semi_join(chosen, ["work_id", "source"])
+
+
+def persons(auth: Table, works_t: Table) -> Table:
+    """One row per person: display name (most frequent spelling), key kind, works, years."""
+    a = auth.filter(auth.person_id.notnull()).join(
+        works_t.select("work_id", "year"), "work_id"
+    )
+    names = a.group_by(["person_id", "name"]).agg(n=_.count())
+    w = ibis.window(group_by="person_id", order_by=[ibis.desc("n"), ibis.asc("name")])
+    names = names.mutate(rk=ibis.row_number().over(w))
+    top = names.filter(names.rk == 0).select("person_id", "name")
+    agg = a.group_by("person_id").agg(
+        key_kind=_.key_kind.max(),
+        authorships=_.count(),
+        first_year=_.year.min(),
+        last_year=_.year.max(),
+    )
+    return agg.join(top, "person_id")
+
+
+def person_keys(auth: Table) -> Table:
+    """``person_id, kind, value``: every identifier seen for a person."""
+    a = auth.filter(auth.person_id.notnull())
+    parts = []
+    for kind, col in [
+        ("openreview", "openreview_id"),
+        ("dblp", "dblp"),
+        ("orcid", "orcid"),
+        ("google_scholar", "google_scholar"),
+        ("email_hash", "email_key"),
+        ("venue_author_id", "source_author_id"),
+    ]:
+        t = a.filter(a[col].notnull())
+        parts.append(t.select("person_id", kind=ibis.literal(kind), value=t[col]))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p)
+    return out.distinct()

@@ -1,0 +1,102 @@
+"""Careers: one row per person and year, and the moves derived from it (DESIGN.md).
+
+- **Person-year** (per dimension: country, institution, sector): for each person and
+  each year with at least one authorship resolved on that dimension, the modal value
+  of that year's authorships; ties go to the value also seen in the nearest other
+  year, then alphabetically. Years between two observed years are padded with the
+  earlier year's value; a person is in the population from the first to the last
+  observed year of that dimension.
+- **Move**: a change of modal value between two consecutive observed person-years,
+  dated at the later year.
+
+Every function takes and returns Ibis tables, so the same code runs on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import ibis
+from ibis import _
+from ibis.expr.types import Table
+
+DIMENSIONS = ("country", "institution", "sector")
+_FAR = 10_000  # distance used when a value is seen in no other year
+
+
+def modal(facts: Table, dim: str) -> Table:
+    """Observed person-years of one dimension: ``person_id, year, value, n, n_total``.
+
+    ``facts`` has one row per authorship: ``person_id, year, <dim>`` (null = unresolved).
+    """
+    f = facts.filter(facts[dim].notnull()).select("person_id", "year", value=facts[dim])
+    counts = f.group_by(["person_id", "year", "value"]).agg(n=_.count())
+    other = counts.select(o_person=counts.person_id, o_value=counts.value, o_year=counts.year)
+    joined = counts.left_join(
+        other,
+        [
+            counts.person_id == other.o_person,
+            counts.value == other.o_value,
+            counts.year != other.o_year,
+        ],
+    )
+    dist = joined.group_by(["person_id", "year", "value", "n"]).agg(
+        d=(joined.year - joined.o_year).abs().min()
+    )
+    dist = dist.mutate(d=dist.d.fill_null(_FAR))
+    w = ibis.window(
+        group_by=["person_id", "year"], order_by=[ibis.desc("n"), ibis.asc("d"), ibis.asc("value")]
+    )
+    tot = ibis.window(group_by=["person_id", "year"])
+    ranked = dist.mutate(rk=ibis.row_number().over(w), n_total=dist.n.sum().over(tot))
+    return ranked.filter(ranked.rk == 0).select("person_id", "year", "value", "n", "n_total")
+
+
+def padded(observed: Table, calendar: Table) -> Table:
+    """Fill years between observed years with the earlier year's value.
+
+    ``calendar`` is a one-column table ``y`` covering every year of the data.
+    Returns ``person_id, year, value, observed``.
+    """
+    w = ibis.window(group_by="person_id", order_by="year")
+    o = observed.mutate(next_year=observed.year.lead().over(w))
+    o = o.mutate(until=o.next_year.fill_null(o.year + 1))
+    j = o.join(calendar, [calendar.y >= o.year, calendar.y < o.until])
+    return j.select(
+        "person_id", year=j.y.cast("int32"), value=j.value, observed=(j.y == j.year)
+    )
+
+
+def moves(observed: Table) -> Table:
+    """Changes of value between consecutive observed years: ``person_id, year, from_year,
+    origin, destination``."""
+    w = ibis.window(group_by="person_id", order_by="year")
+    o = observed.mutate(prev=observed.value.lag().over(w), from_year=observed.year.lag().over(w))
+    m = o.filter(o.prev.notnull() & (o.prev != o.value))
+    return m.select(
+        "person_id",
+        year=m.year.cast("int32"),
+        from_year=m.from_year.cast("int32"),
+        origin=m.prev,
+        destination=m.value,
+    )
+
+
+def timeline(facts: Table, calendar: Table, dim: str) -> tuple[Table, Table, Table]:
+    """(observed, padded, moves) for one dimension."""
+    obs = modal(facts, dim)
+    return obs, padded(obs, calendar), moves(obs)
+
+
+def person_years(padded_by_dim: dict[str, Table]) -> Table:
+    """One row per person and year in any dimension's population, a column per dimension."""
+    keys = None
+    for t in padded_by_dim.values():
+        k = t.select("person_id", "year")
+        keys = k if keys is None else keys.union(k)
+    assert keys is not None
+    out = keys.distinct()
+    for dim, t in padded_by_dim.items():
+        r = t.select(
+            p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed}
+        )
+        out = out.left_join(r, [out.person_id == r.p, out.year == r.y]).drop("p", "y")
+    return out

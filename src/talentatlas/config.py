@@ -1,0 +1,124 @@
+"""Settings: where data and the warehouse live, which engine runs, and the scope.
+
+Settings come, in order of precedence, from explicit arguments (CLI flags), environment
+variables prefixed ``TALENTATLAS_``, and an optional ``talentatlas.toml`` in the working
+directory (or the file named by ``TALENTATLAS_CONFIG``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+EngineName = Literal["duckdb", "spark"]
+
+#: The default field: venues grouped in areas (DESIGN.md, "Scope").
+AI_FIELD: dict[str, list[str]] = {
+    "ML": ["neurips", "icml", "iclr", "aistats", "uai", "colt"],
+    "CV": ["cvpr", "iccv", "eccv"],
+    "NLP": ["acl", "emnlp", "naacl", "colm"],
+    "AI": ["aaai", "ijcai"],
+    "Robotics": ["corl", "icra", "iros"],
+    "Web/IR": ["kdd", "www", "sigir"],
+}
+
+#: Venue directory names used by the paperlists and OpenReview trees that differ from
+#: the venue's common name.
+VENUE_ALIASES: dict[str, str] = {"nips": "neurips"}
+
+
+class Scope(BaseModel):
+    """Which works count: a named field (areas of venues) and an optional year range."""
+
+    field: str = "ai"
+    fields: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    areas: list[str] | None = None
+    venues: list[str] | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+    accepted_only: bool = True
+
+    def areas_of_field(self) -> dict[str, list[str]]:
+        if self.field in self.fields:
+            return self.fields[self.field]
+        if self.field == "ai":
+            return AI_FIELD
+        raise ValueError(
+            f"unknown field {self.field!r}: define it under [scope.fields.{self.field}] "
+            "in talentatlas.toml"
+        )
+
+    def venue_areas(self) -> dict[str, str]:
+        """Venue -> area for every venue in scope."""
+        out: dict[str, str] = {}
+        for area, venues in self.areas_of_field().items():
+            if self.areas and area not in self.areas:
+                continue
+            for v in venues:
+                if self.venues and v not in self.venues:
+                    continue
+                out[canonical_venue(v)] = area
+        return out
+
+
+def canonical_venue(name: str) -> str:
+    n = name.strip().lower()
+    return VENUE_ALIASES.get(n, n)
+
+
+def source_venue_dirs(venues: list[str]) -> list[str]:
+    """Directory names under which a source tree stores the given venues."""
+    inverse = {v: k for k, v in VENUE_ALIASES.items()}
+    return sorted({inverse.get(v, v) for v in venues})
+
+
+class Settings(BaseSettings):
+    """All settings of a talentatlas run."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TALENTATLAS_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    warehouse: Path = Path("warehouse/atlas.duckdb")
+    engine: EngineName = "duckdb"
+    mirror: str | None = None
+    upstream_paperlists: str = "https://raw.githubusercontent.com/papercopilot/paperlists/main"
+    upstream_openreview: str = "https://raw.githubusercontent.com/papercopilot/openreview/main"
+    fetch_years: tuple[int, int] = (1987, 2026)
+    workers: int = Field(default=2, ge=1)
+    corrections: Path | None = None
+    scope: Scope = Field(default_factory=Scope)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("TALENTATLAS_CONFIG", "talentatlas.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+    @property
+    def landing_dir(self) -> Path:
+        """Per-file parse results, keyed by content hash (beside the warehouse)."""
+        return self.warehouse.parent / "landing"
+
+    def resolved_warehouse(self) -> Path:
+        """The warehouse path for the chosen engine (Spark writes a Parquet directory)."""
+        if self.engine == "spark" and self.warehouse.suffix == ".duckdb":
+            return self.warehouse.with_suffix(".spark")
+        return self.warehouse

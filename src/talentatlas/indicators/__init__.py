@@ -1,0 +1,1 @@
+"""Indicators: functions from careers tables to result tables (Ibis expressions)."""

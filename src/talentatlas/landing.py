@@ -1,0 +1,145 @@
+"""Landing: what each source file yielded, kept per file and keyed by content hash.
+
+For every input file the adapter's output is written to
+``<landing>/<source>/<sha256[:24]>-v<adapter version>.<table>.parquet`` and a small JSON
+manifest, written last and atomically, marks the entry complete. A build re-reads only
+files whose content (or adapter version) changed; a build killed midway leaves at most
+incomplete entries without a manifest, which the next build simply redoes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from talentatlas.sources import REGISTRY
+from talentatlas.sources.base import SCHEMAS
+
+_HASH_CHUNK = 1 << 22
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class InputFile:
+    source: str
+    path: Path
+    rel: str
+    sha256: str
+
+    def entry(self, landing: Path) -> Path:
+        version = REGISTRY[self.source].version
+        return landing / self.source / f"{self.sha256[:24]}-v{version}"
+
+    def table_path(self, landing: Path, table: str) -> Path:
+        return self.entry(landing).with_name(self.entry(landing).name + f".{table}.parquet")
+
+    def manifest_path(self, landing: Path) -> Path:
+        return self.entry(landing).with_name(self.entry(landing).name + ".json")
+
+
+def discover(data_dir: Path, sources: list[str] | None = None) -> list[InputFile]:
+    """Every input file of every registered source under ``data_dir``, with its hash."""
+    out: list[InputFile] = []
+    for name, adapter in REGISTRY.items():
+        if sources and name not in sources:
+            continue
+        for p in adapter.discover(data_dir):
+            rel = p.relative_to(data_dir).as_posix()
+            out.append(InputFile(name, p, rel, file_sha256(p)))
+    return out
+
+
+def is_landed(f: InputFile, landing: Path) -> bool:
+    return f.manifest_path(landing).exists()
+
+
+def read_manifest(f: InputFile, landing: Path) -> dict:
+    return json.loads(f.manifest_path(landing).read_text())
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def land_one(f: InputFile, landing: Path) -> dict:
+    """Parse one file and write its landing entry; returns the manifest."""
+    adapter = REGISTRY[f.source]
+    result = adapter.parse(f.path, f.rel)
+    (landing / f.source).mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for table, data in result.tables().items():
+        target = f.table_path(landing, table)
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        pq.write_table(data, tmp, compression="zstd")
+        os.replace(tmp, target)
+        counts[table] = data.num_rows
+    manifest = {
+        "source": f.source,
+        "file": f.rel,
+        "sha256": f.sha256,
+        "adapter_version": adapter.version,
+        "records": result.records,
+        "counts": counts,
+        "unknown_fields": sorted(result.unknown_fields),
+        "problems": result.problems,
+    }
+    _atomic_write_bytes(f.manifest_path(landing), json.dumps(manifest, indent=1).encode())
+    return manifest
+
+
+def _land_job(args: tuple[InputFile, Path]) -> dict:
+    return land_one(*args)
+
+
+def land(
+    files: list[InputFile],
+    landing: Path,
+    workers: int = 2,
+    on_done: Callable[[InputFile, dict], None] | None = None,
+) -> list[InputFile]:
+    """Parse every file not yet landed (largest first, in ``workers`` processes)."""
+    todo = sorted(
+        (f for f in files if not is_landed(f, landing)),
+        key=lambda f: f.path.stat().st_size,
+        reverse=True,
+    )
+    if not todo:
+        return []
+    if workers <= 1 or len(todo) == 1:
+        for f in todo:
+            m = land_one(f, landing)
+            if on_done:
+                on_done(f, m)
+        return todo
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_land_job, (f, landing)): f for f in todo}
+        for fut in as_completed(futures):
+            m = fut.result()
+            if on_done:
+                on_done(futures[fut], m)
+    return todo
+
+
+def landed_paths(files: list[InputFile], landing: Path, table: str) -> list[str]:
+    """Parquet files of one landing table for the given inputs (all must be landed)."""
+    return [str(f.table_path(landing, table)) for f in files]
+
+
+def empty_schema(table: str):  # noqa: ANN201 - pyarrow schema
+    return SCHEMAS[table]

@@ -1,0 +1,248 @@
+"""The build: sources -> landing -> canonical tables -> resolution -> careers -> indicators.
+
+Each stage is a function over the engine that materialises named tables; nothing here
+touches rows in Python except the per-distinct-affiliation resolver (an edge step).
+A build is skipped when nothing it depends on changed (its fingerprint), and it is
+written to a temporary location and swapped in only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from ibis import _
+
+from talentatlas import __version__, canonical, careers
+from talentatlas.config import Settings
+from talentatlas.indicators.migration import flows, migration
+from talentatlas.indicators.stock import stock
+from talentatlas.landing import InputFile, discover, land, landed_paths, read_manifest
+from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver
+from talentatlas.resolve.countries import DomainTable
+from talentatlas.sources.base import SCHEMAS
+from talentatlas.store import Engine, commit, open_engine
+
+#: bump when stage logic changes, so that unchanged inputs still rebuild
+PIPELINE_VERSION = 1
+DOMAIN_TABLE = Path("affiliations/lossfunk_affiliation_domain_country.csv")
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    warehouse: Path
+    skipped: bool
+    files: int
+    parsed: int
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def fingerprint(settings: Settings, files: list[InputFile]) -> str:
+    h = hashlib.sha256()
+    h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}".encode())
+    h.update(settings.scope.model_dump_json().encode())
+    for f in sorted(files, key=lambda f: (f.source, f.rel)):
+        h.update(f"{f.source}|{f.rel}|{f.sha256}\n".encode())
+    table = settings.data_dir / DOMAIN_TABLE
+    if table.exists():
+        h.update(hashlib.sha256(table.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def manifest_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".manifest.json")
+
+
+def build(
+    settings: Settings,
+    *,
+    force: bool = False,
+    report: Report | None = None,
+    on_parsed: Callable[[InputFile, dict], None] | None = None,
+    on_files: Callable[[int], None] | None = None,
+) -> BuildResult:
+    say = report or (lambda _msg: None)
+    t0 = time.perf_counter()
+    target = settings.resolved_warehouse()
+    files = discover(settings.data_dir)
+    if not files:
+        raise FileNotFoundError(
+            f"no input files under {settings.data_dir}: run `talentatlas fetch` first "
+            "(or point TALENTATLAS_DATA_DIR at a data directory)"
+        )
+    fp = fingerprint(settings, files)
+    mpath = manifest_path(target)
+    if not force and target.exists() and mpath.exists():
+        if json.loads(mpath.read_text()).get("fingerprint") == fp:
+            say("warehouse is up to date: nothing changed since the last build")
+            return BuildResult(target, True, len(files), 0, time.perf_counter() - t0)
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    if on_files:
+        on_files(len(files))
+    parsed = land(files, settings.landing_dir, settings.workers, on_parsed)
+    timings["landing"] = time.perf_counter() - t
+    say(f"landed {len(files)} files ({len(parsed)} parsed, {len(files) - len(parsed)} cached)")
+
+    engine = open_engine(settings.engine, target)
+    try:
+        for name, stage in [
+            ("canonical", lambda: stage_canonical(engine, files, settings.landing_dir)),
+            ("resolve", lambda: stage_resolve(engine, settings)),
+            ("careers", lambda: stage_careers(engine, settings)),
+            ("indicators", lambda: stage_indicators(engine)),
+        ]:
+            t = time.perf_counter()
+            stage()
+            timings[name] = time.perf_counter() - t
+            say(f"{name}: {timings[name]:.1f}s")
+        info = pa.table(
+            {
+                "key": ["fingerprint", "version", "engine", "scope", "built_at", "files"],
+                "value": [
+                    fp, __version__, settings.engine, settings.scope.model_dump_json(),
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), str(len(files)),
+                ],
+            }
+        )  # fmt: skip
+        engine.materialize("build_info", engine.from_arrow("build_info_src", info))
+    finally:
+        engine.close()
+    commit(target)
+    mpath.write_text(json.dumps({"fingerprint": fp, "files": len(files)}))
+    return BuildResult(target, False, len(files), len(parsed), time.perf_counter() - t0, timings)
+
+
+def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> None:
+    raw = {
+        table: engine.read_parquet(
+            f"landing_{table}", landed_paths(files, landing, table), SCHEMAS[table]
+        )
+        for table in SCHEMAS
+    }
+    manifests = [read_manifest(f, landing) for f in files]
+    engine.from_arrow(
+        "files",
+        pa.Table.from_pylist(
+            [
+                {
+                    "source": m["source"], "file": m["file"], "sha256": m["sha256"],
+                    "records": m["records"], "works": m["counts"]["works"],
+                    "authorships": m["counts"]["authorships"],
+                    "quarantined": m["counts"]["quarantine"],
+                    "unknown_fields": ", ".join(m["unknown_fields"]),
+                    "problems": "; ".join(m["problems"]),
+                }
+                for m in sorted(manifests, key=lambda m: (m["source"], m["file"]))
+            ]  # fmt: skip
+        ),
+    )
+    engine.materialize("quarantine", raw["quarantine"])
+    prec = engine.from_arrow("source_precedence", canonical.precedence())
+    works = engine.materialize("works", canonical.works(raw["works"], prec))
+    chosen = engine.materialize(
+        "work_sources", canonical.chosen_sources(raw["authorships"], prec)
+    )
+    auth = engine.materialize("authorships", canonical.authorships(raw["authorships"], chosen))
+    engine.materialize("affiliations", canonical.affiliations(raw["affiliations"], chosen))
+    engine.materialize("persons", canonical.persons(auth, works))
+    engine.materialize("person_keys", canonical.person_keys(auth))
+
+
+def _keyed(t: ibis.Table) -> ibis.Table:
+    return t.mutate(**{f"k_{c}": t[c].fill_null("") for c in KEY_COLUMNS})
+
+
+def stage_resolve(engine: Engine, settings: Settings) -> None:
+    aff = engine.table("affiliations")
+    distinct = engine.to_arrow(aff.select(*KEY_COLUMNS).distinct())
+    resolver = AffiliationResolver(DomainTable(settings.data_dir / DOMAIN_TABLE))
+    resolved = _keyed(engine.from_arrow("affiliation_lookup", resolver.resolve_table(distinct)))
+    engine.materialize("affiliation_resolution", resolved.drop(*[f"k_{c}" for c in KEY_COLUMNS]))
+    a = _keyed(aff)
+    j = a.join(
+        resolved.drop(*KEY_COLUMNS), [a[f"k_{c}"] == resolved[f"k_{c}"] for c in KEY_COLUMNS]
+    )
+    j = j.select(
+        "work_id", "position", "aff_pos", "raw", "domain", "institution", "country", "sector",
+        "country_evidence", "sector_evidence",
+    )  # fmt: skip
+    ra = engine.materialize("affiliations_resolved", j)
+
+    # authorship-level values: the first affiliation (by position) that resolves each one
+    per_author = ra.filter(ra.position >= 0)
+    firsts = {}
+    for dim in careers.DIMENSIONS:
+        t = per_author.filter(per_author[dim].notnull())
+        firsts[dim] = t.group_by(["work_id", "position"]).agg(**{dim: t[dim].argmin(t.aff_pos)})
+    auth = engine.table("authorships")
+    works = engine.table("works").select("work_id", "venue", "year", "accepted", "status")
+    facts = auth.select("work_id", "position", "person_id", "key_kind").join(works, "work_id")
+    has_aff = per_author.select("work_id", "position").distinct().mutate(has_affiliation=True)
+    facts = facts.left_join(has_aff, ["work_id", "position"]).drop(
+        "work_id_right", "position_right"
+    )
+    for dim, t in firsts.items():
+        facts = facts.left_join(t, ["work_id", "position"]).drop(
+            "work_id_right", "position_right"
+        )
+    facts = facts.mutate(has_affiliation=facts.has_affiliation.fill_null(False))
+    engine.materialize("authorship_facts", facts)
+
+
+def stage_careers(engine: Engine, settings: Settings) -> None:
+    scope = settings.scope
+    venue_areas = scope.venue_areas()
+    areas = engine.from_arrow(
+        "scope_venues",
+        pa.table({"venue": list(venue_areas), "area": list(venue_areas.values())}),
+    )
+    f = engine.table("authorship_facts")
+    f = f.filter(f.person_id.notnull())
+    if scope.accepted_only:
+        f = f.filter(f.accepted.fill_null(True))
+    if scope.year_min is not None:
+        f = f.filter(f.year >= scope.year_min)
+    if scope.year_max is not None:
+        f = f.filter(f.year <= scope.year_max)
+    f = f.join(areas, "venue")
+    facts = engine.materialize("scoped_facts", f)
+    bounds = engine.to_arrow(facts.agg(lo=_.year.min(), hi=_.year.max())).to_pylist()[0]
+    lo, hi = bounds["lo"] or 2000, bounds["hi"] or 2000
+    calendar = engine.from_arrow("calendar", pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())}))
+
+    padded_by_dim = {}
+    move_parts = []
+    stock_parts = []
+    for dim in careers.DIMENSIONS:
+        obs = engine.materialize(f"observed_{dim}", careers.modal(facts, dim))
+        pad = engine.materialize(f"padded_{dim}", careers.padded(obs, calendar))
+        padded_by_dim[dim] = pad
+        mv = careers.moves(obs)
+        move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
+        st = stock(pad)
+        stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
+    engine.materialize("person_years", careers.person_years(padded_by_dim))
+    mv_all = move_parts[0].union(move_parts[1]).union(move_parts[2])
+    engine.materialize("moves", mv_all)
+    st_all = stock_parts[0].union(stock_parts[1]).union(stock_parts[2])
+    engine.materialize("stock", st_all)
+
+
+def stage_indicators(engine: Engine) -> None:
+    mv = engine.table("moves")
+    st = engine.table("stock")
+    mv_c = mv.filter(mv.dimension == "country")
+    st_c = st.filter(st.dimension == "country")
+    engine.materialize("migration", migration(mv_c, st_c))
+    engine.materialize("flows", flows(mv_c))

@@ -1,0 +1,1 @@
+"""Resolution: affiliation strings to institutions, countries and sectors; authors to persons."""

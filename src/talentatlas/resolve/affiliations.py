@@ -1,0 +1,115 @@
+"""First-pass affiliation resolution: raw affiliation evidence -> institution name,
+country and sector, with the evidence used.
+
+It runs once per *distinct* combination of (raw string, source's normalised name,
+source's country, e-mail domain), so the work is proportional to distinct
+affiliations, not to authorships; the engine joins the result back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from talentatlas.resolve.countries import (
+    DomainTable,
+    country_from_name,
+    country_from_text,
+    country_from_tld,
+    registered_domain,
+)
+from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
+
+KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
+
+RESOLVED_SCHEMA = pa.schema(
+    [
+        ("raw", pa.string()),
+        ("inst_src", pa.string()),
+        ("country_src", pa.string()),
+        ("domain", pa.string()),
+        ("institution", pa.string()),
+        ("country", pa.string()),
+        ("sector", pa.string()),
+        ("country_evidence", pa.string()),
+        ("sector_evidence", pa.string()),
+    ]
+)
+
+_STRONG = re.compile(r"univ|universit|college|institut|école|ecole|hochschule|academ", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+def institution_name(raw: str) -> str | None:
+    """The institution inside a raw affiliation string.
+
+    ``"Department of Computing, The Hong Kong Polytechnic University, Hong Kong SAR, China"``
+    -> ``"Hong Kong Polytechnic University"``.
+    """
+    parts = [p.strip(" .;") for p in re.split(r",|\s-\s|\|", raw) if p.strip(" .;")]
+    if not parts:
+        return None
+    chosen = None
+    for p in parts:
+        if COMPANIES.search(p):
+            chosen = p
+            break
+    if chosen is None:
+        for p in parts:
+            if _STRONG.search(p) and not re.match(r"(?i)(school|faculty|dep|dept|college) of", p):
+                chosen = p
+                break
+    if chosen is None:
+        for p in parts:
+            if ACADEMIA.search(p) and not re.match(r"(?i)(dep|dept|lab)", p):
+                chosen = p
+                break
+    chosen = chosen or parts[0]
+    chosen = re.sub(r"(?i)^the\s+", "", chosen)
+    chosen = re.sub(r"\s*\([^)]*\)\s*$", "", chosen) or chosen
+    return _SPACES.sub(" ", chosen).strip() or None
+
+
+@dataclass
+class AffiliationResolver:
+    domains: DomainTable
+
+    def resolve(
+        self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None
+    ) -> dict:
+        institution = inst_src or (institution_name(raw) if raw else None)
+        if institution is None and domain:
+            institution = self.domains.name_by_domain.get(registered_domain(domain))
+        evidence = None
+        country = country_from_name(country_src)
+        if country:
+            evidence = "source"
+        if country is None and raw:
+            country = country_from_text(raw)
+            evidence = "text" if country else None
+        if country is None:
+            country = country_from_tld(domain)
+            evidence = "domain-tld" if country else None
+        if country is None:
+            country = self.domains.country_of_domain(domain)
+            evidence = "domain-table" if country else None
+        if country is None:
+            country = self.domains.country_of_name(institution) or self.domains.country_of_name(
+                raw
+            )
+            evidence = "name-table" if country else None
+        sector, sector_evidence = sector_of(institution or raw, domain)
+        if sector is None and raw and institution != raw:
+            sector, sector_evidence = sector_of(raw, None)
+        return {
+            "raw": raw, "inst_src": inst_src, "country_src": country_src, "domain": domain,
+            "institution": institution, "country": country, "sector": sector,
+            "country_evidence": evidence, "sector_evidence": sector_evidence,
+        }  # fmt: skip
+
+    def resolve_table(self, distinct: pa.Table) -> pa.Table:
+        cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
+        rows = [self.resolve(*vals) for vals in zip(*cols, strict=True)]
+        return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)

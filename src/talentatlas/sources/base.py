@@ -1,0 +1,187 @@
+"""Canonical records every source adapter produces, and the adapter contract.
+
+An adapter reads one input file and returns a :class:`ParseResult`: rows of the
+canonical landing tables (``works``, ``authorships``, ``affiliations``) plus the
+records it could not read (``quarantine``), each with its provenance (source, file,
+record index). Adding a source means adding one module and one registry entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+WORKS_SCHEMA = pa.schema(
+    [
+        ("work_id", pa.string()),
+        ("source", pa.string()),
+        ("venue", pa.string()),
+        ("year", pa.int32()),
+        ("paper_id", pa.string()),
+        ("title", pa.string()),
+        ("status", pa.string()),
+        ("track", pa.string()),
+        ("accepted", pa.bool_()),
+        ("n_authors", pa.int32()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
+
+AUTHORSHIPS_SCHEMA = pa.schema(
+    [
+        ("work_id", pa.string()),
+        ("position", pa.int32()),
+        ("name", pa.string()),
+        ("name_norm", pa.string()),
+        ("openreview_id", pa.string()),
+        ("email_key", pa.string()),
+        ("source_author_id", pa.string()),
+        ("dblp", pa.string()),
+        ("orcid", pa.string()),
+        ("google_scholar", pa.string()),
+        ("role", pa.string()),
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
+
+AFFILIATIONS_SCHEMA = pa.schema(
+    [
+        ("work_id", pa.string()),
+        ("position", pa.int32()),
+        ("aff_pos", pa.int32()),
+        ("raw", pa.string()),
+        ("inst_src", pa.string()),
+        ("country_src", pa.string()),
+        ("domain", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "works": WORKS_SCHEMA,
+    "authorships": AUTHORSHIPS_SCHEMA,
+    "affiliations": AFFILIATIONS_SCHEMA,
+    "quarantine": QUARANTINE_SCHEMA,
+}
+
+#: Statuses that mean a submission was not (or not yet) accepted.
+NOT_ACCEPTED = {"reject", "withdraw", "withdrawn", "desk reject", "desk rejected", "active"}
+
+
+class RecordError(ValueError):
+    """A record that cannot be read; it is quarantined with this message."""
+
+
+@dataclass
+class ParseResult:
+    """What an adapter read from one file."""
+
+    source: str
+    file: str
+    rows: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {k: [] for k in SCHEMAS}
+    )
+    unknown_fields: set[str] = field(default_factory=set)
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def quarantine(self, record: int, reason: str, raw: str) -> None:
+        self.rows["quarantine"].append(
+            {"source": self.source, "file": self.file, "record": record, "reason": reason,
+             "raw": raw}
+        )
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The rows as Arrow tables of the canonical landing schemas (source filled in)."""
+        out = {}
+        for k, rows in self.rows.items():
+            if "source" in SCHEMAS[k].names:
+                for r in rows:
+                    r.setdefault("source", self.source)
+            out[k] = pa.Table.from_pylist(rows, schema=SCHEMAS[k])
+        return out
+
+
+class Adapter(Protocol):
+    """One source format."""
+
+    name: str
+    #: bump when parsing changes, so cached landing results are recomputed
+    version: int
+
+    def discover(self, root: Path) -> list[Path]:
+        """Input files of this source under a data directory."""
+        ...
+
+    def parse(self, path: Path, rel: str) -> ParseResult:
+        """Read one file; never raises for bad records, only quarantines them."""
+        ...
+
+
+_FILE_RE = re.compile(
+    r"^(?P<venue>[a-z0-9]+?)(?P<year>(19|20)\d{2})(?:@[0-9a-f]+)?(?:\.init)?\.jsonl?(?:\.gz)?$"
+)
+
+
+def venue_year(path: Path) -> tuple[str, int]:
+    """Venue directory name and year from a file name such as ``icml2025@89449bb548.jsonl.gz``."""
+    m = _FILE_RE.match(path.name)
+    if not m:
+        raise RecordError(f"file name {path.name!r} does not look like <venue><year>.json[l][.gz]")
+    return m["venue"], int(m["year"])
+
+
+def is_accepted(status: str | None) -> bool:
+    return (status or "").strip().lower() not in NOT_ACCEPTED
+
+
+def text_field(rec: dict[str, Any], key: str) -> str:
+    """A string field of a record; missing or null is empty; other types are an error."""
+    v = rec.get(key)
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return str(v)
+    raise RecordError(f"field {key!r} should be text, got {type(v).__name__}")
+
+
+def parse_records(
+    result: ParseResult,
+    items: list[tuple[int, Any, str]],
+    handle: Callable[[int, dict[str, Any]], None],
+    known: set[str],
+) -> None:
+    """Apply ``handle`` to each decoded record, quarantining the ones it rejects."""
+    for index, obj, raw in items:
+        if isinstance(obj, Exception):
+            result.quarantine(index, str(obj), raw)
+            continue
+        if not isinstance(obj, dict):
+            result.quarantine(index, f"record is a {type(obj).__name__}, not an object", raw)
+            continue
+        result.records += 1
+        result.unknown_fields.update(k for k in obj if k not in known)
+        try:
+            handle(index, obj)
+        except RecordError as e:
+            result.quarantine(index, str(e), raw)

@@ -1,0 +1,124 @@
+"""papercopilot ``openreview`` author records: one JSON line per paper at
+``openreview/authors/<venue>/<venue><year>[@commit].jsonl[.gz]``, every field
+``;``-separated with one slot per author (empty slots kept, so they align).
+
+Person keys read: OpenReview profile ids (``or_profile``, else ``authorids``), DBLP,
+Google Scholar and ORCID ids; e-mail author ids become a one-way hash. Stated
+positions (PhD student, Professor, ...) are kept as the author's role. Personal
+fields (gender, LinkedIn) are never read, even if present.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from talentatlas.config import canonical_venue
+from talentatlas.resolve.names import normalise_name
+from talentatlas.sources.base import ParseResult, RecordError, parse_records, text_field
+from talentatlas.sources.base import venue_year as _venue_year
+from talentatlas.sources.fields import email_domain, email_key, slots, split_authors
+from talentatlas.sources.reading import iter_json_lines, read_text
+
+KNOWN_FIELDS = {
+    "id", "author", "authorids", "or_profile", "aff", "aff_domain", "position", "dblp",
+    "google_scholar", "orcid", "homepage", "gender", "linkedin",
+}  # fmt: skip
+
+_SCHOLAR = re.compile(r"(?:user=)?([A-Za-z0-9_-]{12})(?:&|$)")
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
+
+
+def _scholar(v: str) -> str | None:
+    m = _SCHOLAR.search(v.strip())
+    return m.group(1) if m else None
+
+
+def _orcid(v: str) -> str | None:
+    m = _ORCID.search(v)
+    return m.group(1) if m else None
+
+
+def _dblp(v: str) -> str | None:
+    v = v.strip().removesuffix(".html").strip("/")
+    if not v:
+        return None
+    v = v.split("/pid/")[-1]
+    return v or None
+
+
+class OpenReviewAuthors:
+    name = "openreview"
+    version = 1
+
+    def discover(self, root: Path) -> list[Path]:
+        base = root / "openreview" / "authors"
+        return sorted(p for p in base.glob("*/*.jsonl*") if p.is_file()) if base.is_dir() else []
+
+    def parse(self, path: Path, rel: str) -> ParseResult:
+        result = ParseResult(self.name, rel)
+        try:
+            venue_dir, year = _venue_year(path)
+        except RecordError as e:
+            result.quarantine(-1, str(e), "")
+            return result
+        venue = canonical_venue(venue_dir)
+        text, problems = read_text(path)
+        result.problems.extend(problems)
+        if problems:
+            result.quarantine(-1, "; ".join(problems), "")
+        if not text.strip():
+            result.problems.append("empty file")
+
+        def handle(index: int, rec: dict[str, Any]) -> None:
+            self._record(result, venue, year, index, rec)
+
+        parse_records(result, iter_json_lines(text), handle, KNOWN_FIELDS)
+        return result
+
+    def _record(
+        self, result: ParseResult, venue: str, year: int, index: int, rec: dict[str, Any]
+    ) -> None:
+        pid = text_field(rec, "id").strip()
+        if not pid:
+            raise RecordError("record has no paper id")
+        work_id = f"{venue}:{year}:{pid}"
+        names = split_authors(text_field(rec, "author"))
+        n = len(names)
+        result.rows["works"].append(
+            {"work_id": work_id, "source": self.name, "venue": venue, "year": year,
+             "paper_id": pid, "title": None, "status": None, "track": None,
+             "accepted": None, "n_authors": n, "file": result.file, "record": index}
+        )  # fmt: skip
+        if n == 0:
+            return
+        empty = [""] * n
+        ids = slots(text_field(rec, "authorids"), n) or empty
+        profiles = slots(text_field(rec, "or_profile"), n) or empty
+        aff = slots(text_field(rec, "aff"), n) or empty
+        dom = slots(text_field(rec, "aff_domain"), n) or empty
+        role = slots(text_field(rec, "position"), n) or empty
+        dblp = slots(text_field(rec, "dblp"), n) or empty
+        scholar = slots(text_field(rec, "google_scholar"), n) or empty
+        orcid = slots(text_field(rec, "orcid"), n) or empty
+        for pos, name in enumerate(names):
+            aid = profiles[pos] if profiles[pos].startswith("~") else ids[pos]
+            result.rows["authorships"].append(
+                {"work_id": work_id, "position": pos, "name": name,
+                 "name_norm": normalise_name(name),
+                 "openreview_id": aid if aid.startswith("~") else None,
+                 "email_key": email_key(ids[pos]), "source_author_id": None,
+                 "dblp": _dblp(dblp[pos]), "orcid": _orcid(orcid[pos]),
+                 "google_scholar": _scholar(scholar[pos]), "role": role[pos] or None,
+                 "source": self.name, "file": result.file, "record": index}
+            )  # fmt: skip
+            domain = email_domain(dom[pos]) or (
+                email_domain(ids[pos]) if "@" in ids[pos] else None
+            )
+            if aff[pos] or domain:
+                result.rows["affiliations"].append(
+                    {"work_id": work_id, "position": pos, "aff_pos": 0,
+                     "raw": aff[pos] or None, "inst_src": None, "country_src": None,
+                     "domain": domain}
+                )  # fmt: skip

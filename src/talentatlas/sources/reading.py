@@ -1,0 +1,125 @@
+"""Tolerant readers for JSON and JSON Lines files, plain or gzip-compressed.
+
+They never raise on bad content: a truncated gzip stream yields what could be
+decompressed plus a problem note; a JSON array that breaks midway yields every record
+before and after the break that can be decoded, and the broken stretch as an error item.
+Each item is ``(record index, decoded object or exception, raw text)``.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+Item = tuple[int, Any, str]
+
+_DECODER = json.JSONDecoder()
+_CHUNK = 1 << 20
+
+
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """The decoded text of a file and the problems met while reading it."""
+    problems: list[str] = []
+    data = path.read_bytes()
+    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
+        data, problem = _gunzip(data)
+        if problem:
+            problems.append(problem)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        problems.append(f"invalid UTF-8 at byte {e.start}; undecodable bytes replaced")
+        text = data.decode("utf-8", errors="replace")
+    return text.lstrip("\ufeff"), problems
+
+
+def _gunzip(data: bytes) -> tuple[bytes, str | None]:
+    out: list[bytes] = []
+    rest = data
+    while rest:
+        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            for i in range(0, len(rest), _CHUNK):
+                out.append(d.decompress(rest[i : i + _CHUNK]))
+                if d.eof:
+                    break
+        except zlib.error as e:
+            return b"".join(out), f"corrupt gzip stream ({e}); kept what was readable"
+        if not d.eof:
+            out.append(d.flush())
+            return b"".join(out), "truncated gzip stream; kept what was readable"
+        rest = d.unused_data.lstrip(b"\x00")
+    return b"".join(out), None
+
+
+def iter_json_lines(text: str) -> list[Item]:
+    items: list[Item] = []
+    for n, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            items.append((n, json.loads(line), line))
+        except json.JSONDecodeError as e:
+            items.append((n, ValueError(f"line {n + 1}: malformed JSON ({e.msg})"), line))
+    return items
+
+
+def iter_json_array(text: str) -> list[Item]:
+    """Records of a file holding one JSON array of objects."""
+    if not text.strip():
+        return []
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return _salvage_array(text)
+    if isinstance(doc, list):
+        return [(i, obj, "") for i, obj in enumerate(doc)]
+    if isinstance(doc, dict):
+        return [(0, doc, "")]
+    return [(0, ValueError(f"top-level JSON is a {type(doc).__name__}, not an array"), text[:2000])]
+
+
+def _salvage_array(text: str) -> list[Item]:
+    """Decode element by element; skip over broken stretches to the next object."""
+    items: list[Item] = []
+    pos = text.find("[")
+    if pos < 0:
+        return [(0, ValueError("malformed JSON: no array found"), text)]
+    pos += 1
+    n = len(text)
+    index = 0
+    while pos < n:
+        while pos < n and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= n or text[pos] == "]":
+            break
+        try:
+            obj, end = _DECODER.raw_decode(text, pos)
+            items.append((index, obj, text[pos:end] if not isinstance(obj, dict) else ""))
+            pos = end
+        except json.JSONDecodeError as e:
+            resume = _next_object(text, e.pos if e.pos > pos else pos + 1)
+            raw = text[pos:resume]
+            msg = f"record {index}: malformed JSON at character {e.pos} ({e.msg})"
+            if resume >= n:
+                msg += "; file ends inside this record"
+            items.append((index, ValueError(msg), raw))
+            pos = resume
+        index += 1
+    return items
+
+
+def _next_object(text: str, start: int) -> int:
+    """Position of the next ``{`` that begins a decodable object, or the end of text."""
+    pos = text.find("{", start)
+    while pos >= 0:
+        try:
+            obj, _ = _DECODER.raw_decode(text, pos)
+            if isinstance(obj, dict):
+                return pos
+        except json.JSONDecodeError:
+            pass
+        pos = text.find("{", pos + 1)
+    return len(text)
