@@ -21,6 +21,9 @@ from pydantic_settings import (
 
 EngineName = Literal["duckdb", "spark"]
 
+#: The affiliation name -> e-mail domain -> country table, relative to the data directory.
+DOMAIN_TABLE = Path("affiliations/lossfunk_affiliation_domain_country.csv")
+
 #: The default field: venues grouped in areas (DESIGN.md, "Scope").
 AI_FIELD: dict[str, list[str]] = {
     "ML": ["neurips", "icml", "iclr", "aistats", "uai", "colt"],

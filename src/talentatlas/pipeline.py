@@ -20,7 +20,7 @@ import pyarrow as pa
 from ibis import _
 
 from talentatlas import __version__, canonical, careers
-from talentatlas.config import Settings
+from talentatlas.config import DOMAIN_TABLE, Settings
 from talentatlas.indicators.migration import flows, migration
 from talentatlas.indicators.stock import stock
 from talentatlas.landing import InputFile, discover, land, landed_paths, read_manifest
@@ -31,7 +31,6 @@ from talentatlas.store import Engine, commit, open_engine
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
 PIPELINE_VERSION = 1
-DOMAIN_TABLE = Path("affiliations/lossfunk_affiliation_domain_country.csv")
 
 Report = Callable[[str], None]
 

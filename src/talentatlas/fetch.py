@@ -1,0 +1,242 @@
+"""Fetching the default sources into the local data directory.
+
+Sources come from a mirror (``TALENTATLAS_MIRROR``: a base URL or a local directory laid
+out like the upstream trees, files optionally stored with ``.gz`` appended) or, without
+one, from the upstream repositories. The list of files is read from the mirror's
+``MANIFEST.csv`` when it has one, else from the directory, else probed venue by venue
+and year by year. Downloads retry with backoff, resume from partial ``.part`` files,
+and skip files already present.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from talentatlas.config import DOMAIN_TABLE, Settings, source_venue_dirs
+
+RETRIES = 4
+BACKOFF_S = 0.5
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class FetchResult:
+    fetched: list[str] = field(default_factory=list)
+    present: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _is_url(s: str) -> bool:
+    return s.startswith(("http://", "https://"))
+
+
+def _wanted(rel: str, venue_dirs: set[str]) -> bool:
+    parts = rel.split("/")
+    if rel == DOMAIN_TABLE.as_posix() or rel == DOMAIN_TABLE.as_posix() + ".gz":
+        return True
+    if len(parts) == 3 and parts[0] == "paperlists":
+        return parts[1] in venue_dirs and ".json" in parts[2]
+    if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
+        return parts[2] in venue_dirs and ".jsonl" in parts[3]
+    return False
+
+
+def venue_dirs(settings: Settings) -> set[str]:
+    venues = [v for vs in settings.scope.areas_of_field().values() for v in vs]
+    return set(source_venue_dirs(venues))
+
+
+def list_local(root: Path, dirs: set[str]) -> list[str]:
+    out = []
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            rel = p.relative_to(root).as_posix()
+            if _wanted(rel, dirs):
+                out.append(rel)
+    return out
+
+
+def list_manifest(text: str, dirs: set[str]) -> list[str]:
+    rows = csv.DictReader(io.StringIO(text))
+    return sorted({r["file"] for r in rows if r.get("file") and _wanted(r["file"], dirs)})
+
+
+def candidates(dirs: Iterable[str], years: tuple[int, int]) -> list[str]:
+    """Upstream-layout names to probe when a mirror has no listing."""
+    out = [DOMAIN_TABLE.as_posix()]
+    for d in sorted(dirs):
+        for y in range(years[0], years[1] + 1):
+            out.append(f"paperlists/{d}/{d}{y}.json")
+            out.append(f"openreview/authors/{d}/{d}{y}.jsonl")
+    return out
+
+
+class Downloader:
+    """HTTP downloads with retries, backoff and resume."""
+
+    def __init__(self, client: httpx.Client | None = None) -> None:
+        self.client = client or httpx.Client(
+            timeout=TIMEOUT,
+            follow_redirects=True,
+            transport=httpx.HTTPTransport(retries=2),
+            headers={"User-Agent": "talentatlas"},
+        )
+
+    def get_text(self, url: str) -> str | None:
+        r = self._request("GET", url)
+        return r.text if r is not None else None
+
+    def exists(self, url: str) -> bool:
+        return self._request("HEAD", url) is not None
+
+    def _request(self, method: str, url: str) -> httpx.Response | None:
+        for attempt in range(RETRIES):
+            try:
+                r = self.client.request(method, url)
+            except httpx.TransportError:
+                time.sleep(BACKOFF_S * 2**attempt)
+                continue
+            if r.status_code == 404:
+                return None
+            if r.status_code >= 500 or r.status_code == 429:
+                time.sleep(BACKOFF_S * 2**attempt)
+                continue
+            r.raise_for_status()
+            return r
+        raise httpx.HTTPError(f"{method} {url}: no answer after {RETRIES} attempts")
+
+    def download(self, url: str, dest: Path, on_bytes: Callable[[int], None] | None = None) -> bool:
+        """Download ``url`` to ``dest``; False if it does not exist (404)."""
+        part = dest.with_name(dest.name + ".part")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        last: Exception | None = None
+        for attempt in range(RETRIES):
+            have = part.stat().st_size if part.exists() else 0
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with self.client.stream("GET", url, headers=headers) as r:
+                    if r.status_code == 404:
+                        return False
+                    if r.status_code == 416:  # already complete
+                        part.replace(dest)
+                        return True
+                    if r.status_code >= 500 or r.status_code == 429:
+                        raise httpx.HTTPStatusError("server error", request=r.request, response=r)
+                    r.raise_for_status()
+                    mode = "ab" if r.status_code == 206 and have else "wb"
+                    with part.open(mode) as f:
+                        for chunk in r.iter_bytes(1 << 16):
+                            f.write(chunk)
+                            if on_bytes:
+                                on_bytes(len(chunk))
+                part.replace(dest)
+                return True
+            except (httpx.TransportError, httpx.HTTPStatusError) as e:
+                last = e
+                time.sleep(BACKOFF_S * 2**attempt)
+        raise httpx.HTTPError(f"GET {url}: failed after {RETRIES} attempts ({last})")
+
+
+def fetch(
+    settings: Settings,
+    *,
+    on_plan: Callable[[int], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+    downloader: Downloader | None = None,
+) -> FetchResult:
+    """Bring the default sources into ``settings.data_dir``."""
+    dirs = venue_dirs(settings)
+    dest_root = settings.data_dir
+    result = FetchResult()
+    mirror = settings.mirror
+    if mirror and not _is_url(mirror):
+        root = Path(mirror)
+        if not root.is_dir():
+            raise FileNotFoundError(f"mirror directory {root} does not exist")
+        files = list_local(root, dirs)
+        if on_plan:
+            on_plan(len(files))
+        for rel in files:
+            dest = dest_root / rel
+            src = root / rel
+            if dest.exists() and dest.stat().st_size == src.stat().st_size:
+                result.present.append(rel)
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dest.with_name(dest.name + ".part")
+                shutil.copyfile(src, tmp)
+                tmp.replace(dest)
+                result.fetched.append(rel)
+                if on_bytes:
+                    on_bytes(src.stat().st_size)
+            if on_file:
+                on_file(rel)
+        return result
+
+    dl = downloader or Downloader()
+    bases = (
+        {"": mirror.rstrip("/")}
+        if mirror
+        else {
+            "paperlists/": settings.upstream_paperlists.rstrip("/"),
+            "openreview/": settings.upstream_openreview.rstrip("/"),
+        }
+    )
+    listed: list[str] | None = None
+    if mirror:
+        text = dl.get_text(f"{bases['']}/MANIFEST.csv")
+        listed = list_manifest(text, dirs) if text is not None else None
+    names = listed if listed is not None else candidates(dirs, settings.fetch_years)
+    if on_plan:
+        on_plan(len(names))
+    for rel in names:
+        url = _url_for(bases, rel)
+        try:
+            got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=listed is None)
+            if got is True:
+                result.fetched.append(rel)
+            elif got is None:
+                result.present.append(rel)
+        except httpx.HTTPError as e:
+            result.failed[rel] = str(e)
+        if on_file:
+            on_file(rel)
+    return result
+
+
+def _url_for(bases: dict[str, str], rel: str) -> str:
+    for prefix, base in bases.items():
+        if rel.startswith(prefix):
+            return f"{base}/{rel[len(prefix):]}" if prefix else f"{base}/{rel}"
+    return f"{next(iter(bases.values()))}/{rel}"
+
+
+def _fetch_one(
+    dl: Downloader,
+    url: str,
+    rel: str,
+    root: Path,
+    on_bytes: Callable[[int], None] | None,
+    probe: bool,
+) -> bool | None:
+    """True if downloaded, None if already present, False if absent upstream."""
+    for suffix in ("", ".gz") if probe and not rel.endswith(".gz") else ("",):
+        dest = root / (rel + suffix)
+        if dest.exists():
+            return None
+    if dl.download(url, root / rel, on_bytes):
+        return True
+    if probe and not rel.endswith(".gz"):
+        return True if dl.download(url + ".gz", root / (rel + ".gz"), on_bytes) else False
+    return False
