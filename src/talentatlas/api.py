@@ -41,6 +41,15 @@ class Atlas:
         p = Path(path)
         return cls(open_warehouse(p), p)
 
+    def close(self) -> None:
+        self.con.disconnect()
+
+    def __enter__(self) -> Atlas:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
 

@@ -1,0 +1,258 @@
+"""A simulated world with planted truth, written in the paperlists format.
+
+People have careers (a sequence of institutions, each with a country and a sector),
+publish a random number of papers a year (some years none), co-author with others
+active that year, and some share names with other people. ``noise`` makes a share of
+papers in a move year still carry the previous institution, which exercises the modal
+rule and its tie-break.
+
+:meth:`World.expected` computes the careers the DESIGN.md definitions imply for the
+observations the world wrote, with plain Python (an independent reference
+implementation); with ``noise=0`` they equal the planted careers at observed years.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COUNTRIES = {
+    "US": ("United States", "edu"), "CN": ("China", "edu.cn"), "KR": ("South Korea", "ac.kr"),
+    "GB": ("United Kingdom", "ac.uk"), "DE": ("Germany", "de"), "CA": ("Canada", "ca"),
+    "FR": ("France", "fr"), "JP": ("Japan", "ac.jp"), "SG": ("Singapore", "edu.sg"),
+    "IN": ("India", "ac.in"),
+}  # fmt: skip
+SECTOR_PATTERNS = {
+    "academia": "University of {city}",
+    "industry": "{city} AI Labs Inc.",
+    "government": "National Laboratory of {city}",
+}
+FIRST = ["Wei", "Anna", "Jun", "Maria", "Min", "David", "Yuki", "Omar", "Lena", "Ravi",
+         "Sara", "Ji-woo", "Pierre", "Hana", "Chen", "Lucas", "Aisha", "Tom", "Mei", "Ivan"]  # fmt: skip
+LAST = ["Wang", "Kim", "Smith", "Li", "Müller", "Garcia", "Tanaka", "Singh", "Dubois", "Park",
+        "Zhang", "Brown", "Lee", "Rossi", "Chen", "Novak", "Sato", "Khan", "Martin", "Liu"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Institution:
+    name: str
+    country: str
+    sector: str
+    domain: str
+
+
+@dataclass
+class Person:
+    pid: str
+    name: str
+    openreview_id: str
+    first_year: int
+    last_year: int
+    stints: list[tuple[int, int]]  # (start year, institution index)
+
+    def institution_at(self, year: int) -> int:
+        current = self.stints[0][1]
+        for start, inst in self.stints:
+            if start <= year:
+                current = inst
+        return current
+
+
+@dataclass
+class World:
+    seed: int
+    institutions: list[Institution]
+    people: list[Person]
+    venues: list[str]
+    #: (venue, year, paper record)
+    papers: list[tuple[str, int, dict]] = field(default_factory=list)
+    #: one row per authorship: (person pid, year, institution index)
+    facts: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def n_authorships(self) -> int:
+        return len(self.facts)
+
+    def write(self, root: Path, *, with_ids: bool = True) -> list[Path]:
+        """Write ``paperlists/<venue>/<venue><year>.json`` files under ``root``."""
+        by_file: dict[tuple[str, int], list[dict]] = defaultdict(list)
+        for venue, year, rec in self.papers:
+            r = dict(rec)
+            if not with_ids:
+                r["authorids"] = ""
+            by_file[(venue, year)].append(r)
+        paths = []
+        for (venue, year), recs in sorted(by_file.items()):
+            p = root / "paperlists" / venue / f"{venue}{year}.json"
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(json.dumps(recs, ensure_ascii=False))
+            paths.append(p)
+        return paths
+
+    # -- planted truth ----------------------------------------------------------------
+    def value_of(self, inst: int, dim: str) -> str:
+        i = self.institutions[inst]
+        return {"country": i.country, "institution": i.name, "sector": i.sector}[dim]
+
+    def expected(self, dim: str) -> Expected:
+        """Observed, padded person-years and moves on one dimension (reference code)."""
+        counts: dict[tuple[str, int], Counter] = defaultdict(Counter)
+        years_with: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for pid, year, inst in self.facts:
+            v = self.value_of(inst, dim)
+            counts[(pid, year)][v] += 1
+            years_with[(pid, v)].add(year)
+        observed: dict[str, dict[int, str]] = defaultdict(dict)
+        for (pid, year), c in counts.items():
+            top = max(c.values())
+            tied = [v for v, n in c.items() if n == top]
+
+            def dist(v: str, pid: str = pid, year: int = year) -> int:
+                others = [abs(y - year) for y in years_with[(pid, v)] if y != year]
+                return min(others) if others else 10_000
+
+            observed[pid][year] = sorted(tied, key=lambda v: (dist(v), v))[0]
+        padded: dict[tuple[str, int], str] = {}
+        moves: list[tuple[str, int, str, str]] = []
+        for pid, ys in observed.items():
+            yrs = sorted(ys)
+            for a, b in zip(yrs, [*yrs[1:], yrs[-1] + 1], strict=True):
+                for y in range(a, b):
+                    padded[(pid, y)] = ys[a]
+            for a, b in zip(yrs, yrs[1:], strict=False):
+                if ys[a] != ys[b]:
+                    moves.append((pid, b, ys[a], ys[b]))
+        return Expected(
+            {(p, y): v for p, d in observed.items() for y, v in d.items()}, padded, moves
+        )
+
+
+@dataclass
+class Expected:
+    observed: dict[tuple[str, int], str]
+    padded: dict[tuple[str, int], str]
+    moves: list[tuple[str, int, str, str]]
+
+    def stock(self) -> Counter:
+        return Counter((v, y) for (_, y), v in self.padded.items())
+
+    def migration(self) -> dict[tuple[str, int], tuple[int, int, int]]:
+        """(country, year) -> (inflow, outflow, stock)."""
+        st = self.stock()
+        inflow = Counter((d, y) for _, y, _, d in self.moves)
+        outflow = Counter((o, y) for _, y, o, _ in self.moves)
+        keys = set(st) | set(inflow) | set(outflow)
+        return {k: (inflow[k], outflow[k], st[k]) for k in keys}
+
+
+def simulate(
+    seed: int = 0,
+    n_people: int = 400,
+    years: tuple[int, int] = (2010, 2020),
+    n_institutions: int = 30,
+    venues: tuple[str, ...] = ("icml", "cvpr", "acl"),
+    papers_per_year: float = 1.6,
+    gap_rate: float = 0.2,
+    move_rate: float = 0.12,
+    shared_name_rate: float = 0.15,
+    noise: float = 0.0,
+) -> World:
+    """A seeded world; with the defaults, about 10 authorships per person."""
+    rng = random.Random(seed)
+    codes = list(COUNTRIES)
+    institutions = []
+    for i in range(n_institutions):
+        code = codes[i % len(codes)]
+        sector = ["academia", "academia", "industry", "government"][(i // len(codes)) % 4]
+        city = f"City{i}"
+        name = SECTOR_PATTERNS[sector].format(city=city)
+        tld = COUNTRIES[code][1] if sector == "academia" else "com"
+        institutions.append(Institution(name, code, sector, f"inst{i}.{tld}"))
+
+    people: list[Person] = []
+    names_used: list[str] = []
+    for k in range(n_people):
+        if names_used and rng.random() < shared_name_rate:
+            name = rng.choice(names_used)
+        else:
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {k}"
+            names_used.append(name)
+        first = rng.randint(years[0], years[1] - 1)
+        last = rng.randint(first + 1, years[1])
+        stints = [(first, rng.randrange(n_institutions))]
+        for y in range(first + 1, last + 1):
+            if rng.random() < move_rate:
+                nxt = rng.randrange(n_institutions)
+                if nxt != stints[-1][1]:
+                    stints.append((y, nxt))
+        orid = "~" + name.replace(" ", "_") + str(k)
+        people.append(Person(f"p{k}", name, orid, first, last, stints))
+
+    world = World(seed, institutions, people, list(venues))
+    pid_of = {p.pid: p for p in people}
+    for year in range(years[0], years[1] + 1):
+        active = [p for p in people if p.first_year <= year <= p.last_year]
+        for p in active:
+            if rng.random() < gap_rate and year not in (p.first_year, p.last_year):
+                continue
+            n_papers = max(1 if year in (p.first_year, p.last_year) else 0,
+                           _poisson(rng, papers_per_year))  # fmt: skip
+            for _ in range(n_papers):
+                coauthors = rng.sample(active, min(len(active), rng.randint(0, 3)))
+                team = [p] + [c for c in coauthors if c.pid != p.pid]
+                team = [t for t in team if not (t is not p and _gap(rng, gap_rate))]
+                world.papers.append(
+                    (rng.choice(venues), year, _paper(rng, world, team, year, noise))
+                )
+                for t in team:
+                    inst = world.papers[-1][2]["_inst"][team.index(t)]
+                    world.facts.append((t.pid, year, inst))
+    for _, _, rec in world.papers:
+        rec.pop("_inst")
+    del pid_of
+    return world
+
+
+def _gap(rng: random.Random, rate: float) -> bool:
+    return rng.random() < rate / 2
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    n, p, limit = 0, 1.0, pow(2.718281828459045, -lam)
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return n
+        n += 1
+
+
+def _paper(rng: random.Random, world: World, team: list[Person], year: int, noise: float) -> dict:
+    insts = []
+    for person in team:
+        inst = person.institution_at(year)
+        if noise and rng.random() < noise:
+            prev = person.institution_at(year - 1)
+            inst = prev
+        insts.append(inst)
+    uniq = list(dict.fromkeys(insts))
+    countries = list(dict.fromkeys(world.institutions[i].country for i in uniq))
+    return {
+        "id": f"sim{world.seed}-{len(world.papers)}",
+        "title": f"Simulated paper {len(world.papers)}",
+        "status": rng.choice(["Poster", "Poster", "Poster", "Oral", "Spotlight"]),
+        "track": "main",
+        "author": ";".join(p.name for p in team),
+        "authorids": ";".join(p.openreview_id for p in team),
+        "aff": ";".join(world.institutions[i].name for i in insts),
+        "aff_domain": ";".join(world.institutions[i].domain for i in insts),
+        "aff_unique_norm": ";".join(world.institutions[i].name for i in uniq),
+        "aff_unique_index": ";".join(str(uniq.index(i)) for i in insts),
+        "aff_country_unique": ";".join(COUNTRIES[c][0] for c in countries),
+        "aff_country_unique_index": ";".join(
+            str(countries.index(world.institutions[i].country)) for i in insts
+        ),
+        "_inst": insts,
+    }

@@ -1,0 +1,139 @@
+"""Builds: incremental landing, bad input quarantined, killed builds re-run identically."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import make_settings
+from test_parity import TABLES, _canon
+
+from talentatlas.api import Atlas
+from talentatlas.pipeline import build
+from talentatlas.sources.simulated import simulate
+from talentatlas.store import building_path, open_warehouse
+
+
+def test_no_change_rebuild_parses_nothing_and_one_new_file_parses_one(tmp_path: Path) -> None:
+    world = simulate(seed=5, n_people=120)
+    world.write(tmp_path / "data")
+    s = make_settings(tmp_path)
+    first = build(s)
+    assert not first.skipped and first.parsed == first.files
+    again = build(s)
+    assert again.skipped and again.parsed == 0
+    extra = tmp_path / "data" / "paperlists" / "icml" / "icml2031.json"
+    extra.write_text(json.dumps([{"id": "x1", "title": "New", "status": "Poster",
+                                  "author": "Ann Lee;Bo Chen", "authorids": "~Ann_Lee1;~Bo_Chen1",
+                                  "aff": "University of Oslo;Google", "aff_domain": "uio.no;google.com"}]))  # fmt: skip
+    third = build(s)
+    assert not third.skipped and third.parsed == 1
+    atlas = Atlas.open(s.warehouse)
+    works = atlas.table("works")
+    assert works.filter(works.work_id == "icml:2031:x1").count().to_pyarrow().as_py() == 1
+    atlas.close()
+    extra.unlink()
+    fourth = build(s)
+    assert fourth.parsed == 0 and not fourth.skipped
+    with Atlas.open(s.warehouse) as atlas:
+        works = atlas.table("works")
+        assert works.filter(works.year == 2031).count().to_pyarrow().as_py() == 0
+
+
+BAD_FILES = {
+    "paperlists/icml/icml2015.json": '[{"id": "a", "title": "Good", "author": "Ann Lee", '
+    '"aff": "MIT", "status": "Poster"}, {"id": "b", "title": "Broken" "author": "x"}, '
+    '{"id": "c", "title": "After the break", "author": "Bo Chen", "aff": "KAIST", '
+    '"status": "Oral", "brand_new_field": 1}]',
+    "paperlists/icml/icml2016.json": "",
+    "paperlists/icml/icml2017.json": '[{"id": "w", "title": "Wrong type", "author": ["A", "B"]}, '
+    '{"id": "y", "title": 5, "author": "Cy Doe", "aff": "ETH Zurich", "status": "Poster"}]',
+    "openreview/authors/icml/icml2018.jsonl": '{"id": "o1", "author": "Di Ng", "authorids": '
+    '"~Di_Ng1", "aff": "NUS", "aff_domain": "nus.edu.sg"}\n{not json}\n'
+    '{"id": "o2", "author": "Ed Fu", "authorids": "~Ed_Fu1", "aff": "", "aff_domain": ""}\n[1, 2]\n',
+}
+
+
+def _write_bad(root: Path) -> None:
+    for rel, text in BAD_FILES.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    good = json.dumps([{"id": f"g{i}", "title": f"T{i}", "author": "Fay Wu", "aff": "Tsinghua University",
+                        "status": "Poster"} for i in range(200)]).encode()  # fmt: skip
+    gz = gzip.compress(good)
+    trunc = root / "paperlists" / "icml" / "icml2019.json.gz"
+    trunc.write_bytes(gz[: len(gz) // 2])
+
+
+def test_bad_input_is_quarantined_and_the_rest_is_built(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _write_bad(data)
+    s = make_settings(tmp_path)
+    build(s)
+    atlas = Atlas.open(s.warehouse)
+    q = atlas.table("quarantine").to_pyarrow().to_pylist()
+    reasons = {(r["file"], r["record"]): r["reason"] for r in q}
+    assert any("malformed JSON" in v for (f, _), v in reasons.items() if f.endswith("icml2015.json"))
+    assert any("should be text" in v for (f, _), v in reasons.items() if f.endswith("icml2017.json"))
+    assert any("line 2" in v for (f, _), v in reasons.items() if f.endswith("icml2018.jsonl"))
+    assert any("not an object" in v for (f, _), v in reasons.items() if f.endswith("icml2018.jsonl"))
+    assert any("truncated gzip" in v for (f, _), v in reasons.items() if f.endswith("icml2019.json.gz"))
+    broken = [r for r in q if r["file"].endswith("icml2015.json") and "malformed" in r["reason"]]
+    assert broken and '"Broken"' in broken[0]["raw"]  # the unreadable text is kept
+    ids = set(atlas.table("works").to_pyarrow().column("work_id").to_pylist())
+    assert {"icml:2015:a", "icml:2015:c", "icml:2017:y", "icml:2018:o1", "icml:2018:o2"} <= ids
+    assert "icml:2017:w" not in ids
+    salvaged = [i for i in ids if i.startswith("icml:2019:")]
+    assert 0 < len(salvaged) < 200  # what the truncated stream still held
+    files = {r["file"]: r for r in atlas.table("files").to_pyarrow().to_pylist()}
+    assert "brand_new_field" in files["paperlists/icml/icml2015.json"]["unknown_fields"]
+    assert "empty file" in files["paperlists/icml/icml2016.json"]["problems"]
+
+
+def _run_build(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "talentatlas.cli", "build"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_at", ["landing", "engine"])
+def test_killed_build_rerun_equals_uninterrupted_build(tmp_path: Path, kill_at: str) -> None:
+    world = simulate(seed=9, n_people=3000, years=(2000, 2020), venues=("icml", "cvpr", "acl", "aaai"))
+    world.write(tmp_path / "data")
+    ref = make_settings(tmp_path / "ref")
+    ref = ref.model_copy(update={"data_dir": tmp_path / "data"})
+    build(ref)
+
+    s = make_settings(tmp_path / "killed")
+    env = {**os.environ, "TALENTATLAS_DATA_DIR": str(tmp_path / "data"),
+           "TALENTATLAS_WAREHOUSE": str(s.warehouse), "TALENTATLAS_WORKERS": "1"}  # fmt: skip
+    proc = _run_build(env)
+    landing = s.landing_dir
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if kill_at == "landing" and landing.exists() and len(list(landing.rglob("*.json"))) >= 3:
+            break
+        if kill_at == "engine" and building_path(s.warehouse).exists():
+            time.sleep(0.3)
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the build finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not s.warehouse.exists()  # nothing half-written in place
+    rerun = subprocess.run([sys.executable, "-m", "talentatlas.cli", "build"], env=env, capture_output=True)
+    assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
+    a = open_warehouse(ref.warehouse)
+    b = open_warehouse(s.warehouse)
+    for name in TABLES:
+        assert _canon(a.table(name).to_pyarrow()) == _canon(b.table(name).to_pyarrow()), name
