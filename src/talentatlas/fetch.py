@@ -52,8 +52,7 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
 
 
 def venue_dirs(settings: Settings) -> set[str]:
-    venues = [v for vs in settings.scope.areas_of_field().values() for v in vs]
-    return set(source_venue_dirs(venues))
+    return set(source_venue_dirs(list(settings.scope.venue_areas())))
 
 
 def list_local(root: Path, dirs: set[str]) -> list[str]:
@@ -198,12 +197,16 @@ def fetch(
         text = dl.get_text(f"{bases['']}/MANIFEST.csv")
         listed = list_manifest(text, dirs) if text is not None else None
     names = listed if listed is not None else candidates(dirs, settings.fetch_years)
+    domain_table = DOMAIN_TABLE.as_posix()
+    if not any(n.startswith(domain_table) for n in names):
+        names = [*names, domain_table]  # listings may omit it: probe for it
     if on_plan:
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
+        probe = listed is None or rel == domain_table
         try:
-            got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=listed is None)
+            got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)
             if got is True:
                 result.fetched.append(rel)
             elif got is None:

@@ -8,6 +8,7 @@ record index). Adding a source means adding one module and one registry entry.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,12 +155,15 @@ def is_accepted(status: str | None) -> bool:
 
 
 def text_field(rec: dict[str, Any], key: str) -> str:
-    """A string field of a record; missing or null is empty; other types are an error."""
+    """A string field of a record; missing or null is empty; other types are an error.
+
+    HTML entities left by scraping (``&quot;``, ``&amp;``) are decoded, so that their
+    ``;`` is not taken for a separator."""
     v = rec.get(key)
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return html.unescape(v) if "&" in v else v
     if isinstance(v, int | float) and not isinstance(v, bool):
         return str(v)
     raise RecordError(f"field {key!r} should be text, got {type(v).__name__}")

@@ -50,7 +50,7 @@ def _dblp(v: str) -> str | None:
 
 class OpenReviewAuthors:
     name = "openreview"
-    version = 1
+    version = 2
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "openreview" / "authors"

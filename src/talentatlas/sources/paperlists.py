@@ -57,7 +57,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 1
+    version = 2
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"

@@ -1,0 +1,65 @@
+"""The command line, in-process, on a simulated world; and a minimal-install smoke test."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from talentatlas.cli import app
+from talentatlas.sources.simulated import simulate
+
+runner = CliRunner()
+
+
+def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    world = simulate(seed=4, n_people=200)
+    world.write(tmp_path / "data")
+    monkeypatch.setenv("TALENTATLAS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TALENTATLAS_WAREHOUSE", str(tmp_path / "wh" / "atlas.duckdb"))
+    monkeypatch.setenv("TALENTATLAS_WORKERS", "1")
+    r = runner.invoke(app, ["build"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["build"])
+    assert "unchanged" in r.output
+    r = runner.invoke(app, ["status"])
+    assert r.exit_code == 0, r.output
+    assert "Coverage" in r.output and "paperlists" in r.output
+    r = runner.invoke(app, ["migration", "--country", "KR", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    exp = world.expected("country").migration()
+    assert {int(x["year"]): (int(x["inflow"]), int(x["outflow"]), int(x["stock"])) for x in rows} == {
+        y: v for (c, y), v in exp.items() if c == "KR"
+    }
+    out = tmp_path / "stock.parquet"
+    r = runner.invoke(app, ["stock", "--by", "sector", "--year", "2015", "-f", "parquet", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    t = pq.read_table(out).to_pylist()
+    assert {x["sector"] for x in t} <= {"academia", "industry", "government"} and t
+    r = runner.invoke(app, ["stock", "--by", "country", "--year", "2015", "-f", "json"])
+    data = json.loads(r.stdout)
+    assert sum(x["stock"] for x in data) == sum(
+        1 for (_, y) in world.expected("country").padded if y == 2015
+    )
+    r = runner.invoke(app, ["summary"])
+    assert r.exit_code == 0 and "Largest AI-researcher populations" in r.output
+    r = runner.invoke(app, ["stock", "--by", "planet"])
+    assert r.exit_code != 0
+
+
+def test_status_without_warehouse_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("TALENTATLAS_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    r = runner.invoke(app, ["status"])
+    assert r.exit_code == 2 and "talentatlas build" in r.output
+
+
+def test_help_runs_in_a_fresh_interpreter() -> None:
+    r = subprocess.run([sys.executable, "-m", "talentatlas.cli", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "build" in r.stdout and "migration" in r.stdout

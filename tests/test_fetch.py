@@ -1,0 +1,130 @@
+"""Fetching from a mirror: a local directory, or an HTTP server on 127.0.0.1 serving the
+real recorded files (with a listing, without one, and dropping connections midway)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from talentatlas.config import Scope, Settings
+from talentatlas.fetch import fetch
+
+pytestmark = pytest.mark.realdata
+WEB = Scope(areas=["Web/IR"])  # kdd, www, sigir: a small real subset
+
+
+class Handler(SimpleHTTPRequestHandler):
+    """Static files with Range support; can cut the first response of each file short."""
+
+    flaky: bool = False
+    seen: set[str] = set()  # noqa: RUF012
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        start = 0
+        rng = self.headers.get("Range")
+        if rng and rng.startswith("bytes="):
+            start = int(rng[6:].split("-")[0])
+            if start >= len(data):
+                self.send_response(416)
+                self.end_headers()
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.flaky and self.path not in self.seen and len(body) > 1000:
+            self.seen.add(self.path)
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+def _serve(root: Path, flaky: bool = False) -> Iterator[str]:
+    handler = type("H", (Handler,), {"flaky": flaky, "seen": set()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def server(shared_data: Path) -> Iterator[str]:
+    yield from _serve(shared_data)
+
+
+@pytest.fixture
+def flaky_server(shared_data: Path) -> Iterator[str]:
+    yield from _serve(shared_data, flaky=True)
+
+
+def _expected(shared: Path) -> set[str]:
+    out = set()
+    for d in ["kdd", "www"]:
+        out |= {p.relative_to(shared).as_posix() for p in (shared / "paperlists" / d).glob("*")}
+        od = shared / "openreview" / "authors" / d
+        out |= {p.relative_to(shared).as_posix() for p in od.glob("*")} if od.is_dir() else set()
+    return out | {"affiliations/lossfunk_affiliation_domain_country.csv"}
+
+
+def _same(a: Path, b: Path, rels: set[str]) -> None:
+    for rel in rels:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_fetch_from_local_mirror_directory(tmp_path: Path, shared_data: Path) -> None:
+    s = Settings(data_dir=tmp_path / "d", mirror=str(shared_data), scope=WEB)
+    r = fetch(s)
+    assert set(r.fetched) == _expected(shared_data)
+    _same(shared_data, tmp_path / "d", set(r.fetched))
+    assert not (tmp_path / "d" / "paperlists" / "siggraph").exists()
+    again = fetch(s)
+    assert not again.fetched and set(again.present) == _expected(shared_data)
+
+
+def test_fetch_over_http_with_manifest(tmp_path: Path, shared_data: Path, server: str) -> None:
+    s = Settings(data_dir=tmp_path / "d", mirror=server, scope=WEB)
+    r = fetch(s)
+    assert not r.failed
+    assert set(r.fetched) == _expected(shared_data)
+    _same(shared_data, tmp_path / "d", set(r.fetched))
+
+
+def test_fetch_resumes_interrupted_downloads(tmp_path: Path, shared_data: Path, flaky_server: str) -> None:
+    s = Settings(data_dir=tmp_path / "d", mirror=flaky_server, scope=WEB)
+    r = fetch(s)
+    assert not r.failed and r.fetched
+    _same(shared_data, tmp_path / "d", set(r.fetched))
+    assert not list((tmp_path / "d").rglob("*.part"))
+
+
+def test_fetch_probes_names_when_the_mirror_has_no_listing(tmp_path: Path, shared_data: Path) -> None:
+    root = tmp_path / "mirror"
+    src = shared_data / "paperlists" / "www" / "www2024.json.gz"
+    (root / "paperlists" / "www").mkdir(parents=True)
+    (root / "paperlists" / "www" / "www2024.json.gz").write_bytes(src.read_bytes())
+    for url in _serve(root):
+        s = Settings(data_dir=tmp_path / "d", mirror=url, scope=WEB, fetch_years=(2023, 2025))
+        r = fetch(s)
+        assert r.fetched == ["paperlists/www/www2024.json"]
+        assert (tmp_path / "d" / "paperlists" / "www" / "www2024.json.gz").read_bytes() == src.read_bytes()
