@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
-from test_parity import TABLES, _canon
 
+from conftest import make_settings
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
 from talentatlas.store import building_path, open_warehouse
+from test_parity import TABLES, _canon
 
 
 def test_no_change_rebuild_parses_nothing_and_one_new_file_parses_one(tmp_path: Path) -> None:
@@ -81,11 +81,19 @@ def test_bad_input_is_quarantined_and_the_rest_is_built(tmp_path: Path) -> None:
     atlas = Atlas.open(s.warehouse)
     q = atlas.table("quarantine").to_pyarrow().to_pylist()
     reasons = {(r["file"], r["record"]): r["reason"] for r in q}
-    assert any("malformed JSON" in v for (f, _), v in reasons.items() if f.endswith("icml2015.json"))
-    assert any("should be text" in v for (f, _), v in reasons.items() if f.endswith("icml2017.json"))
+    assert any(
+        "malformed JSON" in v for (f, _), v in reasons.items() if f.endswith("icml2015.json")
+    )
+    assert any(
+        "should be text" in v for (f, _), v in reasons.items() if f.endswith("icml2017.json")
+    )
     assert any("line 2" in v for (f, _), v in reasons.items() if f.endswith("icml2018.jsonl"))
-    assert any("not an object" in v for (f, _), v in reasons.items() if f.endswith("icml2018.jsonl"))
-    assert any("truncated gzip" in v for (f, _), v in reasons.items() if f.endswith("icml2019.json.gz"))
+    assert any(
+        "not an object" in v for (f, _), v in reasons.items() if f.endswith("icml2018.jsonl")
+    )
+    assert any(
+        "truncated gzip" in v for (f, _), v in reasons.items() if f.endswith("icml2019.json.gz")
+    )
     broken = [r for r in q if r["file"].endswith("icml2015.json") and "malformed" in r["reason"]]
     assert broken and '"Broken"' in broken[0]["raw"]  # the unreadable text is kept
     ids = set(atlas.table("works").to_pyarrow().column("work_id").to_pylist())
@@ -108,7 +116,9 @@ def _run_build(env: dict[str, str]) -> subprocess.Popen:
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_at", ["landing", "engine"])
 def test_killed_build_rerun_equals_uninterrupted_build(tmp_path: Path, kill_at: str) -> None:
-    world = simulate(seed=9, n_people=3000, years=(2000, 2020), venues=("icml", "cvpr", "acl", "aaai"))
+    world = simulate(
+        seed=9, n_people=3000, years=(2000, 2020), venues=("icml", "cvpr", "acl", "aaai")
+    )
     world.write(tmp_path / "data")
     ref = make_settings(tmp_path / "ref")
     ref = ref.model_copy(update={"data_dir": tmp_path / "data"})
@@ -131,7 +141,9 @@ def test_killed_build_rerun_equals_uninterrupted_build(tmp_path: Path, kill_at: 
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not s.warehouse.exists()  # nothing half-written in place
-    rerun = subprocess.run([sys.executable, "-m", "talentatlas.cli", "build"], env=env, capture_output=True)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "talentatlas.cli", "build"], env=env, capture_output=True
+    )
     assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
     a = open_warehouse(ref.warehouse)
     b = open_warehouse(s.warehouse)

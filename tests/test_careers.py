@@ -5,8 +5,8 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 import pytest
-from conftest import make_settings
 
+from conftest import make_settings
 from talentatlas import careers
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
@@ -17,12 +17,12 @@ def _rows(t: pa.Table) -> list[dict]:
     return t.to_pylist()
 
 
-def _person_map(atlas: Atlas, world) -> dict[str, str]:  # noqa: ANN001
+def _person_map(atlas: Atlas, world) -> dict[str, str]:
     return {f"or:{p.openreview_id}": p.pid for p in world.people}
 
 
 @pytest.mark.parametrize("dim", careers.DIMENSIONS)
-def test_person_years_match_planted_careers(sim_build, dim: str) -> None:  # noqa: ANN001
+def test_person_years_match_planted_careers(sim_build, dim: str) -> None:
     world, atlas, _ = sim_build
     pm = _person_map(atlas, world)
     exp = world.expected(dim)
@@ -44,7 +44,7 @@ def test_person_years_match_planted_careers(sim_build, dim: str) -> None:  # noq
     assert got_moves == sorted(exp.moves)
 
 
-def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:  # noqa: ANN001
+def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:
     world, atlas, _ = sim_build
     pm = _person_map(atlas, world)
     people = {p.pid: p for p in world.people}
@@ -55,7 +55,7 @@ def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:  # no
         assert r["value"] == world.institutions[p.institution_at(r["year"])].name
 
 
-def test_migration_counts_exact(sim_build) -> None:  # noqa: ANN001
+def test_migration_counts_exact(sim_build) -> None:
     world, atlas, _ = sim_build
     exp = world.expected("country").migration()
     got = {
@@ -65,10 +65,12 @@ def test_migration_counts_exact(sim_build) -> None:  # noqa: ANN001
     assert got == exp
     for r in atlas.migration().to_pylist():
         if r["stock"]:
-            assert r["net_rate"] == pytest.approx((r["inflow"] - r["outflow"]) / r["stock"] * 1e4, abs=0.01)
+            assert r["net_rate"] == pytest.approx(
+                (r["inflow"] - r["outflow"]) / r["stock"] * 1e4, abs=0.01
+            )
 
 
-def test_stock_sums_to_population(sim_build) -> None:  # noqa: ANN001
+def test_stock_sums_to_population(sim_build) -> None:
     world, atlas, _ = sim_build
     exp = world.expected("country")
     st = atlas.stock(by="country").to_pylist()
@@ -76,12 +78,12 @@ def test_stock_sums_to_population(sim_build) -> None:  # noqa: ANN001
     for r in st:
         by_year[r["year"]] = by_year.get(r["year"], 0) + r["stock"]
     pop: dict[int, int] = {}
-    for (_, y) in exp.padded:
+    for _, y in exp.padded:
         pop[y] = pop.get(y, 0) + 1
     assert by_year == pop
 
 
-def test_noisy_world_follows_tie_break_rule(tmp_path) -> None:  # noqa: ANN001
+def test_noisy_world_follows_tie_break_rule(tmp_path) -> None:
     world = simulate(seed=3, n_people=250, noise=0.45, papers_per_year=2.5)
     world.write(tmp_path / "data")
     s = make_settings(tmp_path)

@@ -18,7 +18,7 @@ from talentatlas.sources.simulated import simulate
 runner = CliRunner()
 
 
-def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:
     world = simulate(seed=4, n_people=200)
     world.write(tmp_path / "data")
     monkeypatch.setenv("TALENTATLAS_DATA_DIR", str(tmp_path / "data"))
@@ -35,11 +35,13 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:  # n
     assert r.exit_code == 0, r.output
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     exp = world.expected("country").migration()
-    assert {int(x["year"]): (int(x["inflow"]), int(x["outflow"]), int(x["stock"])) for x in rows} == {
-        y: v for (c, y), v in exp.items() if c == "KR"
-    }
+    assert {
+        int(x["year"]): (int(x["inflow"]), int(x["outflow"]), int(x["stock"])) for x in rows
+    } == {y: v for (c, y), v in exp.items() if c == "KR"}
     out = tmp_path / "stock.parquet"
-    r = runner.invoke(app, ["stock", "--by", "sector", "--year", "2015", "-f", "parquet", "-o", str(out)])
+    r = runner.invoke(
+        app, ["stock", "--by", "sector", "--year", "2015", "-f", "parquet", "-o", str(out)]
+    )
     assert r.exit_code == 0, r.output
     t = pq.read_table(out).to_pylist()
     assert {x["sector"] for x in t} <= {"academia", "industry", "government"} and t
@@ -54,12 +56,14 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:  # n
     assert r.exit_code != 0
 
 
-def test_status_without_warehouse_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_status_without_warehouse_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("TALENTATLAS_WAREHOUSE", str(tmp_path / "none.duckdb"))
     r = runner.invoke(app, ["status"])
     assert r.exit_code == 2 and "talentatlas build" in r.output
 
 
 def test_help_runs_in_a_fresh_interpreter() -> None:
-    r = subprocess.run([sys.executable, "-m", "talentatlas.cli", "--help"], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "talentatlas.cli", "--help"], capture_output=True, text=True
+    )
     assert r.returncode == 0 and "build" in r.stdout and "migration" in r.stdout

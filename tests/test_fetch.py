@@ -27,7 +27,7 @@ class Handler(SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = Path(self.translate_path(self.path))
         if not path.is_file():
             self.send_error(404)
@@ -110,7 +110,9 @@ def test_fetch_over_http_with_manifest(tmp_path: Path, shared_data: Path, server
     _same(shared_data, tmp_path / "d", set(r.fetched))
 
 
-def test_fetch_resumes_interrupted_downloads(tmp_path: Path, shared_data: Path, flaky_server: str) -> None:
+def test_fetch_resumes_interrupted_downloads(
+    tmp_path: Path, shared_data: Path, flaky_server: str
+) -> None:
     s = Settings(data_dir=tmp_path / "d", mirror=flaky_server, scope=WEB)
     r = fetch(s)
     assert not r.failed and r.fetched
@@ -118,7 +120,9 @@ def test_fetch_resumes_interrupted_downloads(tmp_path: Path, shared_data: Path, 
     assert not list((tmp_path / "d").rglob("*.part"))
 
 
-def test_fetch_probes_names_when_the_mirror_has_no_listing(tmp_path: Path, shared_data: Path) -> None:
+def test_fetch_probes_names_when_the_mirror_has_no_listing(
+    tmp_path: Path, shared_data: Path
+) -> None:
     root = tmp_path / "mirror"
     src = shared_data / "paperlists" / "www" / "www2024.json.gz"
     (root / "paperlists" / "www").mkdir(parents=True)
@@ -127,4 +131,6 @@ def test_fetch_probes_names_when_the_mirror_has_no_listing(tmp_path: Path, share
         s = Settings(data_dir=tmp_path / "d", mirror=url, scope=WEB, fetch_years=(2023, 2025))
         r = fetch(s)
         assert r.fetched == ["paperlists/www/www2024.json"]
-        assert (tmp_path / "d" / "paperlists" / "www" / "www2024.json.gz").read_bytes() == src.read_bytes()
+        assert (
+            tmp_path / "d" / "paperlists" / "www" / "www2024.json.gz"
+        ).read_bytes() == src.read_bytes()

@@ -6,8 +6,8 @@ import math
 
 import pyarrow as pa
 import pytest
-from conftest import make_settings
 
+from conftest import make_settings
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
 from talentatlas.store import open_warehouse
@@ -32,7 +32,7 @@ def _canon(t: pa.Table) -> list[tuple]:
     return sorted(rows, key=repr)
 
 
-def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:  # noqa: ANN001
+def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     world = simulate(seed=11, n_people=150, noise=0.3)
     world.write(tmp_path / "data")
     duck = make_settings(tmp_path, "duckdb")

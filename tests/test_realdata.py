@@ -14,7 +14,7 @@ from talentatlas.sources.paperlists import Paperlists
 pytestmark = pytest.mark.realdata
 
 
-def _parse(shared: Path, rel: str):  # noqa: ANN202
+def _parse(shared: Path, rel: str):
     adapter = OpenReviewAuthors() if rel.startswith("openreview") else Paperlists()
     return adapter.parse(shared / rel, rel).tables()
 
@@ -55,11 +55,19 @@ def test_comma_separated_author_lists(shared_data: Path) -> None:
 def test_openreview_slots_align_and_keys_are_read(shared_data: Path) -> None:
     t = _parse(shared_data, "openreview/authors/nips/nips2021.jsonl.gz")
     a = [r for r in t["authorships"].to_pylist() if r["work_id"] == "neurips:2021:-16dlERMZkO"]
-    assert [r["openreview_id"] for r in a] == ["~Janardhan_Kulkarni2", "~Yin_Tat_Lee1", "~Daogao_Liu1"]
+    assert [r["openreview_id"] for r in a] == [
+        "~Janardhan_Kulkarni2",
+        "~Yin_Tat_Lee1",
+        "~Daogao_Liu1",
+    ]
     assert a[2]["google_scholar"] == "auA3AaQAAAAJ" and a[2]["role"] == "PhD student"
-    aff = {r["position"]: r for r in t["affiliations"].to_pylist() if r["work_id"] == a[0]["work_id"]}
+    aff = {
+        r["position"]: r for r in t["affiliations"].to_pylist() if r["work_id"] == a[0]["work_id"]
+    }
     assert set(aff) == {0, 2} and aff[2]["domain"] == "uw.edu"
-    assert not any("@" in (r["email_key"] or "@x") and r["email_key"] for r in t["authorships"].to_pylist())
+    assert not any(
+        "@" in (r["email_key"] or "@x") and r["email_key"] for r in t["authorships"].to_pylist()
+    )
 
 
 @pytest.mark.slow

@@ -154,4 +154,6 @@ class Atlas:
             f = f.filter((f.origin == c) | (f.destination == c))
         if year is not None:
             f = f.filter(f.year == year)
-        return f.order_by([ibis.asc("year"), ibis.desc("moves"), "origin", "destination"]).to_pyarrow()
+        return f.order_by(
+            [ibis.asc("year"), ibis.desc("moves"), "origin", "destination"]
+        ).to_pyarrow()

@@ -51,11 +51,9 @@ def chosen_sources(landing_authorships: Table, prec: Table) -> Table:
 
 def authorships(landing_authorships: Table, chosen: Table) -> Table:
     a = landing_authorships.semi_join(chosen, ["work_id", "source"])
-    person = (
-        a.openreview_id.notnull().ifelse(
-            "or:" + a.openreview_id,
-            (a.name_norm != "").ifelse("name:" + a.name_norm, None),
-        )
+    person = a.openreview_id.notnull().ifelse(
+        "or:" + a.openreview_id,
+        (a.name_norm != "").ifelse("name:" + a.name_norm, None),
     )
     kind = a.openreview_id.notnull().ifelse("openreview", "name")
     return a.mutate(person_id=person, key_kind=kind)
@@ -67,9 +65,7 @@ def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
 
 def persons(auth: Table, works_t: Table) -> Table:
     """One row per person: display name (most frequent spelling), key kind, works, years."""
-    a = auth.filter(auth.person_id.notnull()).join(
-        works_t.select("work_id", "year"), "work_id"
-    )
+    a = auth.filter(auth.person_id.notnull()).join(works_t.select("work_id", "year"), "work_id")
     names = a.group_by(["person_id", "name"]).agg(n=_.count())
     w = ibis.window(group_by="person_id", order_by=[ibis.desc("n"), ibis.asc("name")])
     names = names.mutate(rk=ibis.row_number().over(w))

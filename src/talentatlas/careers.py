@@ -60,9 +60,7 @@ def padded(observed: Table, calendar: Table) -> Table:
     o = observed.mutate(next_year=observed.year.lead().over(w))
     o = o.mutate(until=o.next_year.fill_null(o.year + 1))
     j = o.join(calendar, [calendar.y >= o.year, calendar.y < o.until])
-    return j.select(
-        "person_id", year=j.y.cast("int32"), value=j.value, observed=(j.y == j.year)
-    )
+    return j.select("person_id", year=j.y.cast("int32"), value=j.value, observed=(j.y == j.year))
 
 
 def moves(observed: Table) -> Table:
@@ -95,8 +93,6 @@ def person_years(padded_by_dim: dict[str, Table]) -> Table:
     assert keys is not None
     out = keys.distinct()
     for dim, t in padded_by_dim.items():
-        r = t.select(
-            p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed}
-        )
+        r = t.select(p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed})
         out = out.left_join(r, [out.person_id == r.p, out.year == r.y]).drop("p", "y")
     return out

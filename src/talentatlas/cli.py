@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     TextColumn,
@@ -49,7 +48,7 @@ def settings(
     return Settings(**overrides)
 
 
-def _open(s: Settings):  # noqa: ANN202
+def _open(s: Settings):
     from talentatlas.api import Atlas
 
     try:
@@ -81,15 +80,13 @@ def fetch(data_dir: DataDir = None) -> None:
     err.print(f"fetching the {s.scope.field!r} venues from {where} into {s.data_dir}")
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        DownloadColumn(), TextColumn("{task.fields[item]}", style="dim"), console=err,
+        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
     ) as progress:  # fmt: skip
         task = progress.add_task("fetch", total=None, item="")
-        nbytes = progress.add_task("bytes", total=None, item="", visible=False)
         result = do_fetch(
             s,
             on_plan=lambda n: progress.update(task, total=n),
             on_file=lambda rel: progress.update(task, advance=1, item=rel),
-            on_bytes=lambda b: progress.update(nbytes, advance=b),
         )
     err.print(
         f"{len(result.fetched)} files fetched, {len(result.present)} already present, "
@@ -242,10 +239,7 @@ def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
     years = st.column("year").to_pylist()
     latest = _latest_complete_year(atlas)
     top = atlas.stock(by="country", year=latest).slice(0, 10)
-    mig = {
-        r["country"]: r
-        for r in atlas.migration(year=latest).to_pylist()
-    }
+    mig = {r["country"]: r for r in atlas.migration(year=latest).to_pylist()}
     rows = [
         {"country": r["country"], "stock": r["stock"], "share": r["share"],
          "in": mig.get(r["country"], {}).get("inflow"),
@@ -274,7 +268,7 @@ def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
     )
 
 
-def _latest_complete_year(atlas) -> int:  # noqa: ANN001
+def _latest_complete_year(atlas) -> int:
     """The last year whose stock is at least half the peak (later years are censored)."""
     t = atlas.table("stock")
     rows = (

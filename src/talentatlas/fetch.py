@@ -221,7 +221,7 @@ def fetch(
 def _url_for(bases: dict[str, str], rel: str) -> str:
     for prefix, base in bases.items():
         if rel.startswith(prefix):
-            return f"{base}/{rel[len(prefix):]}" if prefix else f"{base}/{rel}"
+            return f"{base}/{rel[len(prefix) :]}" if prefix else f"{base}/{rel}"
     return f"{next(iter(bases.values()))}/{rel}"
 
 
@@ -241,5 +241,5 @@ def _fetch_one(
     if dl.download(url, root / rel, on_bytes):
         return True
     if probe and not rel.endswith(".gz"):
-        return True if dl.download(url + ".gz", root / (rel + ".gz"), on_bytes) else False
+        return bool(dl.download(url + ".gz", root / (rel + ".gz"), on_bytes))
     return False

@@ -141,5 +141,5 @@ def landed_paths(files: list[InputFile], landing: Path, table: str) -> list[str]
     return [str(f.table_path(landing, table)) for f in files]
 
 
-def empty_schema(table: str):  # noqa: ANN201 - pyarrow schema
+def empty_schema(table: str):
     return SCHEMAS[table]

@@ -80,10 +80,14 @@ def build(
         )
     fp = fingerprint(settings, files)
     mpath = manifest_path(target)
-    if not force and target.exists() and mpath.exists():
-        if json.loads(mpath.read_text()).get("fingerprint") == fp:
-            say("warehouse is up to date: nothing changed since the last build")
-            return BuildResult(target, True, len(files), 0, time.perf_counter() - t0)
+    if (
+        not force
+        and target.exists()
+        and mpath.exists()
+        and json.loads(mpath.read_text()).get("fingerprint") == fp
+    ):
+        say("warehouse is up to date: nothing changed since the last build")
+        return BuildResult(target, True, len(files), 0, time.perf_counter() - t0)
 
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -135,23 +139,24 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
         pa.Table.from_pylist(
             [
                 {
-                    "source": m["source"], "file": m["file"], "sha256": m["sha256"],
-                    "records": m["records"], "works": m["counts"]["works"],
+                    "source": m["source"],
+                    "file": m["file"],
+                    "sha256": m["sha256"],
+                    "records": m["records"],
+                    "works": m["counts"]["works"],
                     "authorships": m["counts"]["authorships"],
                     "quarantined": m["counts"]["quarantine"],
                     "unknown_fields": ", ".join(m["unknown_fields"]),
                     "problems": "; ".join(m["problems"]),
                 }
                 for m in sorted(manifests, key=lambda m: (m["source"], m["file"]))
-            ]  # fmt: skip
+            ]
         ),
     )
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     works = engine.materialize("works", canonical.works(raw["works"], prec))
-    chosen = engine.materialize(
-        "work_sources", canonical.chosen_sources(raw["authorships"], prec)
-    )
+    chosen = engine.materialize("work_sources", canonical.chosen_sources(raw["authorships"], prec))
     auth = engine.materialize("authorships", canonical.authorships(raw["authorships"], chosen))
     engine.materialize("affiliations", canonical.affiliations(raw["affiliations"], chosen))
     engine.materialize("persons", canonical.persons(auth, works))
@@ -191,10 +196,8 @@ def stage_resolve(engine: Engine, settings: Settings) -> None:
     facts = facts.left_join(has_aff, ["work_id", "position"]).drop(
         "work_id_right", "position_right"
     )
-    for dim, t in firsts.items():
-        facts = facts.left_join(t, ["work_id", "position"]).drop(
-            "work_id_right", "position_right"
-        )
+    for t in firsts.values():
+        facts = facts.left_join(t, ["work_id", "position"]).drop("work_id_right", "position_right")
     facts = facts.mutate(has_affiliation=facts.has_affiliation.fill_null(False))
     engine.materialize("authorship_facts", facts)
 
@@ -218,7 +221,9 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
     facts = engine.materialize("scoped_facts", f)
     bounds = engine.to_arrow(facts.agg(lo=_.year.min(), hi=_.year.max())).to_pylist()[0]
     lo, hi = bounds["lo"] or 2000, bounds["hi"] or 2000
-    calendar = engine.from_arrow("calendar", pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())}))
+    calendar = engine.from_arrow(
+        "calendar", pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())})
+    )
 
     padded_by_dim = {}
     move_parts = []

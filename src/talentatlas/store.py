@@ -198,8 +198,6 @@ def open_warehouse(path: Path) -> Any:
         for sub in sorted(path.iterdir()):
             if sub.is_dir():
                 glob = str(sub / "*.parquet").replace("'", "''")
-                con.raw_sql(
-                    f'CREATE VIEW "{sub.name}" AS SELECT * FROM read_parquet(\'{glob}\')'
-                )
+                con.raw_sql(f"CREATE VIEW \"{sub.name}\" AS SELECT * FROM read_parquet('{glob}')")
         return con
     return ibis.duckdb.connect(str(path), read_only=True)

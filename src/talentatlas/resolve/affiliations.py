@@ -96,9 +96,7 @@ class AffiliationResolver:
             country = self.domains.country_of_domain(domain)
             evidence = "domain-table" if country else None
         if country is None:
-            country = self.domains.country_of_name(institution) or self.domains.country_of_name(
-                raw
-            )
+            country = self.domains.country_of_name(institution) or self.domains.country_of_name(raw)
             evidence = "name-table" if country else None
         sector, sector_evidence = sector_of(institution or raw, domain)
         if sector is None and raw and institution != raw:

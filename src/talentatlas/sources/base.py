@@ -97,17 +97,20 @@ class ParseResult:
 
     source: str
     file: str
-    rows: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {k: [] for k in SCHEMAS}
-    )
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {k: [] for k in SCHEMAS})
     unknown_fields: set[str] = field(default_factory=set)
     records: int = 0
     problems: list[str] = field(default_factory=list)
 
     def quarantine(self, record: int, reason: str, raw: str) -> None:
         self.rows["quarantine"].append(
-            {"source": self.source, "file": self.file, "record": record, "reason": reason,
-             "raw": raw}
+            {
+                "source": self.source,
+                "file": self.file,
+                "record": record,
+                "reason": reason,
+                "raw": raw,
+            }
         )
 
     def tables(self) -> dict[str, pa.Table]:

@@ -113,9 +113,7 @@ class OpenReviewAuthors:
                  "google_scholar": _scholar(scholar[pos]), "role": role[pos] or None,
                  "source": self.name, "file": result.file, "record": index}
             )  # fmt: skip
-            domain = email_domain(dom[pos]) or (
-                email_domain(ids[pos]) if "@" in ids[pos] else None
-            )
+            domain = email_domain(dom[pos]) or (email_domain(ids[pos]) if "@" in ids[pos] else None)
             if aff[pos] or domain:
                 result.rows["affiliations"].append(
                     {"work_id": work_id, "position": pos, "aff_pos": 0,

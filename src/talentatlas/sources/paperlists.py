@@ -18,7 +18,13 @@ from typing import Any
 
 from talentatlas.config import canonical_venue
 from talentatlas.resolve.names import normalise_name
-from talentatlas.sources.base import ParseResult, RecordError, is_accepted, parse_records, text_field
+from talentatlas.sources.base import (
+    ParseResult,
+    RecordError,
+    is_accepted,
+    parse_records,
+    text_field,
+)
 from talentatlas.sources.base import venue_year as _venue_year
 from talentatlas.sources.fields import (
     email_domain,

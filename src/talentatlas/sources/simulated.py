@@ -13,6 +13,7 @@ implementation); with ``noise=0`` they equal the planted careers at observed yea
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections import Counter, defaultdict
@@ -122,7 +123,7 @@ class World:
             for a, b in zip(yrs, [*yrs[1:], yrs[-1] + 1], strict=True):
                 for y in range(a, b):
                     padded[(pid, y)] = ys[a]
-            for a, b in zip(yrs, yrs[1:], strict=False):
+            for a, b in itertools.pairwise(yrs):
                 if ys[a] != ys[b]:
                     moves.append((pid, b, ys[a], ys[b]))
         return Expected(

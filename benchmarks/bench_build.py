@@ -1,0 +1,93 @@
+"""Build benchmark: full real-corpus build, no-change rebuild, and a simulated world.
+
+    python benchmarks/bench_build.py [--data-dir ../shared/data] [--sim-authorships 1000000]
+
+Each case runs in a fresh process so that peak memory (max RSS of the child) is its
+own. The last line is ``name=value`` pairs for comparison from run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, sys, time
+from pathlib import Path
+from talentatlas.config import Settings
+from talentatlas.pipeline import build
+from talentatlas.api import Atlas
+args = json.loads(sys.argv[1])
+s = Settings(data_dir=Path(args["data"]), warehouse=Path(args["wh"]), engine=args["engine"])
+t = time.perf_counter()
+r = build(s, force=args["force"])
+secs = time.perf_counter() - t
+out = {"seconds": secs, "skipped": r.skipped, "parsed": r.parsed}
+if args["count"]:
+    with Atlas.open(s.resolved_warehouse()) as a:
+        out["authorships"] = a.counts()["authorships"]
+print(json.dumps(out))
+"""
+
+
+def run_case(data: Path, wh: Path, force: bool, count: bool, engine: str = "duckdb") -> dict:
+    args = json.dumps({"data": str(data), "wh": str(wh), "force": force, "count": count,
+                       "engine": engine})  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", CHILD, args], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(p.stderr[-3000:])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["wall_s"] = wall
+    out["peak_rss_mb"] = max(peak, before) / 1024
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument(
+        "--data-dir", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "data"
+    )
+    ap.add_argument("--sim-authorships", type=int, default=1_000_000)
+    ap.add_argument("--skip-sim", action="store_true")
+    a = ap.parse_args()
+    figures: dict[str, float | int] = {}
+    with tempfile.TemporaryDirectory(prefix="talentatlas-bench-") as tmp:
+        root = Path(tmp)
+        wh = root / "real" / "atlas.duckdb"
+        full = run_case(a.data_dir.resolve(), wh, force=True, count=True)
+        print(f"full real build: {full['wall_s']:.1f}s wall, {full['peak_rss_mb']:.0f} MB peak, "
+              f"{full['authorships']:,} authorships")  # fmt: skip
+        same = run_case(a.data_dir.resolve(), wh, force=False, count=False)
+        assert same["skipped"], "no-change rebuild did not skip"
+        print(f"no-change rebuild: {same['wall_s']:.2f}s wall")
+        figures |= {"build_s": round(full["wall_s"], 1), "peak_rss_mb": round(full["peak_rss_mb"]),
+                    "authorships": full["authorships"], "rebuild_s": round(same["wall_s"], 2)}  # fmt: skip
+        if not a.skip_sim:
+            from talentatlas.sources.simulated import simulate
+
+            t = time.perf_counter()
+            n_people = max(100, a.sim_authorships // 25)  # ~25 authorships a person
+            world = simulate(seed=1, n_people=n_people, years=(2000, 2024), n_institutions=400,
+                             venues=("icml", "neurips", "cvpr", "acl", "aaai", "icra"))  # fmt: skip
+            world.write(root / "sim")
+            gen = time.perf_counter() - t
+            sim = run_case(root / "sim", root / "simwh" / "atlas.duckdb", force=True, count=True)
+            print(f"simulated world ({sim['authorships']:,} authorships, generated in {gen:.0f}s): "
+                  f"{sim['wall_s']:.1f}s wall, {sim['peak_rss_mb']:.0f} MB peak")  # fmt: skip
+            figures |= {"sim_authorships": sim["authorships"], "sim_build_s": round(sim["wall_s"], 1),
+                        "sim_peak_rss_mb": round(sim["peak_rss_mb"])}  # fmt: skip
+    print(" ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
