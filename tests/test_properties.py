@@ -1,0 +1,99 @@
+"""Property tests: field splitting, tolerant readers, and the identities of flows."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from talentatlas import careers
+from talentatlas.indicators.migration import flows, migration
+from talentatlas.indicators.stock import stock
+from talentatlas.sources.fields import slots, split_authors, undouble
+from talentatlas.sources.reading import iter_json_array, read_text
+
+name = (
+    st.text(
+        alphabet=st.characters(blacklist_characters=";,\n\r", blacklist_categories=["Cs", "Cc"]),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(st.lists(name, min_size=1, max_size=8))
+def test_split_round_trips_both_separators(names: list[str]) -> None:
+    assert split_authors(";".join(names)) == names
+    assert split_authors(", ".join(names)) == names
+
+
+@given(st.lists(name, min_size=1, max_size=8))
+def test_doubled_lists_are_halved_and_slots_align(names: list[str]) -> None:
+    assert undouble(names + names) == names
+    assert slots(";".join(names + names), len(names)) == names
+    assert slots(";".join(names), len(names) + 1) is None
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["id", "title", "author"]), st.text(max_size=5)), max_size=6
+    ),
+    st.integers(0, 200),
+)
+@settings(max_examples=60)
+def test_any_truncation_of_a_gzip_array_reads_a_prefix(records: list[dict], cut: int) -> None:
+    raw = gzip.compress(json.dumps(records).encode())
+    p = Path(f"/tmp/talentatlas-prop-{id(records)}.json.gz")
+    p.write_bytes(raw[: max(0, len(raw) - cut)])
+    try:
+        text, _problems = read_text(p)
+    finally:
+        p.unlink()
+    got = [obj for _, obj, _ in iter_json_array(text) if isinstance(obj, dict)]
+    assert got == records[: len(got)]
+
+
+careers_st = st.lists(
+    st.tuples(
+        st.sampled_from("abcdef"),
+        st.integers(2000, 2010),
+        st.sampled_from(["US", "KR", "CN", None]),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(careers_st)
+@settings(max_examples=40, deadline=None)
+def test_flow_identities(rows: list[tuple[str, int, str | None]]) -> None:
+    con = ibis.duckdb.connect()
+    facts = con.create_table(
+        "f",
+        pa.table(
+            {
+                "person_id": [r[0] for r in rows],
+                "year": [r[1] for r in rows],
+                "country": pa.array([r[2] for r in rows], pa.string()),
+            }
+        ),
+    )
+    cal = con.create_table("c", pa.table({"y": list(range(1999, 2013))}))
+    _obs, pad, mv = careers.timeline(facts, cal, "country")
+    m = migration(mv, stock(pad)).to_pyarrow().to_pylist()
+    n_moves = mv.count().to_pyarrow().as_py()
+    assert sum(r["inflow"] for r in m) == sum(r["outflow"] for r in m) == n_moves
+    assert sum(r["net"] for r in m) == 0
+    assert sum(r["moves"] for r in flows(mv).to_pyarrow().to_pylist()) == n_moves
+    # every person is placed exactly once per year of their span
+    p = pad.to_pyarrow().to_pylist()
+    assert len({(r["person_id"], r["year"]) for r in p}) == len(p)
+    for r in m:
+        assert r["inflow"] <= r["stock"]  # an in-move places the person there that year
