@@ -20,7 +20,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from talentatlas.sources import REGISTRY
-from talentatlas.sources.base import SCHEMAS
 
 _HASH_CHUNK = 1 << 22
 
@@ -139,7 +138,3 @@ def land(
 def landed_paths(files: list[InputFile], landing: Path, table: str) -> list[str]:
     """Parquet files of one landing table for the given inputs (all must be landed)."""
     return [str(f.table_path(landing, table)) for f in files]
-
-
-def empty_schema(table: str):
-    return SCHEMAS[table]
