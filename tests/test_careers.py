@@ -17,14 +17,14 @@ def _rows(t: pa.Table) -> list[dict]:
     return t.to_pylist()
 
 
-def _person_map(atlas: Atlas, world) -> dict[str, str]:
+def _person_map(world) -> dict[str, str]:
     return {f"or:{p.openreview_id}": p.pid for p in world.people}
 
 
 @pytest.mark.parametrize("dim", careers.DIMENSIONS)
 def test_person_years_match_planted_careers(sim_build, dim: str) -> None:
     world, atlas, _ = sim_build
-    pm = _person_map(atlas, world)
+    pm = _person_map(world)
     exp = world.expected(dim)
     got_obs = {
         (pm[r["person_id"]], r["year"]): r["value"]
@@ -46,7 +46,7 @@ def test_person_years_match_planted_careers(sim_build, dim: str) -> None:
 
 def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:
     world, atlas, _ = sim_build
-    pm = _person_map(atlas, world)
+    pm = _person_map(world)
     people = {p.pid: p for p in world.people}
     obs = atlas.table("observed_institution").to_pyarrow().to_pylist()
     assert obs

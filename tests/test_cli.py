@@ -53,7 +53,9 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:
     r = runner.invoke(app, ["summary"])
     assert r.exit_code == 0 and "Largest AI-researcher populations" in r.output
     r = runner.invoke(app, ["stock", "--by", "planet"])
-    assert r.exit_code != 0
+    assert r.exit_code == 2 and "must be one of" in r.output
+    r = runner.invoke(app, ["migration", "-f", "parquet"])
+    assert r.exit_code == 2 and "needs --output" in r.output
 
 
 def test_status_without_warehouse_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:

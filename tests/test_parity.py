@@ -49,3 +49,9 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
         assert ta.num_rows == tb.num_rows, name
         assert _canon(ta) == _canon(tb), name
     assert a.table("moves").count().to_pyarrow().as_py() > 0
+    from talentatlas.api import Atlas
+
+    with Atlas(a, duck.warehouse) as da, Atlas(b, spark.resolved_warehouse()) as sa:
+        assert da.counts() == sa.counts()
+        assert da.coverage() == sa.coverage()
+        assert da.build_info()["fingerprint"] != sa.build_info()["fingerprint"]

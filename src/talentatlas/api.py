@@ -14,9 +14,9 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
+from talentatlas.careers import DIMENSIONS
+from talentatlas.indicators.stock import stock_with_share
 from talentatlas.store import open_warehouse
-
-DIMENSION_OF = {"country": "country", "institution": "institution", "sector": "sector"}
 
 
 @dataclass
@@ -124,13 +124,11 @@ class Atlas:
         self, by: str = "country", year: int | None = None, value: str | None = None
     ) -> pa.Table:
         """Persons per country / institution / sector and year, with world share."""
-        if by not in DIMENSION_OF:
-            raise ValueError(f"--by must be one of {sorted(DIMENSION_OF)}, not {by!r}")
+        if by not in DIMENSIONS:
+            raise ValueError(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
         s = self.table("stock")
-        s = s.filter(s.dimension == DIMENSION_OF[by])
-        tot = s.group_by("year").agg(total=_.stock.sum())
-        s = s.join(tot, "year")
-        s = s.mutate(share=(s.stock.cast("float64") / s.total).round(4))
+        s = stock_with_share(s.filter(s.dimension == by))
+        s = s.mutate(share=s.share.round(4))
         if year is not None:
             s = s.filter(s.year == year)
         if value is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -155,7 +156,6 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
              "with sector": f"{c.with_sector:.1%}",
              "reliable person key": f"{c.with_reliable_key:.1%}"}
         )  # fmt: skip
-    import pyarrow as pa
 
     console.print(
         render(
@@ -172,6 +172,17 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
         console.print("No quarantined records.")
 
 
+def _emit(table: pa.Table, fmt: str, output: Path | None, title: str, caption: str) -> None:
+    """Print or save a result table; errors in the requested format are usage errors."""
+    from talentatlas.export import write
+
+    try:
+        write(table, fmt, output, console, title, caption)  # type: ignore[arg-type]
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+
+
 @app.command()
 def stock(
     by: Annotated[str, typer.Option(help="country, institution or sector.")] = "country",
@@ -184,14 +195,16 @@ def stock(
     engine: Engine = None,
 ) -> None:
     """Researchers placed in each country / institution / sector per year (padded stock)."""
-    from talentatlas.export import write
-
     atlas = _open(settings(warehouse=warehouse, engine=engine))
-    t = atlas.stock(by=by, year=year, value=value)
+    try:
+        t = atlas.stock(by=by, year=year, value=value)
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
     if fmt == "table" and t.num_rows > limit:
         t = t.slice(0, limit)
-    caption = "Stock: persons whose padded modal value that year is it (location rule)."
-    write(t, fmt, output, console, f"Stock by {by}" + (f", {year}" if year else ""), caption)  # type: ignore[arg-type]
+    title = f"Stock by {by}" + (f", {year}" if year else "")
+    _emit(t, fmt, output, title, "Stock: persons whose padded modal value that year is it.")
 
 
 @app.command()
@@ -204,15 +217,13 @@ def migration(
     engine: Engine = None,
 ) -> None:
     """In-moves, out-moves, stock and net migration rate per 10,000 by country and year."""
-    from talentatlas.export import write
-
     atlas = _open(settings(warehouse=warehouse, engine=engine))
     t = atlas.migration(country=country, year=year)
     caption = (
         "net_rate = (inflow - outflow) / stock x 10,000; moves are changes of modal "
         "country between consecutive observed years, dated at the later year."
     )
-    write(t, fmt, output, console, "Net migration" + (f" — {country}" if country else ""), caption)  # type: ignore[arg-type]
+    _emit(t, fmt, output, "Net migration" + (f" — {country}" if country else ""), caption)
 
 
 @app.command()
@@ -247,7 +258,6 @@ def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
          "net_rate": mig.get(r["country"], {}).get("net_rate")}
         for r in top.to_pylist()
     ]  # fmt: skip
-    import pyarrow as pa
 
     console.print(
         Panel.fit(

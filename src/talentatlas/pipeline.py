@@ -134,8 +134,8 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
         for table in SCHEMAS
     }
     manifests = [read_manifest(f, landing) for f in files]
-    engine.from_arrow(
-        "files",
+    files_src = engine.from_arrow(
+        "files_src",
         pa.Table.from_pylist(
             [
                 {
@@ -153,6 +153,7 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
             ]
         ),
     )
+    engine.materialize("files", files_src)
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     works = engine.materialize("works", canonical.works(raw["works"], prec))

@@ -38,9 +38,11 @@ class Engine:
         return self.con.table(name)
 
     def read_parquet(self, name: str, paths: list[str], schema: pa.Schema) -> Table:
+        """Register Parquet files as a temporary input (not a warehouse table)."""
         raise NotImplementedError
 
     def from_arrow(self, name: str, data: pa.Table) -> Table:
+        """Register an Arrow table as a temporary input (not a warehouse table)."""
         raise NotImplementedError
 
     def materialize(self, name: str, expr: Table) -> Table:
@@ -74,7 +76,7 @@ class DuckDBEngine(Engine):
         return self.con.table(name)
 
     def from_arrow(self, name: str, data: pa.Table) -> Table:
-        return self.con.create_table(name, data, overwrite=True)
+        return self.con.create_table(name, data, temp=True, overwrite=True)
 
     def materialize(self, name: str, expr: Table) -> Table:
         return self.con.create_table(name, expr, overwrite=True)

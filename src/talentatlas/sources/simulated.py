@@ -193,7 +193,6 @@ def simulate(
         people.append(Person(f"p{k}", name, orid, first, last, stints))
 
     world = World(seed, institutions, people, list(venues))
-    pid_of = {p.pid: p for p in people}
     for year in range(years[0], years[1] + 1):
         active = [p for p in people if p.first_year <= year <= p.last_year]
         for p in active:
@@ -213,7 +212,6 @@ def simulate(
                     world.facts.append((t.pid, year, inst))
     for _, _, rec in world.papers:
         rec.pop("_inst")
-    del pid_of
     return world
 
 
