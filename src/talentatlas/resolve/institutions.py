@@ -1,0 +1,555 @@
+"""Institutions: the ROR registry as an index, and the matcher from affiliation text to it.
+
+The registry side (:class:`Institutions`) holds, per ROR id, its display name, country,
+types, status and relationships, and derives
+
+- the **sector** from *all* types (education wins over funder: a university that also
+  funds research is academia; facilities and hospitals take their parent's sector);
+- the **top organisation** by following ``parent`` links (Google DeepMind -> Alphabet
+  when the parent is in the registry copy) and so the **headquarters country**;
+- the **successor** of a withdrawn or inactive record, when ROR names one.
+
+The matcher (:class:`AffiliationMatcher`) takes a raw affiliation string, the source's
+own institution name and country when given, and the e-mail domain, and returns the
+best ROR id with a score and the evidence used, or no match:
+
+1. split the string into affiliations (``;``) and each into chunks (``,``, `` - ``,
+   parentheses); every window of up to three adjacent chunks is a candidate name;
+2. candidates from exact normalised names, aliases and labels (score 100), from the
+   order-free token key when unique (96), from acronyms written in capitals (92), and
+   from fuzzy scoring over the rarest tokens (rapidfuzz, kept at >= ``threshold``);
+3. the country named in the text, the source's country and the e-mail domain's ccTLD
+   constrain candidates (an institution elsewhere is dropped); the e-mail domain
+   confirms a candidate (+3) or, alone and unambiguous, is the match;
+4. the best candidate wins; among equals the one named first in the string (the most
+   specific unit), then the parent over its children; a tie between unrelated
+   institutions is reported as ambiguous, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pyarrow as pa
+from rapidfuzz import fuzz, process
+
+from talentatlas.resolve.countries import (
+    US_STATES,
+    DomainTable,
+    country_from_name,
+    country_from_tld,
+    registered_domain,
+)
+
+SECTORS = ("academia", "industry", "government", "nonprofit", "other")
+
+_ABBREV = {
+    "univ": "university", "universidade": "university", "uni": "university",
+    "inst": "institute", "instit": "institute", "tech": "technology", "technol": "technology",
+    "natl": "national", "nat": "national", "dept": "department", "lab": "laboratory",
+    "labs": "laboratories", "ctr": "center", "centre": "center", "sci": "science",
+    "acad": "academy", "coll": "college", "res": "research", "intl": "international",
+    "st": "saint", "mt": "mount", "hosp": "hospital", "med": "medical", "corp": "corporation",
+    "co": "company", "assoc": "association", "polytech": "polytechnic",
+}  # fmt: skip
+_STOP = {"the", "of", "and", "for", "de", "di", "del", "der", "des", "du", "la", "le", "y", "at",
+         "in", "et", "und", "da", "do", "dos", "das", "a", "an", "e", "fur"}  # fmt: skip
+_GENERIC = {"university", "institute", "college", "department", "school", "center", "faculty",
+            "laboratory", "laboratories", "science", "sciences", "technology", "research",
+            "national", "state", "academy", "hospital", "medical", "engineering", "company",
+            "group", "international", "key", "division", "program"}  # fmt: skip
+#: Trailing words that name a unit or legal form of a company, not a different company.
+_UNIT_WORDS = {"research", "ai", "labs", "laboratory", "laboratories", "inc", "llc", "ltd",
+               "limited", "corporation", "company", "gmbh", "brain", "group", "technologies",
+               "technology", "co", "plc", "ag", "sa", "sas", "bv", "srl", "spa", "kk"}  # fmt: skip
+_COUNTRY_SUFFIX = re.compile(r"\s*\(([^()]+)\)\s*$")
+_PUNCT = re.compile(r"[^0-9a-z ]+")
+_SPACES = re.compile(r"\s+")
+_SPLIT_AFFS = re.compile(r"\s*;\s*|\s+/\s+|\s*\|\s*")
+_SPLIT_CHUNKS = re.compile(r"\s*,\s*|\s+-\s+|\s*\(\s*|\s*\)\s*|\s*:\s*")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&\-]{1,9}$")
+_COMPATIBLE = {"HK": {"CN"}, "MO": {"CN"}, "CN": {"HK", "MO"}}
+
+
+def norm_org(text: str) -> str:
+    """Normalised organisation name: accents folded, lower case, common abbreviations
+    expanded, punctuation removed.
+
+    >>> norm_org("Univ. of São Paulo")
+    'university of sao paulo'
+    >>> norm_org("Max-Planck-Institut für Informatik")
+    'max planck institut fur informatik'
+    """
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = s.replace("&", " and ").replace("'", "").replace("’", "")
+    s = _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
+    words = [_ABBREV.get(w, w) for w in s.split()]
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def token_key(normed: str) -> str:
+    """Order-free key: content words, sorted (``cagliari university`` = ``university of cagliari``)."""
+    return " ".join(sorted({w for w in normed.split() if w not in _STOP}))
+
+
+def host_domain(url: str) -> str | None:
+    try:
+        host = urlparse(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().removeprefix("www.")
+    return registered_domain(host) if "." in host else None
+
+
+def sector_from_types(types: list[str]) -> str | None:
+    """Sector from all of an institution's ROR types; None when only the parent can tell."""
+    t = set(types)
+    if "education" in t:
+        return "academia"
+    if "company" in t:
+        return "industry"
+    if "government" in t:
+        return "government"
+    if t & {"nonprofit", "archive"}:
+        return "nonprofit"
+    if t & {"facility", "healthcare", "other"}:
+        return None
+    if "funder" in t:
+        return "nonprofit"
+    return None
+
+
+@dataclass
+class Match:
+    ror_id: str | None
+    score: int
+    evidence: str
+
+
+@dataclass
+class Institutions:
+    """The registry in memory: records, relationships and derived attributes."""
+
+    name: dict[str, str] = field(default_factory=dict)
+    country: dict[str, str | None] = field(default_factory=dict)
+    types: dict[str, list[str]] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    successor: dict[str, str] = field(default_factory=dict)
+    domains: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    link_domains: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    names: list[tuple[str, str, str]] = field(default_factory=list)  # (ror_id, name, kind)
+    sector_override: dict[str, str] = field(default_factory=dict)
+    parent_override: dict[str, str] = field(default_factory=dict)
+    country_override: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pa.Table]) -> Institutions:
+        reg = cls()
+        for r in tables["institutions"].to_pylist():
+            rid = r["ror_id"]
+            reg.name[rid] = r["name"]
+            reg.country[rid] = r["country"]
+            reg.types[rid] = r["types"] or []
+            reg.status[rid] = r["status"]
+            reg.domains[rid] = sorted(
+                {registered_domain(d) for d in r["domains"] or [] if "." in d}
+            )
+            links = {h for h in (host_domain(u) for u in r["links"] or []) if h}
+            reg.link_domains[rid] = sorted(links)
+        for r in tables["institution_names"].to_pylist():
+            reg.names.append((r["ror_id"], r["name"], r["kind"]))
+        for r in tables["institution_relations"].to_pylist():
+            if r["other_id"] not in reg.name:
+                continue
+            if r["relation"] == "parent":
+                reg.parents[r["ror_id"]].append(r["other_id"])
+            elif r["relation"] == "successor":
+                reg.successor.setdefault(r["ror_id"], r["other_id"])
+        for v in reg.parents.values():
+            v.sort()
+        return reg
+
+    def add(self, rid: str, name: str, country: str | None, types: list[str],
+            aliases: list[str], domains: list[str]) -> None:  # fmt: skip
+        """A local institution (from the corrections file) beside the ROR records."""
+        self.name[rid] = name
+        self.country[rid] = country
+        self.types[rid] = types
+        self.status[rid] = "active"
+        self.domains[rid] = sorted({registered_domain(d) for d in domains})
+        self.names.append((rid, name, "display"))
+        self.names.extend((rid, a, "alias") for a in aliases)
+
+    def current(self, rid: str) -> str:
+        """The record to use for ``rid``: its successor chain for withdrawn/inactive ones."""
+        seen = {rid}
+        while self.status.get(rid) != "active" and rid in self.successor:
+            nxt = self.successor[rid]
+            if nxt in seen:
+                break
+            seen.add(nxt)
+            rid = nxt
+        return rid
+
+    def parent(self, rid: str) -> str | None:
+        if rid in self.parent_override:
+            return self.parent_override[rid] or None
+        ps = self.parents.get(rid)
+        return ps[0] if ps else None
+
+    def chain(self, rid: str) -> list[str]:
+        """``rid`` and its ancestors up to the top organisation."""
+        out = [rid]
+        while (p := self.parent(out[-1])) and p not in out:
+            out.append(p)
+        return out
+
+    def top(self, rid: str) -> str:
+        return self.chain(rid)[-1]
+
+    def country_of(self, rid: str) -> str | None:
+        return self.country_override.get(rid) or self.country.get(rid)
+
+    def sector(self, rid: str) -> tuple[str, str]:
+        """``(sector, evidence)``: override, own types, then the nearest ancestor's types."""
+        if rid in self.sector_override:
+            return self.sector_override[rid], "correction"
+        for i, r in enumerate(self.chain(rid)):
+            s = self.sector_override.get(r) or sector_from_types(self.types.get(r, []))
+            if s:
+                return s, "ror-types" if i == 0 else "ror-parent-types"
+        t = set(self.types.get(rid, []))
+        if "facility" in t:
+            return "academia", "ror-facility"
+        return "other", "ror-types"
+
+
+class AffiliationMatcher:
+    """Affiliation text (+ source name, country, e-mail domain) -> ROR id, score, evidence."""
+
+    def __init__(
+        self,
+        registry: Institutions,
+        threshold: int = 90,
+        hints: DomainTable | None = None,
+        forced: dict[str, str | None] | None = None,
+        forbidden: dict[str, set[str]] | None = None,
+    ) -> None:
+        self.reg = registry
+        self.threshold = threshold
+        self.hints = hints
+        self.forced = forced or {}
+        self.forbidden = forbidden or {}
+        self._fuzzy_cache: dict[str, list[tuple[str, int]]] = {}
+        self.exact: dict[str, set[str]] = defaultdict(set)
+        self.keyed: dict[str, set[str]] = defaultdict(set)
+        self.acronyms: dict[str, set[str]] = defaultdict(set)
+        self.by_domain: dict[str, set[str]] = defaultdict(set)
+        self.postings: dict[str, set[int]] = defaultdict(set)
+        self.fuzzy_names: list[str] = []
+        self.fuzzy_ids: list[str] = []
+        for rid, name, kind in registry.names:
+            cur = registry.current(rid)
+            if kind == "acronym":
+                self.acronyms[name.strip().upper()].add(cur)
+                continue
+            forms = {name}
+            m = _COUNTRY_SUFFIX.search(name)
+            if m and country_from_name(m.group(1)):
+                forms.add(name[: m.start()])  # "Google (United States)" is also "Google"
+            for form in forms:
+                n = norm_org(form)
+                if not n:
+                    continue
+                self.exact[n].add(cur)
+                self.keyed[token_key(n)].add(cur)
+                idx = len(self.fuzzy_names)
+                self.fuzzy_names.append(n)
+                self.fuzzy_ids.append(cur)
+                for w in set(n.split()) - _STOP:
+                    self.postings[w].add(idx)
+        # a domain stands for the institutions that list it; web links count only for
+        # domains no record lists explicitly (links include shared hosts: sites.google.com)
+        for source in (registry.domains, registry.link_domains):
+            found: dict[str, set[str]] = defaultdict(set)
+            for rid, doms in source.items():
+                for d in doms:
+                    if d not in self.by_domain:
+                        found[d].add(registry.current(rid))
+            for d, ids in found.items():
+                self.by_domain[d] = ids
+
+    # -- candidates -------------------------------------------------------------------
+    def _fuzzy(self, text: str) -> list[tuple[str, int]]:
+        hit = self._fuzzy_cache.get(text)
+        if hit is None:
+            hit = self._fuzzy_cache[text] = self._fuzzy_uncached(text)
+        return hit
+
+    def _fuzzy_uncached(self, text: str) -> list[tuple[str, int]]:
+        words = [w for w in set(text.split()) - _STOP if w in self.postings]
+        if not words:
+            return []
+        words.sort(key=lambda w: (w in _GENERIC, len(self.postings[w]), w))
+        pool: set[int] = set()
+        for w in words[:2]:
+            if len(self.postings[w]) <= 5000:
+                pool |= self.postings[w]
+        if not pool:
+            return []
+        idx = sorted(pool)
+        names = [self.fuzzy_names[i] for i in idx]
+        hits = process.extract(
+            text, names, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold, limit=5
+        )
+        best: dict[str, int] = {}
+        core = _distinctive(text)
+        for name, score, pos in hits:
+            # the distinctive words must agree too: "keio university" is not "duke university"
+            if core and fuzz.ratio(core, _distinctive(name)) < self.threshold:
+                continue
+            rid = self.fuzzy_ids[idx[pos]]
+            best[rid] = max(best.get(rid, 0), round(score))
+        return list(best.items())
+
+    def _candidates(
+        self, chunks: list[str], originals: list[str]
+    ) -> list[tuple[str, int, int, str]]:
+        """``(ror_id, score, chunk index, evidence)`` for windows of up to 3 chunks."""
+        out: list[tuple[str, int, int, str]] = []
+        n = len(chunks)
+        for i in range(n):
+            found = False
+            for j in range(min(n, i + 3), i, -1):
+                text = " ".join(chunks[i:j])
+                if not text:
+                    continue
+                ids = self.exact.get(text)
+                if ids:
+                    # a lone word after the first chunk is more often a place than an
+                    # institution ("..., Providence, USA")
+                    lone = i > 0 and j == i + 1 and " " not in text
+                    out.extend((r, 89 if lone else 100, i, "name") for r in ids)
+                    found = True
+                    break
+                ids = self.keyed.get(token_key(text))
+                if ids and len(ids) == 1 and len(token_key(text).split()) >= 2:
+                    out.extend((r, 96, i, "name-tokens") for r in ids)
+                    found = True
+                    break
+            if found:
+                continue
+            orig = originals[i].strip()
+            # two-letter codes after the first chunk are states or countries ("MI", "UK")
+            place = i > 0 and (len(orig) <= 2 or orig in US_STATES or country_from_name(orig))
+            if _ACRONYM.match(orig) and orig in self.acronyms and not place:
+                out.extend((r, 92, i, "acronym") for r in self.acronyms[orig])
+                continue
+            if len(chunks[i]) >= 6:
+                for r, s in self._fuzzy(chunks[i]):
+                    out.append((r, s, i, f"fuzzy:{s}"))
+                stripped = _strip_units(chunks[i])
+                if stripped != chunks[i] and stripped in self.exact:
+                    out.extend((r, 94, i, "name-unit") for r in self.exact[stripped])
+                    continue
+                for gram in _ngrams(chunks[i]):
+                    if gram in self.exact:
+                        out.extend((r, 91, i, "name-in-text") for r in self.exact[gram])
+                        break
+        return out
+
+    # -- matching ---------------------------------------------------------------------
+    def countries_in(self, chunks: list[str]) -> set[str]:
+        found = set()
+        for c in chunks[1:]:
+            code = country_from_name(c)
+            if code:
+                found.add(code)
+        return found
+
+    def _country_ok(self, rid: str, countries: set[str]) -> bool:
+        if not countries:
+            return True
+        c = self.reg.country_of(rid)
+        return c is None or c in countries or bool(_COMPATIBLE.get(c, set()) & countries)
+
+    def match(
+        self,
+        raw: str | None,
+        inst_src: str | None = None,
+        country_src: str | None = None,
+        domain: str | None = None,
+    ) -> Match:
+        texts = [t for t in (inst_src, raw) if t and t.strip()]
+        banned: set[str] = set()
+        for t in texts:
+            key = norm_org(t)
+            if key in self.forced:
+                rid = self.forced[key]
+                return Match(rid, 100 if rid else 0, "correction")
+            banned |= self.forbidden.get(key, set())
+        dom = registered_domain(domain) if domain and "." in domain else None
+        countries: set[str] = set()
+        if (c := country_from_name(country_src)) is not None:
+            countries.add(c)
+        tld = dom.rsplit(".", 1)[-1] if dom else ""
+        if len(tld) == 2 and (c := country_from_tld(dom)) is not None and not countries:
+            countries.add(c)  # .edu/.com say nothing firm about the country
+        cands: list[tuple[str, int, int, str]] = []
+        offset = 0
+        for text in texts:
+            for aff in _SPLIT_AFFS.split(text):
+                originals = [c for c in _SPLIT_CHUNKS.split(aff) if c and c.strip()]
+                chunks = [norm_org(c) for c in originals]
+                named = self.countries_in(chunks) if not countries else set()
+                for rid, score, pos, ev in self._candidates(chunks, originals):
+                    if rid not in banned and self._country_ok(rid, countries | named):
+                        cands.append((rid, score, pos + offset, ev))
+                offset += len(chunks)
+            if cands:
+                break
+        dom_ids = self.by_domain.get(dom, set()) if dom else set()
+        if not cands:
+            fits = sorted(r for r in dom_ids - banned if self._country_ok(r, countries))
+            rid = self._disambiguate(fits, countries) if fits else None
+            if rid is not None:
+                return Match(rid, 85, "domain")
+            return Match(None, 0, "unmatched")
+        best: dict[str, tuple[int, int, str]] = {}
+        for rid, score, pos, ev in cands:
+            if dom_ids and rid in dom_ids:
+                score, ev = score + 3, ev + "+domain"
+            cur = best.get(rid)
+            if cur is None or (score, -pos) > (cur[0], -cur[1]):
+                best[rid] = (score, pos, ev)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))
+        top_score, top_pos = ranked[0][1][0], ranked[0][1][1]
+        tied = [rid for rid, (s, p, _e) in ranked if s == top_score and p == top_pos]
+        if len(tied) > 1:
+            rid = self._disambiguate(tied, countries or self._soft_country(texts, dom))
+            if rid is None:
+                return Match(None, top_score, "ambiguous:" + "|".join(sorted(tied)[:5]))
+            return Match(rid, top_score, best[rid][2])
+        rid = ranked[0][0]
+        return Match(rid, top_score, best[rid][2])
+
+    def _soft_country(self, texts: list[str], dom: str | None) -> set[str]:
+        """Country hints too weak to exclude a candidate but enough to break a tie:
+        the domain/name table, and .edu for the United States."""
+        if self.hints is not None:
+            c = self.hints.country_of_domain(dom)
+            for t in texts:
+                c = c or self.hints.country_of_name(t)
+            if c:
+                return {c}
+        return {"US"} if dom and dom.endswith(".edu") else set()
+
+    def _disambiguate(self, ids: list[str], countries: set[str] | None = None) -> str | None:
+        """Among same-score candidates: the one that is an ancestor of all the others,
+        else the only one in the hinted country, else the only active one."""
+        if len(ids) == 1:
+            return ids[0]
+        for rid in sorted(ids):
+            if all(rid in self.reg.chain(o) for o in ids if o != rid):
+                return rid
+        if countries:
+            here = [r for r in ids if self.reg.country_of(r) in countries]
+            if len(here) == 1:
+                return here[0]
+            if len(here) > 1:
+                return self._disambiguate(here)
+        active = [r for r in ids if self.reg.status.get(r) == "active"]
+        if len(active) == 1:
+            return active[0]
+        return None
+
+
+@lru_cache(maxsize=100_000)
+def _is_generic(word: str) -> bool:
+    """A generic organisation word, or a misspelling of one ("univeristy")."""
+    if word in _STOP or word in _GENERIC:
+        return True
+    return len(word) >= 6 and any(fuzz.ratio(word, g) >= 85 for g in _GENERIC)
+
+
+def _distinctive(normed: str) -> str:
+    return " ".join(sorted(w for w in normed.split() if not _is_generic(w)))
+
+
+def _ngrams(text: str) -> list[str]:
+    """Word n-grams (longest first) of >= 2 words holding a distinctive word."""
+    words = text.split()
+    out = []
+    for n in range(len(words) - 1, 1, -1):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            if gram[0] in _STOP or gram[-1] in _STOP:
+                continue
+            if any(w not in _STOP and w not in _GENERIC for w in gram):
+                out.append(" ".join(gram))
+    return out
+
+
+def _strip_units(text: str) -> str:
+    words = text.split()
+    while len(words) > 1 and words[-1] in _UNIT_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
+INSTITUTIONS_TABLE = pa.schema(
+    [
+        ("institution_id", pa.string()),
+        ("name", pa.string()),
+        ("country", pa.string()),
+        ("types", pa.list_(pa.string())),
+        ("status", pa.string()),
+        ("sector", pa.string()),
+        ("sector_evidence", pa.string()),
+        ("parent_id", pa.string()),
+        ("org_id", pa.string()),
+        ("org_name", pa.string()),
+        ("hq_country", pa.string()),
+        ("successor_id", pa.string()),
+        ("domains", pa.list_(pa.string())),
+    ]
+)
+
+
+def institutions_table(reg: Institutions) -> pa.Table:
+    """One row per institution with its derived sector, parent, top organisation and
+    headquarters country (what the warehouse's ``institutions`` table holds)."""
+    rows = []
+    for rid in sorted(reg.name):
+        top = reg.top(rid)
+        sector, evidence = reg.sector(rid)
+        succ = reg.current(rid)
+        rows.append(
+            {
+                "institution_id": rid,
+                "name": reg.name[rid],
+                "country": reg.country_of(rid),
+                "types": reg.types.get(rid, []),
+                "status": reg.status.get(rid),
+                "sector": sector,
+                "sector_evidence": evidence,
+                "parent_id": reg.parent(rid),
+                "org_id": top,
+                "org_name": reg.name[top],
+                "hq_country": reg.country_of(top),
+                "successor_id": succ if succ != rid else None,
+                "domains": reg.domains.get(rid, []) or reg.link_domains.get(rid, []),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=INSTITUTIONS_TABLE)

@@ -1,0 +1,193 @@
+"""ROR registry reading, derived institution attributes, and the affiliation matcher."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from talentatlas.resolve.institutions import (
+    AffiliationMatcher,
+    Institutions,
+    institutions_table,
+    norm_org,
+)
+from talentatlas.sources import ror
+
+
+def rec(rid, name, country, types, *, aliases=(), acronyms=(), rels=(), domains=(),
+        status="active"):  # fmt: skip
+    names = [{"value": name, "types": ["ror_display", "label"], "lang": "en"}]
+    names += [{"value": a, "types": ["alias"], "lang": None} for a in aliases]
+    names += [{"value": a, "types": ["acronym"], "lang": None} for a in acronyms]
+    return {
+        "id": f"https://ror.org/{rid}",
+        "names": names,
+        "types": list(types),
+        "status": status,
+        "locations": [{"geonames_details": {"country_code": country, "name": "X"}}],
+        "domains": list(domains),
+        "links": [],
+        "relationships": [
+            {"type": t, "id": f"https://ror.org/{o}", "label": o} for t, o in rels
+        ],
+    }
+
+
+WORLD = [
+    rec("0alpha001", "Alphabet (United States)", "US", ["company"], rels=[("child", "0goog0001")]),
+    rec("0goog0001", "Google (United States)", "US", ["company"], domains=["google.com"],
+        rels=[("parent", "0alpha001"), ("child", "0deep0001")]),
+    rec("0deep0001", "Google DeepMind (United Kingdom)", "GB", ["company"],
+        rels=[("parent", "0goog0001")]),
+    rec("0mich0001", "University of Michigan", "US", ["education", "funder"],
+        acronyms=["UM"], domains=["umich.edu"]),
+    rec("0lab00001", "Michigan Robotics Facility", "US", ["facility"],
+        rels=[("parent", "0mich0001")]),
+    rec("0neu00001", "Northeastern University", "US", ["education"], domains=["northeastern.edu"]),
+    rec("0neu00002", "Northeastern University", "CN", ["education"], domains=["neu.edu.cn"]),
+    rec("0cag00001", "University of Cagliari", "IT", ["education"], acronyms=["UNICA"]),
+    rec("0old00001", "Old Institute of Robotics", "FR", ["education"], status="withdrawn",
+        rels=[("successor", "0new00001")]),
+    rec("0new00001", "New Institute of Robotics", "FR", ["education"]),
+    rec("0kaist001", "Korea Advanced Institute of Science and Technology", "KR",
+        ["education"], acronyms=["KAIST"], domains=["kaist.ac.kr"]),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Institutions:
+    d = tmp_path_factory.mktemp("ror")
+    path = d / "ror_records_test.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in WORLD))
+    reg = ror.read_registry([path])
+    assert not reg.problems
+    return Institutions.from_tables(reg.tables())
+
+
+@pytest.fixture(scope="module")
+def matcher(registry) -> AffiliationMatcher:
+    return AffiliationMatcher(registry)
+
+
+def test_sector_uses_all_types_and_parents(registry) -> None:
+    assert registry.sector("0mich0001") == ("academia", "ror-types")  # education + funder
+    assert registry.sector("0lab00001") == ("academia", "ror-parent-types")
+    assert registry.sector("0deep0001")[0] == "industry"
+
+
+def test_top_organisation_and_headquarters(registry) -> None:
+    assert registry.chain("0deep0001") == ["0deep0001", "0goog0001", "0alpha001"]
+    t = {r["institution_id"]: r for r in institutions_table(registry).to_pylist()}
+    assert t["0deep0001"]["org_id"] == "0alpha001"
+    assert t["0deep0001"]["country"] == "GB"
+    assert t["0deep0001"]["hq_country"] == "US"  # MacroPolo's rule
+    assert t["0old00001"]["successor_id"] == "0new00001"
+
+
+@pytest.mark.parametrize(
+    ("text", "kw", "expected"),
+    [
+        ("University of Michigan", {}, "0mich0001"),
+        ("Dept. of EECS, Univ. of Michigan, Ann Arbor, MI, USA", {}, "0mich0001"),
+        ("Cagliari University, Italy", {}, "0cag00001"),  # word order
+        ("Univeristy of Cagliari", {}, "0cag00001"),  # typo, fuzzy
+        ("KAIST", {}, "0kaist001"),  # acronym
+        ("Google DeepMind", {}, "0deep0001"),  # company without its "(country)"
+        ("Google Research", {}, "0goog0001"),  # unit word stripped
+        ("Northeastern University, Shenyang, China", {}, "0neu00002"),  # country constraint
+        ("Northeastern University", {"country_src": "United States"}, "0neu00001"),
+        ("Northeastern University", {"domain": "ccs.neu.edu.cn"}, "0neu00002"),  # ccTLD
+        ("Old Institute of Robotics", {}, "0new00001"),  # withdrawn -> successor
+        (None, {"domain": "eecs.umich.edu"}, "0mich0001"),  # domain alone
+    ],
+)
+def test_matches(matcher, text, kw, expected) -> None:
+    m = matcher.match(text, **kw)
+    assert m.ror_id == expected, m
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Northeastern University",  # two in the registry, no evidence: not guessed
+        "University of Cagliari, Cagliari, France",  # named country contradicts
+        "Department of Computer Science",  # no institution
+        "Keio University",  # shares only the generic word with the registry
+        "Providence, MI, USA",  # a place and a state code
+    ],
+)
+def test_no_match_without_evidence(matcher, text) -> None:
+    assert matcher.match(text).ror_id is None
+
+
+def test_forced_and_forbidden(registry) -> None:
+    m = AffiliationMatcher(
+        registry,
+        forced={norm_org("UM Robotics"): "0lab00001", norm_org("Nowhere U"): None},
+        forbidden={norm_org("University of Michigan"): {"0mich0001"}},
+    )
+    assert m.match("UM Robotics").ror_id == "0lab00001"
+    assert m.match("Nowhere U").ror_id is None
+    assert m.match("University of Michigan").ror_id is None
+
+
+def test_reader_formats_and_bad_records(tmp_path: Path) -> None:
+    good = [WORLD[0], WORLD[3]]
+    v1 = {"id": "https://ror.org/0v1000001", "name": "Legacy College", "types": ["Education"],
+          "aliases": ["LC"], "acronyms": [], "labels": [], "country": {"country_code": "CA"},
+          "addresses": [{"city": "Ottawa"}], "links": ["https://www.legacy.ca"],
+          "relationships": [], "status": "active"}  # fmt: skip
+    lines = [json.dumps(good[0]), "{not json", json.dumps({"id": "x"}), json.dumps(v1)]
+    gz = tmp_path / "ror_records_a.jsonl.gz"
+    gz.write_bytes(gzip.compress("\n".join(lines).encode()))
+    z = tmp_path / "v2.0-2024-ror-data.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("v2.0-2024-ror-data_schema_v2.json", json.dumps([good[1]]))
+        zf.writestr("v2.0-2024-ror-data.json", json.dumps([{"id": "https://ror.org/zzz"}]))
+    reg = ror.read_registry([gz, z])
+    ids = [i["ror_id"] for i in reg.institutions]
+    assert ids == ["0alpha001", "0v1000001", "0mich0001"]
+    assert len(reg.problems) == 2
+    assert all(p.startswith("ror_records_a.jsonl.gz record") for p in reg.problems)
+    legacy = reg.institutions[1]
+    assert (legacy["country"], legacy["types"], legacy["schema"]) == ("CA", ["education"], "v1")
+
+
+@pytest.mark.realdata
+def test_real_registry_copy(shared_data: Path) -> None:
+    files = ror.discover(shared_data)
+    reg = ror.read_registry(files)
+    assert len(reg.institutions) == 35_990 + 15_380
+    assert not reg.problems
+    inst = Institutions.from_tables(reg.tables())
+    m = AffiliationMatcher(inst)
+    assert m.match("Carnegie Mellon University").ror_id == "05x2bcf33"
+    assert m.match("Tsinghua University, Beijing, China").ror_id == "03cve4549"
+    assert inst.sector("00jmfr291")[0] == "academia"  # University of Michigan: education+funder
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_gold_precision_and_recall(shared_data: Path) -> None:
+    """The floors of the evaluation script: precision >= 0.95 at recall >= 0.80."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from eval_affiliations import evaluate, load_gold
+
+    inst = Institutions.from_tables(ror.read_registry(ror.discover(shared_data)).tables())
+    m = AffiliationMatcher(inst)
+    known = set(inst.name)
+    correct = predicted = present = 0
+    for path in sorted((shared_data / "ror").glob("ror_api_gold_dataset_*.json")):
+        s = evaluate(m, load_gold(path), known)
+        correct, predicted, present = (
+            correct + s["correct"], predicted + s["predicted"], present + s["present"]
+        )  # fmt: skip
+    assert present > 5000
+    assert correct / predicted >= 0.95
+    assert correct / present >= 0.80
