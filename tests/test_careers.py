@@ -45,6 +45,7 @@ def test_person_years_match_planted_careers(sim_build, dim: str) -> None:
 
 
 def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:
+    """Affiliations are matched to the planted registry records, so careers run on ids."""
     world, atlas, _ = sim_build
     pm = _person_map(world)
     people = {p.pid: p for p in world.people}
@@ -52,7 +53,7 @@ def test_noise_free_careers_equal_planted_institutions(sim_build) -> None:
     assert obs
     for r in obs:
         p = people[pm[r["person_id"]]]
-        assert r["value"] == world.institutions[p.institution_at(r["year"])].name
+        assert r["value"] == world.institutions[p.institution_at(r["year"])].ror_id
 
 
 def test_migration_counts_exact(sim_build) -> None:

@@ -84,6 +84,7 @@ def _expected(shared: Path) -> set[str]:
         out |= {p.relative_to(shared).as_posix() for p in (shared / "paperlists" / d).glob("*")}
         od = shared / "openreview" / "authors" / d
         out |= {p.relative_to(shared).as_posix() for p in od.glob("*")} if od.is_dir() else set()
+    out |= {p.relative_to(shared).as_posix() for p in (shared / "ror").glob("ror_records*")}
     return out | {"affiliations/lossfunk_affiliation_domain_country.csv"}
 
 

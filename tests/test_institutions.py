@@ -31,16 +31,17 @@ def rec(rid, name, country, types, *, aliases=(), acronyms=(), rels=(), domains=
         "locations": [{"geonames_details": {"country_code": country, "name": "X"}}],
         "domains": list(domains),
         "links": [],
-        "relationships": [
-            {"type": t, "id": f"https://ror.org/{o}", "label": o} for t, o in rels
-        ],
+        "relationships": [{"type": t, "id": f"https://ror.org/{o}", "label": o} for t, o in rels],
     }
 
 
 WORLD = [
     rec("0alpha001", "Alphabet (United States)", "US", ["company"], rels=[("child", "0goog0001")]),
-    rec("0goog0001", "Google (United States)", "US", ["company"], domains=["google.com"],
-        rels=[("parent", "0alpha001"), ("child", "0deep0001")]),
+    rec("0goog0001", "Google (United States)", "US", ["company"],
+        rels=[("parent", "0alpha001"), ("child", "0deep0001"), ("child", "0googsg01")]),
+    # ROR lists google.com on a subsidiary only: the domain must still mean Google
+    rec("0googsg01", "Google (Singapore)", "SG", ["company"], domains=["google.com"],
+        rels=[("parent", "0goog0001")]),
     rec("0deep0001", "Google DeepMind (United Kingdom)", "GB", ["company"],
         rels=[("parent", "0goog0001")]),
     rec("0mich0001", "University of Michigan", "US", ["education", "funder"],
@@ -53,6 +54,7 @@ WORLD = [
     rec("0old00001", "Old Institute of Robotics", "FR", ["education"], status="withdrawn",
         rels=[("successor", "0new00001")]),
     rec("0new00001", "New Institute of Robotics", "FR", ["education"]),
+    rec("0tueb0001", "Universität Tübingen", "DE", ["education"]),
     rec("0kaist001", "Korea Advanced Institute of Science and Technology", "KR",
         ["education"], acronyms=["KAIST"], domains=["kaist.ac.kr"]),
 ]  # fmt: skip
@@ -103,6 +105,10 @@ def test_top_organisation_and_headquarters(registry) -> None:
         ("Northeastern University", {"domain": "ccs.neu.edu.cn"}, "0neu00002"),  # ccTLD
         ("Old Institute of Robotics", {}, "0new00001"),  # withdrawn -> successor
         (None, {"domain": "eecs.umich.edu"}, "0mich0001"),  # domain alone
+        ("Google", {"domain": "google.com"}, "0goog0001"),  # domain of a subsidiary
+        ("Google Zurich", {"domain": "google.com"}, "0alpha001"),  # domain only: the top
+        ("Google Zurich", {"domain": "google.com", "country_src": "USA"}, "0goog0001"),
+        ("Universitaet Tuebingen", {}, "0tueb0001"),  # German transliteration
     ],
 )
 def test_matches(matcher, text, kw, expected) -> None:
@@ -136,7 +142,7 @@ def test_forced_and_forbidden(registry) -> None:
 
 
 def test_reader_formats_and_bad_records(tmp_path: Path) -> None:
-    good = [WORLD[0], WORLD[3]]
+    good = [WORLD[0], next(r for r in WORLD if r["id"].endswith("0mich0001"))]
     v1 = {"id": "https://ror.org/0v1000001", "name": "Legacy College", "types": ["Education"],
           "aliases": ["LC"], "acronyms": [], "labels": [], "country": {"country_code": "CA"},
           "addresses": [{"city": "Ottawa"}], "links": ["https://www.legacy.ca"],

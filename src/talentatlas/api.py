@@ -16,7 +16,11 @@ from ibis import _
 
 from talentatlas.careers import DIMENSIONS
 from talentatlas.indicators.stock import stock_with_share
+from talentatlas.resolve.names import normalise_name
 from talentatlas.store import open_warehouse
+
+#: person key kinds that identify a person reliably (not inferred from a name)
+RELIABLE_KEYS = ("openreview", "orcid", "dblp", "google_scholar")
 
 
 @dataclass
@@ -27,6 +31,8 @@ class Coverage:
     with_institution: float
     with_sector: float
     with_reliable_key: float
+    #: of authorships that carry affiliation text, the share resolved to an institution
+    text_resolved: float = 0.0
 
 
 class Atlas:
@@ -81,7 +87,9 @@ class Atlas:
             country=_.country.notnull().cast("int64").sum(),
             inst=_.institution.notnull().cast("int64").sum(),
             sector=_.sector.notnull().cast("int64").sum(),
-            key=(_.key_kind == "openreview").cast("int64").sum(),
+            key=_.key_kind.isin(RELIABLE_KEYS).cast("int64").sum(),
+            text=_.has_affiliation_text.cast("int64").sum(),
+            text_inst=(_.has_affiliation_text & _.institution.notnull()).cast("int64").sum(),
         )
         r = agg.to_pyarrow().to_pylist()[0]
         n = r["n"] or 1
@@ -92,6 +100,22 @@ class Atlas:
             with_institution=(r["inst"] or 0) / n,
             with_sector=(r["sector"] or 0) / n,
             with_reliable_key=(r["key"] or 0) / n,
+            text_resolved=(r["text_inst"] or 0) / (r["text"] or 1),
+        )
+
+    def unmatched(self, limit: int = 50) -> pa.Table:
+        """The most frequent affiliation strings that no institution matched, with the
+        number of authorships carrying them."""
+        a = self.table("affiliations_resolved")
+        a = a.filter(a.institution_id.isnull() & (a.position >= 0))
+        text = a.raw.fill_null(a.inst_src)
+        a = a.filter(text.notnull()).mutate(affiliation=text)
+        return (
+            a.group_by("affiliation")
+            .agg(authorships=_.count(), evidence=_.match_evidence.max())
+            .order_by([ibis.desc("authorships"), "affiliation"])
+            .limit(limit)
+            .to_pyarrow()
         )
 
     def sources(self) -> pa.Table:
@@ -155,3 +179,120 @@ class Atlas:
         return f.order_by(
             [ibis.asc("year"), ibis.desc("moves"), "origin", "destination"]
         ).to_pyarrow()
+
+    # -- people and organisations -----------------------------------------------------
+    def find_persons(self, name: str, limit: int = 10) -> pa.Table:
+        """Persons whose normalised name is ``name`` (or contains it when none is equal),
+        most active first."""
+        key = normalise_name(name)
+        p = self.table("persons")
+        hits = p.filter(p.name_norm == key)
+        if not int(hits.count().to_pyarrow().as_py()):
+            hits = p.filter(p.name_norm.contains(key))
+        return hits.order_by([ibis.desc("authorships"), "person_id"]).limit(limit).to_pyarrow()
+
+    def timeline(self, person_id: str) -> pa.Table:
+        """A person's padded years: institution (name), country, sector, works that year."""
+        py = self.table("person_years")
+        py = py.filter(py.person_id == person_id)
+        inst = self.table("institutions").select(
+            i_id="institution_id", institution_name="name", org_name="org_name"
+        )
+        py = py.left_join(inst, py.institution == inst.i_id).drop("i_id")
+        f = self.table("authorship_facts")
+        works = (
+            f.filter(f.person_id == person_id)
+            .group_by("year")
+            .agg(works=_.work_id.nunique())
+            .rename(w_year="year")
+        )
+        py = py.left_join(works, py.year == works.w_year).drop("w_year")
+        return (
+            py.select(
+                "year",
+                institution=py.institution_name,
+                institution_id=py.institution,
+                organisation=py.org_name,
+                country=py.country,
+                sector=py.sector,
+                works=py.works.fill_null(0),
+                observed=py.country_observed,
+            )
+            .order_by("year")
+            .to_pyarrow()
+        )
+
+    def find_institutions(self, name: str, limit: int = 10) -> pa.Table:
+        """Institutions by id, exact name or alias, else names containing the text;
+        those with the most researchers first."""
+        inst = self.table("institutions")
+        by_id = inst.filter(inst.institution_id == name.strip())
+        if int(by_id.count().to_pyarrow().as_py()):
+            return by_id.to_pyarrow()
+        q = name.strip().lower()
+        names = self.table("institution_names").select("ror_id", "name")
+        names = names.union(inst.select(ror_id=inst.institution_id, name=inst.name))
+        names = names.mutate(n=names.name.lower())
+        exact = names.filter(names.n == q).select("ror_id").distinct()
+        if not int(exact.count().to_pyarrow().as_py()):
+            exact = names.filter(names.n.contains(q)).select("ror_id").distinct()
+        hc = self.table("stock")
+        hc = (
+            hc.filter(hc.dimension == "institution")
+            .group_by("value")
+            .agg(person_years=_.stock.sum())
+        )
+        found = inst.semi_join(exact, inst.institution_id == exact.ror_id)
+        found = found.left_join(hc, found.institution_id == hc.value).drop("value")
+        found = found.mutate(person_years=found.person_years.fill_null(0))
+        return (
+            found.order_by([ibis.desc("person_years"), "institution_id"]).limit(limit)
+            .to_pyarrow()
+        )  # fmt: skip
+
+    def descendants(self, institution_id: str) -> list[str]:
+        """The institution and every lab or unit below it (by parent links)."""
+        rows = self.table("institutions").select("institution_id", "parent_id").to_pyarrow()
+        children: dict[str, list[str]] = {}
+        for c, p in zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True):
+            if p:
+                children.setdefault(p, []).append(c)
+        out, todo = [], [institution_id]
+        while todo:
+            x = todo.pop()
+            if x in out:
+                continue
+            out.append(x)
+            todo.extend(children.get(x, []))
+        return out
+
+    def headcount(self, institution_id: str, roll_up: bool = True) -> pa.Table:
+        """Researchers per year at an institution (padded), with its child labs rolled
+        up when ``roll_up``: ``year, headcount, own`` (own = at the institution itself)."""
+        ids = self.descendants(institution_id) if roll_up else [institution_id]
+        pad = self.table("padded_institution")
+        pad = pad.filter(pad.value.isin(ids))
+        total = pad.group_by("year").agg(headcount=_.person_id.nunique())
+        own = (
+            pad.filter(pad.value == institution_id)
+            .group_by("year")
+            .agg(own=_.person_id.nunique())
+            .rename(o_year="year")
+        )
+        t = total.left_join(own, total.year == own.o_year).drop("o_year")
+        return t.mutate(own=t.own.fill_null(0)).order_by("year").to_pyarrow()
+
+    def child_labs(self, institution_id: str) -> pa.Table:
+        """Units below an institution with researchers: id, name, person-years, peak."""
+        ids = [i for i in self.descendants(institution_id) if i != institution_id]
+        pad = self.table("padded_institution")
+        pad = pad.filter(pad.value.isin(ids))
+        per = pad.group_by(["value", "year"]).agg(n=_.person_id.nunique())
+        agg = per.group_by("value").agg(person_years=_.n.sum(), peak=_.n.max())
+        inst = self.table("institutions").select("institution_id", "name", "country")
+        agg = agg.join(inst, agg.value == inst.institution_id)
+        return (
+            agg.select("institution_id", "name", "country", "person_years", "peak")
+            .order_by([ibis.desc("person_years"), "institution_id"])
+            .to_pyarrow()
+        )

@@ -6,8 +6,8 @@ list) counts as accepted only when no paper list covers its venue and year.
 When two sources carry the same work (``venue:year:paper id``), the work row comes
 from the source that knows its status (paperlists), and the authorships and their
 affiliations come from the first source in the registry that has any (OpenReview: one
-aligned slot per author). Person ids: ``or:<OpenReview id>`` when the author record
-carries one (reliable), else ``name:<normalised name>`` (provisional).
+aligned slot per author). Persons are linked later (``resolve.people``); ``persons``
+and ``person_keys`` here summarise authorships that carry their ``person_id``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas.sources import REGISTRY
+
+#: how a person was identified, most reliable first (a person's best kind is reported)
+KEY_KINDS = ("openreview", "orcid", "dblp", "google_scholar", "linked", "name")
 
 
 def precedence() -> pa.Table:
@@ -50,13 +53,7 @@ def chosen_sources(landing_authorships: Table, prec: Table) -> Table:
 
 
 def authorships(landing_authorships: Table, chosen: Table) -> Table:
-    a = landing_authorships.semi_join(chosen, ["work_id", "source"])
-    person = a.openreview_id.notnull().ifelse(
-        "or:" + a.openreview_id,
-        (a.name_norm != "").ifelse("name:" + a.name_norm, None),
-    )
-    kind = a.openreview_id.notnull().ifelse("openreview", "name")
-    return a.mutate(person_id=person, key_kind=kind)
+    return landing_authorships.semi_join(chosen, ["work_id", "source"])
 
 
 def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
@@ -66,17 +63,20 @@ def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
 def persons(auth: Table, works_t: Table) -> Table:
     """One row per person: display name (most frequent spelling), key kind, works, years."""
     a = auth.filter(auth.person_id.notnull()).join(works_t.select("work_id", "year"), "work_id")
-    names = a.group_by(["person_id", "name"]).agg(n=_.count())
+    names = a.group_by(["person_id", "name", "name_norm"]).agg(n=_.count())
     w = ibis.window(group_by="person_id", order_by=[ibis.desc("n"), ibis.asc("name")])
     names = names.mutate(rk=ibis.row_number().over(w))
-    top = names.filter(names.rk == 0).select("person_id", "name")
+    top = names.filter(names.rk == 0).select("person_id", "name", "name_norm")
+    rank = a.key_kind.cases(*[(k, i) for i, k in enumerate(KEY_KINDS)], else_=len(KEY_KINDS))
+    a = a.mutate(kind_rank=rank)
     agg = a.group_by("person_id").agg(
-        key_kind=_.key_kind.max(),
+        kind_rank=_.kind_rank.min(),
         authorships=_.count(),
         first_year=_.year.min(),
         last_year=_.year.max(),
     )
-    return agg.join(top, "person_id")
+    kind = agg.kind_rank.cases(*[(i, k) for i, k in enumerate(KEY_KINDS)], else_="name")
+    return agg.mutate(key_kind=kind).drop("kind_rank").join(top, "person_id")
 
 
 def person_keys(auth: Table) -> Table:

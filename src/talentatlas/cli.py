@@ -153,6 +153,7 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
              "with affiliation": f"{c.with_affiliation:.1%}",
              "with country": f"{c.with_country:.1%}",
              "with institution": f"{c.with_institution:.1%}",
+             "affiliation text -> institution": f"{c.text_resolved:.1%}",
              "with sector": f"{c.with_sector:.1%}",
              "reliable person key": f"{c.with_reliable_key:.1%}"}
         )  # fmt: skip
@@ -161,10 +162,20 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
         render(
             pa.Table.from_pylist(cov_rows),
             "Coverage",
-            "Person keys are OpenReview ids where the source has them; otherwise a "
-            "normalised name, which is provisional (homonyms merge, spellings split).",
+            "Reliable person keys: OpenReview id, ORCID, DBLP or Google Scholar id; other "
+            "authorships are linked to persons by name, coauthors, affiliation and time.",
         )
     )
+    um = atlas.unmatched(50)
+    if um.num_rows:
+        console.print(
+            render(
+                um,
+                "50 most frequent unmatched affiliation strings",
+                "Add them to the corrections file (force a match or a local institution) "
+                "when the registry lacks them or the matcher misses them.",
+            )
+        )
     q = atlas.quarantined()
     if q.num_rows:
         console.print(render(q, f"Quarantined records ({counts['quarantine']:,})"))
@@ -224,6 +235,81 @@ def migration(
         "country between consecutive observed years, dated at the later year."
     )
     _emit(t, fmt, output, "Net migration" + (f" — {country}" if country else ""), caption)
+
+
+@app.command()
+def person(
+    name: Annotated[str, typer.Argument(help="A person's name (or part of it).")],
+    limit: Annotated[int, typer.Option(help="Candidates shown when the name is shared.")] = 5,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """A person's timeline: year, institution, country, sector, works (all candidates
+    when several people share the name)."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    found = atlas.find_persons(name, limit=limit)
+    if not found.num_rows:
+        err.print(f"[red]no person named {name!r}[/]")
+        raise typer.Exit(1)
+    rows = found.to_pylist()
+    if len(rows) > 1:
+        console.print(
+            f"[bold]{len(rows)} people[/] match {name!r} (most active first); "
+            "person ids tell them apart."
+        )
+    parts = []
+    for r in rows:
+        t = atlas.timeline(r["person_id"])
+        title = (f"{r['name']} — {r['person_id']} ({r['key_kind']}, {r['authorships']} "
+                 f"authorships, {r['first_year']}–{r['last_year']})")  # fmt: skip
+        if fmt == "table":
+            view = t.select(["year", "institution", "country", "sector", "works", "observed"])
+            _emit(view, fmt, None, title,
+                  "observed: the year's country comes from that year's own papers; other "
+                  "years are padded with the last observed values.")  # fmt: skip
+        parts.append(t.append_column("person_id", pa.array([r["person_id"]] * t.num_rows)))
+    if fmt != "table":
+        _emit(pa.concat_tables(parts), fmt, output, name, "")
+
+
+@app.command()
+def org(
+    name: Annotated[str, typer.Argument(help="Institution name, alias or ROR id.")],
+    own_only: Annotated[
+        bool, typer.Option("--own-only", help="Do not roll child labs up into the total.")
+    ] = False,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """An organisation's researcher headcount per year, with its child labs."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    found = atlas.find_institutions(name)
+    if not found.num_rows:
+        err.print(f"[red]no institution matches {name!r}[/]")
+        raise typer.Exit(1)
+    best = found.to_pylist()[0]
+    others = found.to_pylist()[1:6]
+    if others:
+        console.print(
+            "also matching: "
+            + "; ".join(f"{o['name']} ({o['institution_id']}, {o['country']})" for o in others)
+        )
+    rid = best["institution_id"]
+    hc = atlas.headcount(rid, roll_up=not own_only)
+    title = f"{best['name']} ({rid}, {best['country']}, {best['sector']}) — headcount by year"
+    caption = "headcount = researchers whose padded modal institution that year is it" + (
+        "" if own_only else " or one of its child labs; own = at the institution itself"
+    )
+    _emit(hc, fmt, output, title, caption)
+    if fmt == "table":
+        labs = atlas.child_labs(rid)
+        if labs.num_rows:
+            _emit(labs.slice(0, 20), "table", None, f"Child labs of {best['name']}",
+                  "person_years = sum over years of the lab's headcount")  # fmt: skip
 
 
 @app.command()

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     mirror: str | None = None
     upstream_paperlists: str = "https://raw.githubusercontent.com/papercopilot/paperlists/main"
     upstream_openreview: str = "https://raw.githubusercontent.com/papercopilot/openreview/main"
+    #: base URL holding ``ror_records_*.jsonl.gz`` (or a ROR dump zip) when there is no
+    #: mirror; unset, fetch leaves the registry to the user (``data/ror/``)
+    upstream_ror: str | None = None
     fetch_years: tuple[int, int] = (1987, 2026)
     workers: int = Field(default=2, ge=1)
     corrections: Path | None = None

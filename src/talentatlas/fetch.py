@@ -36,6 +36,13 @@ class FetchResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
+#: registry files probed on a mirror that has no listing
+ROR_CANDIDATES = [
+    "ror/ror_records_latest_v2schema.jsonl.gz",
+    "ror/ror_records_v1schema_only.jsonl.gz",
+]
+
+
 def _is_url(s: str) -> bool:
     return s.startswith(("http://", "https://"))
 
@@ -44,6 +51,8 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
     parts = rel.split("/")
     if rel == DOMAIN_TABLE.as_posix() or rel == DOMAIN_TABLE.as_posix() + ".gz":
         return True
+    if len(parts) == 2 and parts[0] == "ror":  # registry records and dumps, not gold sets
+        return parts[1].startswith("ror_records") or "ror-data" in parts[1]
     if len(parts) == 3 and parts[0] == "paperlists":
         return parts[1] in venue_dirs and ".json" in parts[2]
     if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
@@ -192,6 +201,8 @@ def fetch(
             "openreview/": settings.upstream_openreview.rstrip("/"),
         }
     )
+    if not mirror and settings.upstream_ror:
+        bases["ror/"] = settings.upstream_ror.rstrip("/")
     listed: list[str] | None = None
     if mirror:
         text = dl.get_text(f"{bases['']}/MANIFEST.csv")
@@ -200,11 +211,13 @@ def fetch(
     domain_table = DOMAIN_TABLE.as_posix()
     if not any(n.startswith(domain_table) for n in names):
         names = [*names, domain_table]  # listings may omit it: probe for it
+    if not any(n.startswith("ror/") for n in names) and ("" in bases or "ror/" in bases):
+        names = [*names, *ROR_CANDIDATES]  # and the registry
     if on_plan:
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
-        probe = listed is None or rel == domain_table
+        probe = listed is None or rel == domain_table or rel in ROR_CANDIDATES
         try:
             got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)
             if got is True:

@@ -23,14 +23,26 @@ from talentatlas import __version__, canonical, careers
 from talentatlas.config import DOMAIN_TABLE, Settings
 from talentatlas.indicators.migration import flows, migration
 from talentatlas.indicators.stock import stock
-from talentatlas.landing import InputFile, discover, land, landed_paths, read_manifest
+from talentatlas.landing import (
+    InputFile,
+    discover,
+    file_sha256,
+    land,
+    landed_paths,
+    read_manifest,
+)
+from talentatlas.resolve import corrections
 from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver
+from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.countries import DomainTable
+from talentatlas.resolve.institutions import AffiliationMatcher, Institutions, institutions_table
+from talentatlas.resolve.people import link_people
+from talentatlas.sources import ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 Report = Callable[[str], None]
 
@@ -45,12 +57,15 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def fingerprint(settings: Settings, files: list[InputFile]) -> str:
+def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}".encode())
     h.update(settings.scope.model_dump_json().encode())
     for f in sorted(files, key=lambda f: (f.source, f.rel)):
         h.update(f"{f.source}|{f.rel}|{f.sha256}\n".encode())
+    for p in ror.discover(settings.data_dir):
+        h.update(f"ror|{p.name}|{file_sha256(p)}\n".encode())
+    h.update(f"corrections|{fixes.digest}".encode())
     table = settings.data_dir / DOMAIN_TABLE
     if table.exists():
         h.update(hashlib.sha256(table.read_bytes()).digest())
@@ -78,7 +93,8 @@ def build(
             f"no input files under {settings.data_dir}: run `talentatlas fetch` first "
             "(or point TALENTATLAS_DATA_DIR at a data directory)"
         )
-    fp = fingerprint(settings, files)
+    fixes = corrections.load(settings.corrections)
+    fp = fingerprint(settings, files, fixes)
     mpath = manifest_path(target)
     if (
         not force
@@ -98,10 +114,16 @@ def build(
     say(f"landed {len(files)} files ({len(parsed)} parsed, {len(files) - len(parsed)} cached)")
 
     engine = open_engine(settings.engine, target)
+    state: dict[str, Institutions] = {}
     try:
         for name, stage in [
             ("canonical", lambda: stage_canonical(engine, files, settings.landing_dir)),
-            ("resolve", lambda: stage_resolve(engine, settings)),
+            (
+                "institutions",
+                lambda: state.update(reg=stage_institutions(engine, settings, fixes, say)),
+            ),
+            ("resolve", lambda: stage_resolve(engine, settings, fixes, state["reg"])),
+            ("people", lambda: stage_people(engine, fixes)),
             ("careers", lambda: stage_careers(engine, settings)),
             ("indicators", lambda: stage_indicators(engine)),
         ]:
@@ -111,10 +133,12 @@ def build(
             say(f"{name}: {timings[name]:.1f}s")
         info = pa.table(
             {
-                "key": ["fingerprint", "version", "engine", "scope", "built_at", "files"],
+                "key": ["fingerprint", "version", "engine", "scope", "built_at", "files",
+                        "corrections"],
                 "value": [
                     fp, __version__, settings.engine, settings.scope.model_dump_json(),
                     time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), str(len(files)),
+                    f"{settings.corrections or ''} {fixes.digest[:12]}".strip(),
                 ],
             }
         )  # fmt: skip
@@ -156,22 +180,45 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
     engine.materialize("files", files_src)
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
-    works = engine.materialize("works", canonical.works(raw["works"], prec))
+    engine.materialize("works", canonical.works(raw["works"], prec))
     chosen = engine.materialize("work_sources", canonical.chosen_sources(raw["authorships"], prec))
-    auth = engine.materialize("authorships", canonical.authorships(raw["authorships"], chosen))
+    engine.materialize("authorships", canonical.authorships(raw["authorships"], chosen))
     engine.materialize("affiliations", canonical.affiliations(raw["affiliations"], chosen))
-    engine.materialize("persons", canonical.persons(auth, works))
-    engine.materialize("person_keys", canonical.person_keys(auth))
+
+
+def stage_institutions(
+    engine: Engine, settings: Settings, fixes: Corrections, say: Report
+) -> Institutions:
+    """The ROR registry copy (+ local institutions and overrides from the corrections)."""
+    paths = ror.discover(settings.data_dir)
+    tables, problems = ror.load(paths, settings.landing_dir / "registry")
+    for p in problems[:20]:
+        say(f"ror: {p}")
+    reg = Institutions.from_tables(tables)
+    for p in fixes.apply_to_registry(reg):
+        say(f"corrections: {p}")
+    engine.materialize(
+        "institutions", engine.from_arrow("institutions_src", institutions_table(reg))
+    )
+    for name in ("institution_names", "institution_relations"):
+        engine.materialize(name, engine.from_arrow(f"{name}_src", tables[name]))
+    return reg
 
 
 def _keyed(t: ibis.Table) -> ibis.Table:
     return t.mutate(**{f"k_{c}": t[c].fill_null("") for c in KEY_COLUMNS})
 
 
-def stage_resolve(engine: Engine, settings: Settings) -> None:
+def stage_resolve(
+    engine: Engine, settings: Settings, fixes: Corrections, reg: Institutions
+) -> None:
     aff = engine.table("affiliations")
     distinct = engine.to_arrow(aff.select(*KEY_COLUMNS).distinct())
-    resolver = AffiliationResolver(DomainTable(settings.data_dir / DOMAIN_TABLE))
+    hints = DomainTable(settings.data_dir / DOMAIN_TABLE)
+    matcher = AffiliationMatcher(
+        reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
+    )
+    resolver = AffiliationResolver(hints, matcher)
     resolved = _keyed(engine.from_arrow("affiliation_lookup", resolver.resolve_table(distinct)))
     engine.materialize("affiliation_resolution", resolved.drop(*[f"k_{c}" for c in KEY_COLUMNS]))
     a = _keyed(aff)
@@ -179,27 +226,74 @@ def stage_resolve(engine: Engine, settings: Settings) -> None:
         resolved.drop(*KEY_COLUMNS), [a[f"k_{c}"] == resolved[f"k_{c}"] for c in KEY_COLUMNS]
     )
     j = j.select(
-        "work_id", "position", "aff_pos", "raw", "domain", "institution", "country", "sector",
-        "country_evidence", "sector_evidence",
+        "work_id", "position", "aff_pos", "raw", "inst_src", "domain", "institution_id",
+        "institution", "org_id", "country", "hq_country", "sector", "country_evidence",
+        "sector_evidence", "match_score", "match_evidence",
     )  # fmt: skip
-    ra = engine.materialize("affiliations_resolved", j)
+    engine.materialize("affiliations_resolved", j)
 
-    # authorship-level values: the first affiliation (by position) that resolves each one
+
+#: authorship-level values: the first affiliation (by position) that resolves each one
+FACT_COLUMNS = {
+    "country": "country", "institution": "institution_id", "sector": "sector",
+    "hq_country": "hq_country", "org": "org_id", "domain": "domain",
+    "institution_text": "institution",
+}  # fmt: skip
+
+
+def _firsts(engine: Engine) -> ibis.Table:
+    ra = engine.table("affiliations_resolved")
     per_author = ra.filter(ra.position >= 0)
-    firsts = {}
-    for dim in careers.DIMENSIONS:
-        t = per_author.filter(per_author[dim].notnull())
-        firsts[dim] = t.group_by(["work_id", "position"]).agg(**{dim: t[dim].argmin(t.aff_pos)})
+    keys = per_author.select("work_id", "position").distinct()
+    text = per_author.raw.notnull() | per_author.inst_src.notnull()
+    has = per_author.group_by(["work_id", "position"]).agg(
+        has_affiliation=_.aff_pos.count() > 0,
+        has_affiliation_text=text.cast("int8").max() == 1,
+    )
+    out = keys.join(has, ["work_id", "position"])
+    for name, col in FACT_COLUMNS.items():
+        t = per_author.filter(per_author[col].notnull())
+        first = t.group_by(["work_id", "position"]).agg(**{name: t[col].argmin(t.aff_pos)})
+        out = out.left_join(first, ["work_id", "position"]).drop("work_id_right", "position_right")
+    return out
+
+
+def stage_people(engine: Engine, fixes: Corrections) -> None:
+    """Authorships -> persons: reliable keys, then probabilistic linking, then corrections."""
+    firsts = engine.materialize("authorship_affiliation", _firsts(engine))
     auth = engine.table("authorships")
     works = engine.table("works").select("work_id", "venue", "year", "accepted", "status")
-    facts = auth.select("work_id", "position", "person_id", "key_kind").join(works, "work_id")
-    has_aff = per_author.select("work_id", "position").distinct().mutate(has_affiliation=True)
-    facts = facts.left_join(has_aff, ["work_id", "position"]).drop(
+    f = firsts.select(
+        "work_id", "position", "domain",
+        institution=firsts.institution.fill_null("txt:" + firsts.institution_text.lower()),
+    )  # fmt: skip
+    mentions = auth.select(
+        "work_id", "position", "name_norm", "openreview_id", "orcid", "dblp", "google_scholar"
+    ).join(works.select("work_id", "venue", "year"), "work_id")
+    mentions = mentions.left_join(f, ["work_id", "position"]).drop(
         "work_id_right", "position_right"
     )
-    for t in firsts.values():
-        facts = facts.left_join(t, ["work_id", "position"]).drop("work_id_right", "position_right")
-    facts = facts.mutate(has_affiliation=facts.has_affiliation.fill_null(False))
+    links = link_people(mentions, materialize=engine.materialize)
+    splits = engine.from_arrow("person_splits", fixes.person_splits())
+    merges = engine.from_arrow("person_merges", fixes.person_merges())
+    links = links.left_join(splits, ["person_id", "work_id"]).drop(
+        "person_id_right", "work_id_right"
+    )
+    links = links.mutate(person_id=links.new_id.fill_null(links.person_id)).drop("new_id")
+    links = links.left_join(merges, "person_id").drop("person_id_right")
+    links = links.mutate(person_id=links.new_id.fill_null(links.person_id)).drop("new_id")
+    links = engine.materialize("person_links", links)
+
+    linked = auth.join(links, ["work_id", "position"])
+    engine.materialize("persons", canonical.persons(linked, engine.table("works")))
+    engine.materialize("person_keys", canonical.person_keys(linked))
+
+    facts = links.join(works, "work_id")
+    facts = facts.left_join(firsts, ["work_id", "position"]).drop("work_id_right", "position_right")
+    facts = facts.mutate(
+        has_affiliation=facts.has_affiliation.fill_null(False),
+        has_affiliation_text=facts.has_affiliation_text.fill_null(False),
+    )
     engine.materialize("authorship_facts", facts)
 
 

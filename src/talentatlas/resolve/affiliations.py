@@ -1,5 +1,5 @@
-"""First-pass affiliation resolution: raw affiliation evidence -> institution name,
-country and sector, with the evidence used.
+"""Affiliation resolution: raw affiliation evidence -> institution (ROR id when the
+matcher finds one), country, sector, top organisation, with the evidence used.
 
 It runs once per *distinct* combination of (raw string, source's normalised name,
 source's country, e-mail domain), so the work is proportional to distinct
@@ -20,6 +20,7 @@ from talentatlas.resolve.countries import (
     country_from_tld,
     registered_domain,
 )
+from talentatlas.resolve.institutions import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
 
 KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
@@ -30,11 +31,16 @@ RESOLVED_SCHEMA = pa.schema(
         ("inst_src", pa.string()),
         ("country_src", pa.string()),
         ("domain", pa.string()),
+        ("institution_id", pa.string()),
         ("institution", pa.string()),
+        ("org_id", pa.string()),
         ("country", pa.string()),
+        ("hq_country", pa.string()),
         ("sector", pa.string()),
         ("country_evidence", pa.string()),
         ("sector_evidence", pa.string()),
+        ("match_score", pa.int32()),
+        ("match_evidence", pa.string()),
     ]
 )
 
@@ -74,9 +80,41 @@ def institution_name(raw: str) -> str | None:
 
 @dataclass
 class AffiliationResolver:
+    """Per distinct affiliation key: the matched institution (ROR id, name, top
+    organisation, location and headquarters country, sector from its types), or for
+    unmatched text the first-pass evidence (country from source/text/domain, sector
+    from name and domain rules)."""
+
     domains: DomainTable
+    matcher: AffiliationMatcher | None = None
 
     def resolve(
+        self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None
+    ) -> dict:
+        m = self.matcher.match(raw, inst_src, country_src, domain) if self.matcher else None
+        if m is not None and m.ror_id is not None:
+            reg = self.matcher.reg
+            rid = m.ror_id
+            top = reg.top(rid)
+            country = reg.country_of(rid)
+            sector, sector_evidence = reg.sector(rid)
+            out = self._evidence(raw, inst_src, country_src, domain)
+            if country:
+                out["country"], out["country_evidence"] = country, "institution"
+            out.update(
+                institution_id=rid, institution=reg.name[rid], org_id=top,
+                hq_country=reg.country_of(top) or out["country"], sector=sector,
+                sector_evidence=sector_evidence, match_score=m.score, match_evidence=m.evidence,
+            )  # fmt: skip
+            return out
+        out = self._evidence(raw, inst_src, country_src, domain)
+        out.update(
+            institution_id=None, org_id=None, hq_country=out["country"],
+            match_score=m.score if m else None, match_evidence=m.evidence if m else None,
+        )  # fmt: skip
+        return out
+
+    def _evidence(
         self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None
     ) -> dict:
         institution = inst_src or (institution_name(raw) if raw else None)

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -73,6 +73,7 @@ _SPACES = re.compile(r"\s+")
 _SPLIT_AFFS = re.compile(r"\s*;\s*|\s+/\s+|\s*\|\s*")
 _SPLIT_CHUNKS = re.compile(r"\s*,\s*|\s+-\s+|\s*\(\s*|\s*\)\s*|\s*:\s*")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&\-]{1,9}$")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 _COMPATIBLE = {"HK": {"CN"}, "MO": {"CN"}, "CN": {"HK", "MO"}}
 
 
@@ -268,6 +269,9 @@ class AffiliationMatcher:
             m = _COUNTRY_SUFFIX.search(name)
             if m and country_from_name(m.group(1)):
                 forms.add(name[: m.start()])  # "Google (United States)" is also "Google"
+            for form in list(forms):  # German transliteration: Tübingen = Tuebingen
+                if any(c in form for c in "äöüÄÖÜ"):
+                    forms.add(form.translate(_UMLAUTS))
             for form in forms:
                 n = norm_org(form)
                 if not n:
@@ -421,14 +425,16 @@ class AffiliationMatcher:
                 break
         dom_ids = self.by_domain.get(dom, set()) if dom else set()
         if not cands:
-            fits = sorted(r for r in dom_ids - banned if self._country_ok(r, countries))
-            rid = self._disambiguate(fits, countries) if fits else None
+            holders = sorted(dom_ids - banned)
+            rid = self._disambiguate(holders, countries) if holders else None
+            rid = rid and self._domain_holder(rid, countries, texts, dom)
             if rid is not None:
                 return Match(rid, 85, "domain")
             return Match(None, 0, "unmatched")
+        family = self._family(dom_ids)
         best: dict[str, tuple[int, int, str]] = {}
         for rid, score, pos, ev in cands:
-            if dom_ids and rid in dom_ids:
+            if rid in family:
                 score, ev = score + 3, ev + "+domain"
             cur = best.get(rid)
             if cur is None or (score, -pos) > (cur[0], -cur[1]):
@@ -443,6 +449,26 @@ class AffiliationMatcher:
             return Match(rid, top_score, best[rid][2])
         rid = ranked[0][0]
         return Match(rid, top_score, best[rid][2])
+
+    def _family(self, ids: set[str]) -> set[str]:
+        """Institutions that share a domain with ``ids``: they and their ancestors (ROR
+        lists a company's domain on one subsidiary, e.g. google.com on Google Singapore)."""
+        out: set[str] = set()
+        for rid in ids:
+            out.update(self.reg.chain(rid))
+        return out
+
+    def _domain_holder(
+        self, rid: str, countries: set[str], texts: list[str], dom: str | None
+    ) -> str | None:
+        """A domain names an organisation rather than a lab: from the record listing it,
+        go up to the first ancestor in the country (none: no match), else in the hinted
+        country, else to the top."""
+        chain = self.reg.chain(rid)
+        if countries:
+            return next((r for r in chain if self._country_ok(r, countries)), None)
+        hinted = self._soft_country(texts, dom)
+        return next((r for r in chain if self.reg.country_of(r) in hinted), chain[-1])
 
     def _soft_country(self, texts: list[str], dom: str | None) -> set[str]:
         """Country hints too weak to exclude a candidate but enough to break a tie:

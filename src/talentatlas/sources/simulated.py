@@ -43,6 +43,7 @@ class Institution:
     country: str
     sector: str
     domain: str
+    ror_id: str = ""
 
 
 @dataclass
@@ -77,8 +78,33 @@ class World:
     def n_authorships(self) -> int:
         return len(self.facts)
 
+    def registry_records(self) -> list[dict]:
+        """The world's institutions as ROR v2 records (universities are also funders,
+        as many real ones are, so sector must not rest on one type)."""
+        types = {"academia": ["education", "funder"], "industry": ["company"],
+                 "government": ["government"]}  # fmt: skip
+        return [
+            {
+                "id": f"https://ror.org/{i.ror_id}",
+                "names": [{"value": i.name, "types": ["ror_display", "label"], "lang": "en"}],
+                "types": types[i.sector],
+                "status": "active",
+                "locations": [
+                    {"geonames_details": {"country_code": i.country, "name": i.name.split()[-1]}}
+                ],
+                "domains": [i.domain],
+                "links": [],
+                "relationships": [],
+            }
+            for i in self.institutions
+        ]
+
     def write(self, root: Path, *, with_ids: bool = True) -> list[Path]:
-        """Write ``paperlists/<venue>/<venue><year>.json`` files under ``root``."""
+        """Write ``paperlists/<venue>/<venue><year>.json`` files and the world's
+        institution registry (``ror/ror_records_simulated.jsonl``) under ``root``."""
+        reg = root / "ror" / "ror_records_simulated.jsonl"
+        reg.parent.mkdir(parents=True, exist_ok=True)
+        reg.write_text("".join(json.dumps(r) + "\n" for r in self.registry_records()))
         by_file: dict[tuple[str, int], list[dict]] = defaultdict(list)
         for venue, year, rec in self.papers:
             r = dict(rec)
@@ -96,7 +122,7 @@ class World:
     # -- planted truth ----------------------------------------------------------------
     def value_of(self, inst: int, dim: str) -> str:
         i = self.institutions[inst]
-        return {"country": i.country, "institution": i.name, "sector": i.sector}[dim]
+        return {"country": i.country, "institution": i.ror_id, "sector": i.sector}[dim]
 
     def expected(self, dim: str) -> Expected:
         """Observed, padded person-years and moves on one dimension (reference code)."""
@@ -171,7 +197,7 @@ def simulate(
         city = f"City{i}"
         name = SECTOR_PATTERNS[sector].format(city=city)
         tld = COUNTRIES[code][1] if sector == "academia" else "com"
-        institutions.append(Institution(name, code, sector, f"inst{i}.{tld}"))
+        institutions.append(Institution(name, code, sector, f"inst{i}.{tld}", f"0sim{i:05d}"))
 
     people: list[Person] = []
     names_used: list[str] = []

@@ -1,0 +1,335 @@
+"""Identity-resolution evaluation: the name-only path scored against OpenReview ids.
+
+    python benchmarks/eval_identity.py [--data-dir ../shared/data/openreview] [--only iclr2020,iclr2021]
+
+Reads OpenReview author files (``authors/<venue>/<venue><year>.jsonl.gz``) with the
+project's adapter, hides every person key (OpenReview id, ORCID, DBLP, Scholar) and runs
+:func:`talentatlas.resolve.people.link_people` on names, coauthors, affiliations (first
+affiliation: normalised name as institution key, e-mail domain), venue and year.
+
+Truth is the OpenReview id in the record's ``authorids`` slot of each author (the slot
+aligned with the author names). The adapter's ``openreview_id`` prefers the
+``or_profile`` field, whose order differs from the author order in about 4% of the
+records, so it attaches some ids to the wrong name; ``--truth adapter`` scores against
+it anyway. Mentions without an id (e-mail or empty) are linked but not scored.
+
+Scores: B-cubed and pairwise precision/recall/F1, overall and on the mentions of the
+200 most frequent names (by mentions with truth), next to the baseline "same
+normalised name = same person". The last line is ``name=value`` pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from talentatlas.resolve.names import normalise_name
+from talentatlas.sources import REGISTRY
+from talentatlas.sources.fields import slots, split_authors
+from talentatlas.sources.reading import iter_json_lines, read_text
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY_COLUMNS = ("openreview_id", "orcid", "dblp", "google_scholar")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("TALENTATLAS_SHARED_DATA")
+    base = Path(env) if env else ROOT / ".." / "shared" / "data"
+    return (base / "openreview").resolve()
+
+
+def discover(data_dir: Path, only: set[str] | None) -> list[Path]:
+    base = data_dir / "authors" if (data_dir / "authors").is_dir() else data_dir
+    files = sorted(p for p in base.glob("*/*.jsonl*") if p.is_file())
+    if only:
+        files = [p for p in files if p.name.split(".")[0].split("@")[0] in only]
+    return files
+
+
+def institution_key(raw: str | None) -> str | None:
+    """Lower-case ASCII form of an affiliation string (accents folded, punctuation to spaces)."""
+    if not raw:
+        return None
+    s = unicodedata.normalize("NFKD", raw)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = _NON_WORD.sub(" ", s).strip()
+    return s or None
+
+
+def _profile_name(pid: str) -> str:
+    """``~Jane_Doe1`` -> ``jane doe``."""
+    return normalise_name(pid.lstrip("~").rstrip("0123456789").replace("_", " "))
+
+
+def profile_slots(rec: dict, names: list[str]) -> list[int | None]:
+    """For each author position, the slot of the profile-ordered fields that belongs to it.
+
+    In some records ``or_profile`` and the fields that come with the profile (``aff``,
+    ``aff_domain``, ``position``, ``dblp``, ...) are not in author order. An author is
+    matched to the slot whose profile id equals its ``authorids`` entry, else to the one
+    unmatched slot whose profile name equals its name; leftovers pair up in order."""
+    n = len(names)
+    ids = slots(str(rec.get("authorids") or ""), n) or [""] * n
+    prof = slots(str(rec.get("or_profile") or ""), n)
+    if prof is None:
+        return list(range(n))
+    out: list[int | None] = [None] * n
+    free = set(range(n))
+    where = {}
+    for j, pid in enumerate(prof):
+        where.setdefault(pid, j)
+    for i, aid in enumerate(ids):
+        j = where.get(aid)
+        if aid.startswith("~") and j in free:
+            out[i] = j
+            free.discard(j)
+    for i, name in enumerate(names):
+        if out[i] is None:
+            cands = [j for j in sorted(free) if _profile_name(prof[j]) == normalise_name(name)]
+            if len(cands) == 1:
+                out[i] = cands[0]
+                free.discard(cands[0])
+    rest = iter(sorted(free))
+    return [o if o is not None else next(rest) for o in out]
+
+
+def _union(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Each id -> the smallest id connected to it by the pairs."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in parent}
+
+
+def raw_records(path: Path) -> dict[int, dict]:
+    text, _ = read_text(path)
+    return {i: obj for i, obj, _raw in iter_json_lines(text) if isinstance(obj, dict)}
+
+
+def load(files: list[Path], truth_kind: str, realign: bool, progress: Progress) -> pa.Table:
+    """One row per authorship: the mention columns of link_people, and ``truth``."""
+    adapter = REGISTRY["openreview"]
+    rows = []
+    aliases: list[tuple[str, str]] = []
+    task = progress.add_task("parse", total=len(files))
+    for path in files:
+        tables = adapter.parse(path, str(path)).tables()
+        works = {r["work_id"]: r for r in tables["works"].to_pylist()}
+        affs = {}
+        for r in tables["affiliations"].to_pylist():
+            if r["aff_pos"] == 0:
+                affs[(r["work_id"], r["position"])] = (r["raw"], r["domain"])
+        raw = raw_records(path)
+        order: dict[str, list[int | None]] = {}
+        for r in tables["authorships"].to_pylist():
+            w = works[r["work_id"]]
+            pos = r["position"]
+            rec = raw[w["record"]]
+            n = w["n_authors"]
+            if w["work_id"] not in order:
+                order[w["work_id"]] = profile_slots(rec, split_authors(str(rec.get("author") or "")))
+            slot = order[w["work_id"]][pos] if realign else pos
+            ids = slots(str(rec.get("authorids") or ""), n) or [""] * n
+            prof = slots(str(rec.get("or_profile") or ""), n)
+            own = ids[pos] if ids[pos].startswith("~") else None
+            p = prof[order[w["work_id"]][pos]] if prof else ""
+            if own and p.startswith("~") and p != own and _profile_name(p) == r["name_norm"]:
+                aliases.append((own, p))  # one author slot, two ids: one person
+            if truth_kind == "adapter":
+                truth = r["openreview_id"]
+            elif truth_kind == "profile":  # the author's own profile slot, else authorids
+                truth = p if p.startswith("~") else own
+            else:
+                truth = own
+            aff_raw, domain = affs.get((r["work_id"], slot), (None, None))
+            rows.append(
+                {
+                    "work_id": r["work_id"],
+                    "position": pos,
+                    "name_norm": r["name_norm"],
+                    "year": w["year"],
+                    "venue": w["venue"],
+                    "domain": domain,
+                    "institution": institution_key(aff_raw),
+                    "truth": truth,
+                }
+            )
+        progress.advance(task)
+    schema = pa.schema(
+        [
+            ("work_id", pa.string()),
+            ("position", pa.int32()),
+            ("name_norm", pa.string()),
+            ("year", pa.int32()),
+            ("venue", pa.string()),
+            ("domain", pa.string()),
+            ("institution", pa.string()),
+            ("truth", pa.string()),
+        ]
+    )
+    if truth_kind == "aliases":
+        root = _union(aliases)
+        for r in rows:
+            if r["truth"] is not None:
+                r["truth"] = root.get(r["truth"], r["truth"])
+    t = pa.Table.from_pylist(rows, schema=schema)
+    for c in KEY_COLUMNS:  # every key hidden
+        t = t.append_column(c, pa.nulls(t.num_rows, pa.string()))
+    return t
+
+
+def scores(pred: list[str], truth: list[str]) -> dict[str, float]:
+    """B-cubed and pairwise precision/recall/F1 of a clustering against the truth."""
+    n = len(pred)
+    if n == 0:
+        return {k: float("nan") for k in ("bcubed_p", "bcubed_r", "bcubed_f1", "pair_p", "pair_r", "pair_f1")}
+    cp = Counter(pred)
+    ct = Counter(truth)
+    cpt = Counter(zip(pred, truth, strict=True))
+    bp = sum(cpt[(p, t)] / cp[p] for p, t in zip(pred, truth, strict=True)) / n
+    br = sum(cpt[(p, t)] / ct[t] for p, t in zip(pred, truth, strict=True)) / n
+
+    def pairs(c: Counter) -> int:
+        return sum(k * (k - 1) // 2 for k in c.values())
+
+    tp, pp, tt = pairs(cpt), pairs(cp), pairs(ct)
+    pair_p = tp / pp if pp else 1.0
+    pair_r = tp / tt if tt else 1.0
+    return {
+        "bcubed_p": bp,
+        "bcubed_r": br,
+        "bcubed_f1": 2 * bp * br / (bp + br) if bp + br else 0.0,
+        "pair_p": pair_p,
+        "pair_r": pair_r,
+        "pair_f1": 2 * pair_p * pair_r / (pair_p + pair_r) if pair_p + pair_r else 0.0,
+    }
+
+
+def evaluate(
+    mentions: pa.Table, resolved: pa.Table, top_n: int = 200
+) -> tuple[dict[str, dict[str, float]], int]:
+    """Scores for the model and the same-name baseline, overall and on the top names."""
+    person = {
+        (r["work_id"], r["position"]): r["person_id"] for r in resolved.to_pylist()
+    }
+    items = [
+        (r["name_norm"], r["truth"], person[(r["work_id"], r["position"])])
+        for r in mentions.select(["work_id", "position", "name_norm", "truth"]).to_pylist()
+        if r["truth"] is not None
+    ]
+    freq = Counter(name for name, _, _ in items)
+    top = {name for name, _ in sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]}
+    sel = [it for it in items if it[0] in top]
+    out = {
+        "": scores([p or "" for _, _, p in items], [t for _, t, _ in items]),
+        "base_": scores([nm for nm, _, _ in items], [t for _, t, _ in items]),
+        "top200_": scores([p or "" for _, _, p in sel], [t for _, t, _ in sel]),
+        "base_top200_": scores([nm for nm, _, _ in sel], [t for _, t, _ in sel]),
+    }
+    return out, len(items)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=default_data_dir())
+    ap.add_argument("--only", default="", help="comma-separated file stems, e.g. iclr2020,iclr2021")
+    ap.add_argument(
+        "--truth", choices=["authorids", "aliases", "profile", "adapter"], default="authorids",
+        help="authorids: the author's authorids entry; aliases: the same, with two ids joined"
+        " when one author slot carries both (authorids and the author's own or_profile id);"
+        " profile: the author's own or_profile id (re-aligned), else authorids;"
+        " adapter: the adapter's openreview_id",
+    )  # fmt: skip
+    ap.add_argument(
+        "--no-realign", action="store_true",
+        help="keep the adapter's affiliation of each position even where the profile-ordered"
+        " fields are in another order than the authors",
+    )  # fmt: skip
+    ap.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all)")
+    ap.add_argument("--memory", default="8GB", help="DuckDB memory limit")
+    ap.add_argument("--model", action="store_true", help="print the estimated parameters")
+    args = ap.parse_args()
+
+    from talentatlas.resolve.people import resolve_people
+
+    console = Console(stderr=True)
+    only = {s.strip() for s in args.only.split(",") if s.strip()} or None
+    files = discover(args.data_dir, only)
+    if not files:
+        sys.exit(f"no OpenReview author files under {args.data_dir}")
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        data = load(files, args.truth, not args.no_realign, progress)
+    t_parse = time.perf_counter() - t0
+    console.print(f"{len(files)} files, {data.num_rows:,} mentions parsed in {t_parse:.1f}s")
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(f"SET memory_limit = '{args.memory}'")
+    if args.threads:
+        con.raw_sql(f"SET threads = {int(args.threads)}")
+    mentions = con.create_table("mentions", data.drop_columns(["truth"]))
+
+    def materialize(name: str, expr: ibis.Table) -> ibis.Table:
+        return con.create_table(name, expr, overwrite=True)
+
+    with console.status("linking people"):
+        t1 = time.perf_counter()
+        result = resolve_people(mentions, materialize=materialize)
+        resolved = result.table.to_pyarrow()
+        t_link = time.perf_counter() - t1
+    console.print(f"link_people: {t_link:.1f}s for {data.num_rows:,} mentions")
+    if args.model:
+        console.print(result.model.describe())
+
+    sc, n_truth = evaluate(data, resolved)
+    table = RichTable(title=f"identity resolution, {n_truth:,} mentions with truth ({args.truth})")
+    for col in ("scope", "method", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1"):
+        table.add_column(col, justify="right" if " " in col else "left")
+    for scope, pre in (("all", ""), ("top 200 names", "top200_")):
+        for method, p in (("model", pre), ("same name", "base_" + pre)):
+            s = sc[p]
+            table.add_row(
+                scope, method,
+                *(f"{s[k]:.4f}" for k in ("bcubed_p", "bcubed_r", "bcubed_f1", "pair_p", "pair_r", "pair_f1")),
+            )  # fmt: skip
+    Console().print(table)
+    persons = len({p for p in resolved.column("person_id").to_pylist() if p})
+    vals: dict[str, object] = {}
+    for pre in ("", "top200_", "base_", "base_top200_"):
+        for k in ("bcubed_p", "bcubed_r", "bcubed_f1", "pair_p", "pair_r", "pair_f1"):
+            vals[pre + k] = f"{sc[pre][k]:.4f}"
+    vals.update(
+        mentions=data.num_rows, scored=n_truth, persons=persons, files=len(files),
+        truth=args.truth, link_seconds=f"{t_link:.1f}",
+        seconds=f"{time.perf_counter() - t0:.1f}",
+    )  # fmt: skip
+    print(" ".join(f"{k}={v}" for k, v in vals.items()))
+
+
+if __name__ == "__main__":
+    main()
