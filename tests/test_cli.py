@@ -52,6 +52,32 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:
     )
     r = runner.invoke(app, ["summary"])
     assert r.exit_code == 0 and "Largest AI-researcher populations" in r.output
+
+    # a person's timeline is the planted career, on matched institution ids
+    padded = world.expected("institution").padded
+    person = max(world.people, key=lambda p: sum(1 for (q, _y) in padded if q == p.pid))
+    r = runner.invoke(app, ["person", person.name, "-f", "json"])
+    assert r.exit_code == 0, r.output
+    mine = [x for x in json.loads(r.stdout) if x["person_id"] == f"or:{person.openreview_id}"]
+    assert {x["year"]: x["institution_id"] for x in mine} == {
+        y: v for (q, y), v in padded.items() if q == person.pid
+    }
+    r = runner.invoke(app, ["person", person.name])
+    assert r.exit_code == 0 and person.name in r.output
+    r = runner.invoke(app, ["person", "Nobody Atall"])
+    assert r.exit_code == 1 and "no person named" in r.output
+
+    # an organisation's headcount is the planted stock of that institution
+    inst = world.institutions[0]
+    r = runner.invoke(app, ["org", inst.name, "-f", "json"])
+    assert r.exit_code == 0, r.output
+    want: dict[int, int] = {}
+    for (_q, y), v in padded.items():
+        if v == inst.ror_id:
+            want[y] = want.get(y, 0) + 1
+    assert {x["year"]: x["headcount"] for x in json.loads(r.stdout)} == want
+    r = runner.invoke(app, ["org", inst.ror_id])
+    assert r.exit_code == 0 and inst.name in r.output
     r = runner.invoke(app, ["stock", "--by", "planet"])
     assert r.exit_code == 2 and "must be one of" in r.output
     r = runner.invoke(app, ["migration", "-f", "parquet"])

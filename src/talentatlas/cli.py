@@ -146,24 +146,25 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
     )
     console.print(render(atlas.sources(), "Sources and files read"))
     cov_rows = []
-    for label, scoped in [("all authorships", False), ("in scope (careers)", True)]:
+    for label, scoped in [("all", False), ("in scope", True)]:
         c = atlas.coverage(scoped)
         cov_rows.append(
             {"authorships": label, "n": c.authorships,
-             "with affiliation": f"{c.with_affiliation:.1%}",
-             "with country": f"{c.with_country:.1%}",
-             "with institution": f"{c.with_institution:.1%}",
-             "affiliation text -> institution": f"{c.text_resolved:.1%}",
-             "with sector": f"{c.with_sector:.1%}",
-             "reliable person key": f"{c.with_reliable_key:.1%}"}
+             "affiliation": f"{c.with_affiliation:.1%}",
+             "country": f"{c.with_country:.1%}",
+             "institution": f"{c.with_institution:.1%}",
+             "text→inst": f"{c.text_resolved:.1%}",
+             "sector": f"{c.with_sector:.1%}",
+             "person key": f"{c.with_reliable_key:.1%}"}
         )  # fmt: skip
 
     console.print(
         render(
             pa.Table.from_pylist(cov_rows),
             "Coverage",
-            "Reliable person keys: OpenReview id, ORCID, DBLP or Google Scholar id; other "
-            "authorships are linked to persons by name, coauthors, affiliation and time.",
+            "Shares of authorships. text→inst: of those with affiliation text, resolved to "
+            "an institution. Person key: a reliable id (OpenReview, ORCID, DBLP, Google "
+            "Scholar); other authorships are linked by name, coauthors, affiliation, time.",
         )
     )
     um = atlas.unmatched(50)
@@ -255,7 +256,7 @@ def person(
         raise typer.Exit(1)
     rows = found.to_pylist()
     if len(rows) > 1:
-        console.print(
+        err.print(
             f"[bold]{len(rows)} people[/] match {name!r} (most active first); "
             "person ids tell them apart."
         )
@@ -294,7 +295,7 @@ def org(
     best = found.to_pylist()[0]
     others = found.to_pylist()[1:6]
     if others:
-        console.print(
+        err.print(
             "also matching: "
             + "; ".join(f"{o['name']} ({o['institution_id']}, {o['country']})" for o in others)
         )
