@@ -26,7 +26,7 @@ import re
 import sys
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import ibis
@@ -143,20 +143,32 @@ def load(files: list[Path], truth_kind: str, realign: bool, progress: Progress) 
                 affs[(r["work_id"], r["position"])] = (r["raw"], r["domain"])
         raw = raw_records(path)
         order: dict[str, list[int | None]] = {}
+        auth_keys = {
+            (a["work_id"], a["position"]): [
+                f"{c}:{a[c]}" for c in ("dblp", "orcid", "google_scholar") if a[c]
+            ]
+            for a in tables["authorships"].to_pylist()
+        }
         for r in tables["authorships"].to_pylist():
             w = works[r["work_id"]]
             pos = r["position"]
             rec = raw[w["record"]]
             n = w["n_authors"]
             if w["work_id"] not in order:
-                order[w["work_id"]] = profile_slots(rec, split_authors(str(rec.get("author") or "")))
+                order[w["work_id"]] = profile_slots(
+                    rec, split_authors(str(rec.get("author") or ""))
+                )
             slot = order[w["work_id"]][pos] if realign else pos
             ids = slots(str(rec.get("authorids") or ""), n) or [""] * n
             prof = slots(str(rec.get("or_profile") or ""), n)
             own = ids[pos] if ids[pos].startswith("~") else None
             p = prof[order[w["work_id"]][pos]] if prof else ""
-            if own and p.startswith("~") and p != own and _profile_name(p) == r["name_norm"]:
-                aliases.append((own, p))  # one author slot, two ids: one person
+            if own and p.startswith("~") and (p == own or _profile_name(p) == r["name_norm"]):
+                # the author's own profile slot: its id and keys belong to the same person
+                if p != own:
+                    aliases.append((own, p))
+                keys = auth_keys.get((r["work_id"], order[w["work_id"]][pos]), ())
+                aliases.extend((own, k) for k in keys)
             if truth_kind == "adapter":
                 truth = r["openreview_id"]
             elif truth_kind == "profile":  # the author's own profile slot, else authorids
@@ -190,7 +202,12 @@ def load(files: list[Path], truth_kind: str, realign: bool, progress: Progress) 
         ]
     )
     if truth_kind == "aliases":
-        root = _union(aliases)
+        # keys carried by 3+ names are placeholders or homonym pages, not people
+        names_of: dict[str, set[str]] = defaultdict(set)
+        by_id = {r["truth"]: r["name_norm"] for r in rows if r["truth"]}
+        for own, k in aliases:
+            names_of[k].add(by_id.get(own, own))
+        root = _union([(a, b) for a, b in aliases if b.startswith("~") or len(names_of[b]) < 3])
         for r in rows:
             if r["truth"] is not None:
                 r["truth"] = root.get(r["truth"], r["truth"])
@@ -204,7 +221,10 @@ def scores(pred: list[str], truth: list[str]) -> dict[str, float]:
     """B-cubed and pairwise precision/recall/F1 of a clustering against the truth."""
     n = len(pred)
     if n == 0:
-        return {k: float("nan") for k in ("bcubed_p", "bcubed_r", "bcubed_f1", "pair_p", "pair_r", "pair_f1")}
+        return {
+            k: float("nan")
+            for k in ("bcubed_p", "bcubed_r", "bcubed_f1", "pair_p", "pair_r", "pair_f1")
+        }
     cp = Counter(pred)
     ct = Counter(truth)
     cpt = Counter(zip(pred, truth, strict=True))
@@ -231,9 +251,7 @@ def evaluate(
     mentions: pa.Table, resolved: pa.Table, top_n: int = 200
 ) -> tuple[dict[str, dict[str, float]], int]:
     """Scores for the model and the same-name baseline, overall and on the top names."""
-    person = {
-        (r["work_id"], r["position"]): r["person_id"] for r in resolved.to_pylist()
-    }
+    person = {(r["work_id"], r["position"]): r["person_id"] for r in resolved.to_pylist()}
     items = [
         (r["name_norm"], r["truth"], person[(r["work_id"], r["position"])])
         for r in mentions.select(["work_id", "position", "name_norm", "truth"]).to_pylist()
@@ -252,7 +270,9 @@ def evaluate(
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--only", default="", help="comma-separated file stems, e.g. iclr2020,iclr2021")
     ap.add_argument(

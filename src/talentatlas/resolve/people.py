@@ -54,6 +54,8 @@ KEYS = (
     ("google_scholar", "google_scholar", "gs:"),
 )
 
+#: a non-OpenReview key seen with this many distinct names or OpenReview ids is ignored
+KEY_MAX_PEOPLE = 3
 #: name-commonness bins: floor(log2(expected people sharing a name)), clipped
 BIN_LO, BIN_HI = -8, 5
 #: name cells: log2 buckets of first-token and last-token counts
@@ -79,7 +81,9 @@ TF_CLIP = 3.0
 #: link when the match weight (centibits) is at least this (0: posterior odds 1:1)
 THRESHOLD = 0
 #: u sample: each mention is paired with this many later mentions of its family name
-U_SAMPLE_LEADS = 4
+U_SAMPLE_LEADS = 2
+#: below this many same-family-name pairs, u comes from pairs of any two names
+U_MIN_PAIRS = 2000
 #: pseudo-pairs shrinking a bin's EM match rate towards the prior 1 / (1 + 2**bin)
 PRIOR_PAIRS = 2.0
 #: pseudo-pairs shrinking P(level | parent level, match) towards P(level | match)
@@ -87,7 +91,9 @@ M_SHRINK = 10.0
 #: estimate m by EM (u fixed) starting from the rare-name pairs, else keep the latter
 M_BY_EM = True
 EM_ITERATIONS = 500
-EM_TOLERANCE = 1e-7
+EM_TOLERANCE = 1e-6
+#: unit of the integer pair weights 1 / (nv - 1) summed by the engine
+WEIGHT_UNIT = 2**20
 #: cap on the rounds of average-linkage merging (each round merges every reciprocal
 #: best pair; the cap only guards against pathological inputs)
 MAX_ROUNDS = 100
@@ -126,7 +132,9 @@ class LinkageModel:
                 f"  {self.prior_weight[b] / 100:+.2f}"
             )
         for f in FEATURES:
-            for (par, lv), w in sorted(self.weight[f].items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+            for (par, lv), w in sorted(
+                self.weight[f].items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])
+            ):
                 given = f" | {PARENT[f]} {LEVEL_NAMES[PARENT[f]][par]}" if par is not None else ""
                 lines.append(
                     f"  {f} {LEVEL_NAMES[f][lv]}{given}: m={self.m[f][(par, lv)]:.4f}"
@@ -163,15 +171,18 @@ def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -
 
     # 2. record linkage on names
     bins = mat("people_name_bins", name_bins(m))
-    edges = mat("people_coauthors", coauthor_edges(m))
-    pairs = mat("people_pairs", candidate_pairs(m, bins, edges))
-    sample = mat("people_u_sample", family_name_pairs(m, edges))
+    edges = mat("people_coauthors", coauthor_edges(m, bins))
+    feats = mat("people_features", mention_features(m, bins, edges))
+    pairs = mat("people_pairs", candidate_pairs(feats, edges))
+    sample = mat("people_u_sample", family_name_pairs(feats, edges))
+    if sample.count().execute() < U_MIN_PAIRS:  # too few shared family names
+        sample = mat("people_u_sample", family_name_pairs(feats, edges, by_family=False))
     model = estimate(
-        _pattern_counts(pairs, ["cell", "nv", *FEATURES]),
-        _pattern_counts(pairs.filter(pairs.bin <= M_BIN_MAX), ["nv", *FEATURES]),
+        _pattern_counts(pairs, ["cell", *FEATURES]),
+        _pattern_counts(pairs.filter(pairs.bin <= M_BIN_MAX), list(FEATURES)),
         _pattern_counts(sample, list(FEATURES)),
     )
-    scored = mat("people_scored", score(pairs, model, m))
+    scored = mat("people_scored", score(pairs, model))
 
     # 3. clusters and ids
     labels = cluster(m, scored, keyed, mat)
@@ -190,8 +201,14 @@ def _flat(t: Table) -> Table:
     return t.select(*t.columns)
 
 
+def _trim(col: Any) -> Any:
+    # not Value.strip(): ibis compiles it for Spark as TRIM(' \t\n\r\v\f' ...), where
+    # Spark reads '\v' as 'v' and strips the letter v from both ends
+    return col.re_replace(r"^\s+|\s+$", "")
+
+
 def _blank_null(col: Any) -> Any:
-    s = col.cast("string").strip()
+    s = _trim(col.cast("string"))
     return (s == "").ifelse(ibis.null("string"), s)
 
 
@@ -204,7 +221,12 @@ def _union_all(parts: Iterable[Table]) -> Table:
 
 
 def _pattern_counts(t: Table, cols: list[str]) -> list[dict[str, Any]]:
-    return t.group_by(cols).agg(n=_.count()).to_pyarrow().to_pylist()
+    """Pattern counts; with ``nv`` (mentions of the pair's name) in ``t``, also ``wn``:
+    the pairs weighted 1 / (nv - 1) in units of 2**-20 (integers, so exact anywhere)."""
+    agg = {"n": t.count()}
+    if "nv" in t.columns:
+        agg["wn"] = (WEIGHT_UNIT // (t.nv - 1).clip(lower=1)).sum()
+    return t.group_by(cols).agg(**agg).to_pyarrow().to_pylist()
 
 
 # -- preparation ------------------------------------------------------------------------
@@ -230,16 +252,27 @@ def organisation_domain(col: Any) -> Any:
     return reg.isin(WEBMAIL).ifelse(ibis.null("string"), reg)
 
 
-
 def prepare(mentions: Table) -> Table:
     """Mentions with an integer id ``mid`` (rank by work and position) and clean fields."""
     t = mentions
-    w = ibis.window(order_by=[t.work_id, t.position])
+    # (work_id, position) identifies a mention; the other columns only make the order
+    # total should the input repeat one
+    w = ibis.window(
+        order_by=[
+            t.work_id,
+            t.position,
+            t.name_norm,
+            *[t[c] for _k, c, _p in KEYS],
+            t.domain,
+            t.institution,
+        ]
+    )
     return t.select(
         mid=ibis.row_number().over(w).cast("int64"),
+        wk=ibis.dense_rank().over(ibis.window(order_by=t.work_id)).cast("int64"),
         work_id=t.work_id,
         position=t.position.cast("int32"),
-        name=t.name_norm.fill_null("").strip(),
+        name=_trim(t.name_norm.fill_null("")),
         year=t.year.cast("int32"),
         venue=t.venue.fill_null(""),
         domain=organisation_domain(t.domain),
@@ -256,7 +289,17 @@ def keyed_persons(m: Table, mat: Materialize) -> Table:
     mk = _union_all(
         m.filter(m[col].notnull()).select("mid", key=prefix + m[col]) for _k, col, prefix in KEYS
     )
-    mk = mat("people_mention_keys", mk.distinct())
+    mk = mk.distinct()
+    # a key that several people carry (a placeholder, a DBLP page of homonyms) links
+    # nobody: ORCID / DBLP / Scholar values seen with 3+ names or 3+ OpenReview ids
+    info = m.select(imid=m.mid, iname=m.name, ior=m.openreview_id)
+    kn = _flat(mk.join(info, mk.mid == info.imid).select(mk.key, info.iname, info.ior))
+    kn = kn.group_by("key").agg(names=kn.iname.nullif("").nunique(), ors=kn.ior.nunique())
+    bad = kn.filter(
+        ~kn.key.startswith("or:") & ((kn.names >= KEY_MAX_PEOPLE) | (kn.ors >= KEY_MAX_PEOPLE))
+    )
+    bad = bad.select(bkey=bad.key)
+    mk = mat("people_mention_keys", _flat(mk.anti_join(bad, mk.key == bad.bkey)))
     # mention-key graph as edges from each key's smallest mention to its other mentions
     first = mk.group_by(fkey=mk.key).agg(root=mk.mid.min())
     e = _flat(mk.join(first, mk.key == first.fkey).select(a=first.root, b=mk.mid))
@@ -281,6 +324,7 @@ def keyed_persons(m: Table, mat: Materialize) -> Table:
 
 
 def _name_parts(t: Table, col: str = "name") -> dict[str, Any]:
+    """First token, middle part ('' when none) and last token of a normalised name."""
     n = t[col]
     return {
         "first": n.re_extract(r"^(\S+)", 1),
@@ -318,7 +362,11 @@ def name_bins(m: Table) -> Table:
     for k in range(BIN_LO + 1, BIN_HI + 1):
         b = b + (prod >= d2 * (2.0**k)).cast("int32")
     return j.select(
-        "name", nv=j.nv.cast("int64"), bin=b.cast("int32"), cell=_cell(j.nf, j.nl, j.middle != "")
+        "name",
+        nk=ibis.row_number().over(ibis.window(order_by=j.name)).cast("int64"),
+        nv=j.nv.cast("int64"),
+        bin=b.cast("int32"),
+        cell=_cell(j.nf, j.nl, j.middle != ""),
     )
 
 
@@ -339,30 +387,61 @@ def _cell(nf: Any, nl: Any, has_middle: Any) -> Any:
 # -- comparisons -----------------------------------------------------------------------
 
 
-def coauthor_edges(m: Table) -> Table:
-    """``mid, name, cname``: the distinct other names on each mention's work."""
+def coauthor_edges(m: Table, bins: Table) -> Table:
+    """``mid, nk, cnk``: the distinct other names (codes) on each mention's work."""
     x = m.filter(m.name != "")
-    a = x.select("mid", "work_id", "name")
-    o = x.select(w2=x.work_id, cname=x.name, mid2=x.mid)
-    j = a.join(o, [a.work_id == o.w2, a.mid != o.mid2, a.name != o.cname])
-    return j.select(a.mid, a.name, o.cname).distinct()
+    bn = bins.select(bname=bins.name, nk=bins.nk)
+    x = _flat(x.join(bn, x.name == bn.bname).select(x.mid, x.wk, bn.nk))
+    o = x.select(w2=x.wk, cnk=x.nk, mid2=x.mid)
+    j = x.join(o, [x.wk == o.w2, x.mid != o.mid2, x.nk != o.cnk])
+    return j.select(x.mid, x.nk, o.cnk).distinct()
 
 
-def _sides(m: Table) -> tuple[Table, Table]:
-    left = m.select(a=m.mid, na=m.name, wa=m.work_id, ya=m.year, va=m.venue, da=m.domain, ia=m.inst)
-    right = m.select(b=m.mid, nb=m.name, wb=m.work_id, yb=m.year, vb=m.venue, db=m.domain, ib=m.inst)
+def _codes(t: Table, col: str) -> Table:
+    """``value, code``: an integer for each distinct value of a column."""
+    v = t.filter(t[col].notnull()).select(value=t[col]).distinct()
+    return v.select(
+        "value", code=ibis.row_number().over(ibis.window(order_by=v.value)).cast("int64")
+    )
+
+
+def mention_features(m: Table, bins: Table, edges: Table) -> Table:
+    """Named mentions with what pairs compare, as integers: name ``nk``, work ``wk``,
+    venue ``vc``, domain ``dc``, institution ``ic`` codes; ``has_co`` (the work has
+    other named authors), ``tfi`` / ``tfd`` (term-frequency adjustments of the
+    institution and domain) and the name's ``nv`` (mentions), ``bin`` and ``cell``."""
+    x = m.filter(m.name != "").select("mid", "wk", "name", "year", "venue", "domain", "inst")
+    has = edges.select(hmid=edges.mid).distinct()
+    x = _flat(x.left_join(has, x.mid == has.hmid))
+    ti = _tf_table(m, "inst")
+    ti = ti.select(vi=ti.value, ic=ti.code, tfi=ti.tf)
+    x = _flat(x.left_join(ti, x.inst == ti.vi))
+    td = _tf_table(m, "domain")
+    td = td.select(vd=td.value, dc=td.code, tfd=td.tf)
+    x = _flat(x.left_join(td, x.domain == td.vd))
+    vn = _codes(m, "venue")
+    vn = vn.select(vv=vn.value, vc=vn.code)
+    x = _flat(x.left_join(vn, x.venue == vn.vv))
+    bn = bins.select(bname=bins.name, nk=bins.nk, nv=bins.nv, bin=bins.bin, cell=bins.cell)
+    x = _flat(x.join(bn, x.name == bn.bname))
+    return x.select(
+        "mid", "nk", "name", "wk", "year", "vc", "dc", "ic", "tfi", "tfd", "nv", "bin",
+        "cell", has_co=x.hmid.notnull(),
+    )  # fmt: skip
+
+
+def _sides(x: Table) -> tuple[Table, Table]:
+    left = x.select(
+        a=x.mid, na=x.nk, wa=x.wk, ya=x.year, va=x.vc, da=x.dc, ia=x.ic, ca=x.has_co,
+        tfi=x.tfi, tfd=x.tfd, nv=x.nv, bin=x.bin, cell=x.cell,
+    )  # fmt: skip
+    right = x.select(b=x.mid, nb=x.nk, wb=x.wk, yb=x.year, vb=x.vc, db=x.dc, ib=x.ic, cb=x.has_co)
     return left, right
 
 
-def _levels(p: Table, shared: Table, edges: Table) -> Table:
+def _levels(p: Table, shared: Table) -> Table:
     """Comparison levels of pairs ``p`` (both sides' fields) given shared coauthor counts."""
     p = _flat(p.left_join(shared, [p.a == shared.sa, p.b == shared.sb]).drop("sa", "sb"))
-    has = edges.select(hmid=edges.mid).distinct()
-    ha = has.select(ma=has.hmid)
-    p = _flat(p.left_join(ha, p.a == ha.ma))
-    hb = has.select(mb=has.hmid)
-    p = _flat(p.left_join(hb, p.b == hb.mb))
-
     gapv = (p.ya - p.yb).abs()
     gap = ibis.cases(
         (gapv.isnull(), ibis.null("int8")),
@@ -385,42 +464,49 @@ def _levels(p: Table, shared: Table, edges: Table) -> Table:
     coauthors = ibis.cases(
         (n >= 2, 2),
         (n == 1, 1),
-        (p.ma.notnull() & p.mb.notnull(), 0),
+        (p.ca & p.cb, 0),
         else_=ibis.null("int8"),
     )
+    tf = ibis.cases((same_inst, p.tfi), (same_dom, p.tfd), else_=0)
     return p.mutate(
         gap=gap.cast("int8"),
         org=org.cast("int8"),
         coauthors=coauthors.cast("int8"),
         venue=(p.va == p.vb).cast("int8"),
-        agreed_inst=same_inst.ifelse(p.ia, ibis.null("string")),
-        agreed_dom=(same_dom & ~same_inst).ifelse(p.da, ibis.null("string")),
+        tf=tf.fill_null(0).cast("int32"),
     )
 
 
-def candidate_pairs(m: Table, bins: Table, edges: Table) -> Table:
-    """Same-name mention pairs (``a < b``) on different works: ``bin``, comparison levels
-    and the institution / domain agreed on."""
-    x = m.filter(m.name != "")
+def candidate_pairs(x: Table, edges: Table) -> Table:
+    """Same-name mention pairs (``a < b``) on different works: the name's ``nv``, ``bin``
+    and ``cell``, the comparison levels and ``tf``, the term-frequency adjustment of the
+    institution or domain agreed on (``x``: :func:`mention_features`)."""
     left, right = _sides(x)
     p = _flat(left.join(right, [left.na == right.nb, left.a < right.b, left.wa != right.wb]))
-    e2 = edges.select(mid2=edges.mid, name2=edges.name, cname2=edges.cname)
-    sh = edges.join(e2, [edges.name == e2.name2, edges.cname == e2.cname2, edges.mid < e2.mid2])
+    e2 = edges.select(mid2=edges.mid, nk2=edges.nk, cnk2=edges.cnk)
+    sh = edges.join(e2, [edges.nk == e2.nk2, edges.cnk == e2.cnk2, edges.mid < e2.mid2])
     shared = sh.group_by(sa=edges.mid, sb=e2.mid2).agg(shared=_.count())
-    p = _levels(p, shared, edges)
-    bn = bins.select(bname=bins.name, nv=bins.nv, bin=bins.bin, cell=bins.cell)
-    p = _flat(p.join(bn, p.na == bn.bname))
-    return p.select("a", "b", "nv", "bin", "cell", *FEATURES, "agreed_inst", "agreed_dom")
+    p = _levels(p, shared)
+    return p.select("a", "b", "nv", "bin", "cell", *FEATURES, "tf")
 
 
-def family_name_pairs(m: Table, edges: Table) -> Table:
+def family_name_pairs(x: Table, edges: Table, *, by_family: bool = True) -> Table:
     """Certain non-matches for u: mentions with the same last name and a different first
     token, on different works. Deterministic sample: within each last name, mentions in
     a pseudo-random order (integer hash of the mention id) are paired with the next
-    :data:`U_SAMPLE_LEADS` ones."""
-    x = m.filter(m.name.contains(" "))
+    :data:`U_SAMPLE_LEADS` ones. With ``by_family=False`` (a fallback for corpora with
+    too few shared family names) the pairs are drawn from all mentions and must differ in
+    both first and last token."""
+    m = x
+    x = x.filter(x.name.contains(" "))
     x = x.mutate(**_name_parts(x))
-    x = x.mutate(h=(x.mid * 1103515245 + 12345) % 2147483648)
+    if not by_family:
+        x = x.mutate(last=ibis.literal(""), family=x["last"])
+    # a quadratic map of the id modulo a prime (a linear one would pair ids at fixed
+    # offsets, which the ordering of mentions by work makes correlated in time and venue)
+    p31 = 2147483647
+    t = (x.mid.cast("int64") * ibis.literal(48271, type="int64") + 11) % p31
+    x = x.mutate(h=(t * t) % p31)
     w = ibis.window(group_by=x["last"], order_by=[x.h, x.mid])
     leads = {f"l{k}": x.mid.lead(k).over(w) for k in range(1, U_SAMPLE_LEADS + 1)}
     x = x.mutate(**leads)
@@ -432,19 +518,28 @@ def family_name_pairs(m: Table, edges: Table) -> Table:
         a=ibis.least(pairs.pa, pairs.pb), b=ibis.greatest(pairs.pa, pairs.pb)
     ).distinct()
     left, right = _sides(m)
-    left = left.mutate(fa=left.na.re_extract(r"^(\S+)", 1))
-    right = right.mutate(fb=right.nb.re_extract(r"^(\S+)", 1))
+    parts = _name_parts(m)
+    fn = m.select(fm=m.mid, fa=parts["first"], la_=parts["last"])
+    left = _flat(left.join(fn, left.a == fn.fm)).drop("fm")
+    fn2 = m.select(fm=m.mid, fb=parts["first"], lb_=parts["last"])
+    right = _flat(right.join(fn2, right.b == fn2.fm)).drop("fm")
     p = _flat(pairs.join(left, pairs.a == left.a).select(pairs.b, *[left[c] for c in left.columns]))
-    p = _flat(p.join(right, p.b == right.b).select(*[p[c] for c in p.columns], *[right[c] for c in right.columns if c != "b"]))
+    p = _flat(
+        p.join(right, p.b == right.b).select(
+            *[p[c] for c in p.columns], *[right[c] for c in right.columns if c != "b"]
+        )
+    )
     p = p.filter((p.fa != p.fb) & (p.wa != p.wb))
+    if not by_family:
+        p = p.filter(p.la_ != p.lb_)
     # shared coauthor names of the sampled pairs
-    ea = edges.select(ea=edges.mid, ca=edges.cname)
-    eb = edges.select(eb=edges.mid, cb=edges.cname)
+    ea = edges.select(ea=edges.mid, ca=edges.cnk)
+    eb = edges.select(eb=edges.mid, cb=edges.cnk)
     pk = p.select("a", "b")
     s1 = _flat(pk.join(ea, pk.a == ea.ea).select(pk.a, pk.b, ea.ca))
     s2 = s1.join(eb, [s1.b == eb.eb, s1.ca == eb.cb])
     shared = s2.group_by(sa=s1.a, sb=s1.b).agg(shared=_.count())
-    return _levels(p, shared, edges).select("a", "b", *FEATURES)
+    return _levels(p, shared).select("a", "b", *FEATURES)
 
 
 def _tf_table(m: Table, col: str) -> Table:
@@ -455,7 +550,8 @@ def _tf_table(m: Table, col: str) -> Table:
     tot = n.sum().over(ibis.window())
     coll = (n * n).sum().over(ibis.window()) / (tot * tot)
     adj = (coll / (n / tot)).log2().clip(-TF_CLIP, TF_CLIP)
-    return c.select("value", tf=(adj * 100).round().cast("int32"))
+    code = ibis.row_number().over(ibis.window(order_by=c.value)).cast("int64")
+    return c.select("value", code=code, tf=(adj * 100).round().cast("int32"))
 
 
 # -- estimation ------------------------------------------------------------------------
@@ -492,12 +588,12 @@ def _level(f: str, r: dict[str, Any]) -> tuple[int | None, int] | None:
 def _cell_covariates(cell: int) -> list[float]:
     """Covariates of the match-rate model for a name cell (see :func:`_cell`)."""
     f, lst, mid = cell // 100, (cell // 10) % 10, cell % 10
-    return [1.0, f, lst, f * f, lst * lst, f * lst, mid, mid * f, mid * lst]
+    return [1.0, f, lst, f * lst, mid]
 
 
 def _logistic_fit(x: np.ndarray, w: np.ndarray, y: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """Weighted logistic regression with soft targets ``y`` (Newton steps, ridge 1e-3)."""
-    for _ in range(25):
+    for _step in range(25):
         p = 1.0 / (1.0 + np.exp(-(x @ beta)))
         g = x.T @ (w * (y - p)) - 1e-3 * beta
         h = (x * (w * p * (1 - p))[:, None]).T @ x + 1e-3 * np.eye(len(beta))
@@ -518,17 +614,18 @@ def estimate(
     u from the same-family-name pairs (held fixed). m starts from the rare-name pairs.
     EM over all candidate pairs then estimates m and the match rate, a logistic function
     of the name cell (log2 counts of distinct names sharing the first token and the last
-    token, their squares and product, a middle-part indicator and its products). Pairs
+    token, their product and a middle-part indicator), made monotone afterwards (a name
+    with rarer parts never gets a lower rate). Pairs
     are weighted 1 / (nv - 1), so each name counts in proportion to its mentions rather
     than to their square (a few prolific names would otherwise set the rate of their
     cell). Numpy over sorted rows, so any engine's counts give the same model.
     """
-    cols = ("cell", "nv", *FEATURES)
+    cols = ("cell", *FEATURES)
     key = lambda r: tuple(-99 if r.get(c) is None else int(r[c]) for c in cols)  # noqa: E731
     counts = sorted(counts, key=key)
 
     def weighted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**r, "n": r["n"] / max(int(r["nv"]) - 1, 1)} for r in rows]
+        return [{**r, "n": r.get("wn", r["n"]) / WEIGHT_UNIT} for r in rows]
 
     model = LinkageModel()
     m0 = _marginals(weighted(sorted(m_counts, key=key)))
@@ -542,7 +639,7 @@ def estimate(
     cells = sorted(model.bin_pairs)
     where = {c: i for i, c in enumerate(cells)}
     ci = np.array([where[int(r["cell"])] for r in counts], dtype=np.int64)
-    n = np.array([r["n"] / max(int(r["nv"]) - 1, 1) for r in counts], dtype=np.float64)
+    n = np.array([r["wn"] / WEIGHT_UNIT for r in counts], dtype=np.float64)
     keys = {f: sorted(m0[f], key=lambda k: (-1 if k[0] is None else k[0], k[1])) for f in FEATURES}
     idx = {}
     for f in FEATURES:
@@ -555,7 +652,7 @@ def estimate(
     cell_n = np.bincount(ci, weights=n, minlength=len(cells))
     post = np.zeros(len(counts))
     for it in range(1, EM_ITERATIONS + 1):
-        lam = 1.0 / (1.0 + np.exp(-(x @ beta)))
+        lam = np.clip(1.0 / (1.0 + np.exp(-(x @ beta))), 1e-6, 1 - 1e-6)
         score = np.log(lam / (1.0 - lam))[ci]
         for f in FEATURES:
             ok = idx[f] >= 0
@@ -585,8 +682,22 @@ def estimate(
         for lst in range(CELL_BUCKETS)
         for mid in (0, 1)
     ]
+    fitted = {
+        c: 1.0 / (1.0 + math.exp(-float(np.dot(_cell_covariates(c), beta)))) for c in all_cells
+    }
+    observed = [c for c, w in zip(cells, cell_n, strict=True) if w >= 1.0]
     for c in all_cells:
-        lam_c = 1.0 / (1.0 + math.exp(-float(np.dot(_cell_covariates(c), beta))))
+        # monotone envelope: a name whose parts are rarer (or that has a middle part) is
+        # never more ambiguous than a more common one seen in the data
+        f, lst, mid = c // 100, (c // 10) % 10, c % 10
+        lam_c = max(
+            [fitted[c]]
+            + [
+                fitted[o]
+                for o in observed
+                if o // 100 >= f and (o // 10) % 10 >= lst and o % 10 <= mid
+            ]
+        )
         lam_c = min(max(lam_c, 1e-6), 1 - 1e-6)
         model.match_rate[c] = lam_c
         model.prior_weight[c] = round(100 * math.log2(lam_c / (1 - lam_c)))
@@ -594,6 +705,11 @@ def estimate(
         f: {k: round(100 * math.log2(model.m[f][k] / model.u[f][k])) for k in model.m[f]}
         for f in FEATURES
     }
+    # sign constraints: agreeing on an organisation or a coauthor is never evidence
+    # against, disagreeing never evidence for (guards against a degenerate fit)
+    for f, agree in (("org", (ORG_DOMAIN, ORG_INST)), ("coauthors", (1, 2))):
+        for k, v in model.weight[f].items():
+            model.weight[f][k] = max(v, 0) if k[1] in agree else min(v, 0)
     return model
 
 
@@ -612,23 +728,20 @@ def _normalise(f: str, keys: list[tuple[int | None, int]], c: np.ndarray) -> np.
     return np.array([v / sums[par] for (par, _lv), v in zip(keys, out, strict=True)])
 
 
-def score(pairs: Table, model: LinkageModel, m: Table) -> Table:
+def score(pairs: Table, model: LinkageModel) -> Table:
     """``a, b, w, evidence``: pairs with their integer match weight (centibits) and
     whether they agree on anything specific (organisation or a coauthor)."""
-    tfi = _tf_table(m, "inst")
-    ti = tfi.select(vi=tfi.value, tfi=tfi.tf)
-    tfd = _tf_table(m, "domain")
-    td = tfd.select(vd=tfd.value, tfd=tfd.tf)
-    p = _flat(pairs.left_join(ti, pairs.agreed_inst == ti.vi))
-    p = _flat(p.left_join(td, p.agreed_dom == td.vd))
+    p = pairs
     w = ibis.cases(*[(p.cell == c, v) for c, v in model.prior_weight.items()], else_=0)
     for f in FEATURES:
         branches = []
-        for (par, lv), v in sorted(model.weight[f].items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+        for (par, lv), v in sorted(
+            model.weight[f].items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])
+        ):
             cond = p[f] == lv if par is None else (p[f] == lv) & (p[PARENT[f]] == par)
             branches.append((cond, v))
         w = w + ibis.cases(*branches, else_=0)
-    w = w + p.tfi.fill_null(0) + p.tfd.fill_null(0)
+    w = w + p.tf
     evidence = (p.org.fill_null(0) >= ORG_DOMAIN) | (p.coauthors.fill_null(0) >= 1)
     return p.select("a", "b", w=w.cast("int32"), evidence=evidence)
 
@@ -644,24 +757,32 @@ def components(edges: Table, mat: Materialize, name: str) -> Table:
     both = mat(f"{name}_edges", e.union(e.select(a=e.b, b=e.a)).distinct())
     lab = both.group_by(mid=both.a).agg(label=both.b.min())
     lab = mat(f"{name}_0", lab.select("mid", label=ibis.least(lab.mid, lab.label)))
-    total = lab.label.sum().execute()
+    total = _label_sum(lab)
     i = 0
     while True:
         i += 1
         lv = lab.view()
         nb = _flat(both.join(lv, both.b == lv.mid).select(nmid=both.a, nl=lv.label))
         nb = nb.group_by("nmid").agg(m=nb.nl.min())
-        new = _flat(lab.join(nb, lab.mid == nb.nmid).select(lab.mid, label=ibis.least(lab.label, nb.m)))
+        new = _flat(
+            lab.join(nb, lab.mid == nb.nmid).select(lab.mid, label=ibis.least(lab.label, nb.m))
+        )
         v = new.view().select(vmid=_.mid, vlabel=_.label)
         new = _flat(
             new.join(v, new.label == v.vmid).select(new.mid, label=ibis.least(new.label, v.vlabel))
         )
         new = mat(f"{name}_{i % 2 + 1}", new)
-        t = new.label.sum().execute()
+        t = _label_sum(new)
         lab = new
-        if t is None or t == total:
+        if t == total:
             return lab
         total = t
+
+
+def _label_sum(lab: Table) -> int:
+    """Sum of labels as an int (0 when empty: Spark's sum of nothing is not None)."""
+    v = lab.label.cast("int64").sum().fill_null(0).execute()
+    return int(v) if v == v else 0  # NaN from an empty Spark aggregate
 
 
 def _sizes(lab: Table) -> Table:
@@ -725,31 +846,48 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
         return c.filter(c.la != c.lb)
 
     # 2. reciprocal best pairs, average linkage, among clusters of 2+ mentions or keyed
+    # (clusters only grow, so the pairs between such clusters are fixed; each round keeps
+    # those still between two clusters)
+    sizes = _sizes(lab)
+    big = sizes.filter((sizes.size >= 2) | sizes.kd).select(bl=sizes.sl)
+    lb1 = _flat(lab.join(big, lab.label == big.bl)).select("mid")
+    lb2 = lb1.select(mid2=lb1.mid)
+    xp = _flat(pw.join(lb1, pw.a == lb1.mid).select(pw.a, pw.b, pw.w))
+    xp = _flat(xp.join(lb2, xp.b == lb2.mid2).select(xp.a, xp.b, xp.w))
+    xp = mat("people_cross", xp)
     for i in range(1, MAX_ROUNDS + 1):
         sizes = mat("people_sizes", _sizes(lab))
-        big = sizes.filter((sizes.size >= 2) | sizes.kd).select(bl=sizes.sl, bk=sizes.kd)
-        c = cross(lab)
-        b1 = big.select(b1=big.bl, k1=big.bk)
-        b2 = big.select(b2=big.bl, k2=big.bk)
-        c = _flat(c.join(b1, c.la == b1.b1))
-        c = _flat(c.join(b2, c.lb == b2.b2))
-        c = c.filter(~(c.k1 & c.k2))
-        agg = c.group_by(x=ibis.least(c.la, c.lb), y=ibis.greatest(c.la, c.lb)).agg(
-            sw=c.w.sum(), n=c.w.count()
+        # a cluster is keyed when any of its mentions is (sizes.kd)
+        ck = _flat(lab.join(sizes, lab.label == sizes.sl).select(lab.mid, lab.label, sizes.kd))
+        la = ck.select(ma=ck.mid, la=ck.label, k1=ck.kd)
+        lb = ck.select(mb=ck.mid, lb=ck.label, k2=ck.kd)
+        c = _flat(xp.join(la, xp.a == la.ma).select(xp.a, xp.b, xp.w, la.la, la.k1))
+        c = _flat(c.join(lb, c.b == lb.mb).select(c.a, c.b, c.w, c.la, c.k1, lb.lb, lb.k2))
+        c = c.filter((c.la != c.lb) & ~(c.k1 & c.k2))
+        xp = mat(f"people_cross_{i % 2 + 1}", c)
+        agg = xp.group_by(x=ibis.least(xp.la, xp.lb), y=ibis.greatest(xp.la, xp.lb)).agg(
+            sw=xp.w.sum(), n=xp.w.count()
         )
         agg = agg.filter(agg.sw >= THRESHOLD * agg.n)
         d = _union_all(
-            [agg.select(c=agg.x, o=agg.y, sw=agg.sw, n=agg.n), agg.select(c=agg.y, o=agg.x, sw=agg.sw, n=agg.n)]
+            [
+                agg.select(c=agg.x, o=agg.y, sw=agg.sw, n=agg.n),
+                agg.select(c=agg.y, o=agg.x, sw=agg.sw, n=agg.n),
+            ]
         )
         best = mat("people_best", _best(d, sizes))
         bv = best.view().select(c2=_.c, o2=_.o)
         mutual = _flat(
-            best.join(bv, [best.c == bv.o2, best.o == bv.c2, best.c < best.o]).select(best.c, best.o)
+            best.join(bv, [best.c == bv.o2, best.o == bv.c2, best.c < best.o]).select(
+                best.c, best.o
+            )
         )
         kd = sizes.select(ksl=sizes.sl, kk=sizes.kd)
         mutual = _flat(mutual.join(kd, mutual.o == kd.ksl)).select("c", "o", ok="kk")
         # the larger label joins the smaller, except that a keyed label always stays
-        mp = mutual.select(frm=mutual.ok.ifelse(mutual.c, mutual.o), to=mutual.ok.ifelse(mutual.o, mutual.c))
+        mp = mutual.select(
+            frm=mutual.ok.ifelse(mutual.c, mutual.o), to=mutual.ok.ifelse(mutual.o, mutual.c)
+        )
         mp = mat("people_merge", mp)
         if mp.count().execute() == 0:
             break
@@ -758,6 +896,7 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
             f"people_labels_{i % 2 + 1}",
             lab.select("mid", label=ibis.coalesce(lab.to, lab.label), keyed=lab.keyed),
         )
+        xp = xp.select("a", "b", "w")
 
     # 3. mentions alone join the best cluster
     sizes = mat("people_sizes", _sizes(lab))

@@ -1,0 +1,327 @@
+"""Identity resolution: reliable keys, probabilistic linking on names, ids, engines."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from talentatlas.resolve.people import link_people, resolve_people
+from talentatlas.sources import REGISTRY
+from talentatlas.sources.simulated import World, simulate
+
+SCHEMA = pa.schema(
+    [
+        ("work_id", pa.string()),
+        ("position", pa.int32()),
+        ("name_norm", pa.string()),
+        ("year", pa.int32()),
+        ("venue", pa.string()),
+        ("openreview_id", pa.string()),
+        ("orcid", pa.string()),
+        ("dblp", pa.string()),
+        ("google_scholar", pa.string()),
+        ("domain", pa.string()),
+        ("institution", pa.string()),
+    ]
+)
+
+
+def _row(work: str, pos: int, name: str, year: int, **kw) -> dict:
+    r = {c: None for c in SCHEMA.names}
+    r.update(work_id=work, position=pos, name_norm=name, year=year, venue=kw.pop("venue", "icml"))
+    r.update(kw)
+    return r
+
+
+def _key(t: str) -> str:
+    s = unicodedata.normalize("NFKD", t)
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+
+
+def sim_mentions(world: World, root: Path) -> tuple[pa.Table, dict[tuple[str, int], str]]:
+    """The world's papers written without ids, read back with the paperlists adapter, as
+    link_people's input; and the planted person of every mention."""
+    paths = world.write(root, with_ids=False)
+    adapter = REGISTRY["paperlists"]
+    rows = []
+    for p in paths:
+        t = adapter.parse(p, str(p)).tables()
+        works = {r["work_id"]: r for r in t["works"].to_pylist()}
+        affs = {(r["work_id"], r["position"]): r for r in t["affiliations"].to_pylist()}
+        for a in t["authorships"].to_pylist():
+            w = works[a["work_id"]]
+            f = affs.get((a["work_id"], a["position"]), {})
+            rows.append(
+                _row(
+                    a["work_id"], a["position"], a["name_norm"], w["year"], venue=w["venue"],
+                    domain=f.get("domain"), institution=_key(f["raw"]) if f.get("raw") else None,
+                )
+            )  # fmt: skip
+    truth = {}
+    for venue, year, rec in world.papers:
+        for pos, pid in enumerate(rec["authorids"].split(";")):
+            truth[(f"{venue}:{year}:{rec['id']}", pos)] = pid
+    return pa.Table.from_pylist(rows, schema=SCHEMA), truth
+
+
+def run(rows: list[dict] | pa.Table, con=None) -> dict[tuple[str, int], tuple[str, str]]:
+    con = con or ibis.duckdb.connect()
+    data = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=SCHEMA)
+    t = con.create_table("mentions", data, overwrite=True)
+    out = link_people(t, materialize=lambda n, e: con.create_table(n, e, overwrite=True))
+    res = out.to_pyarrow().to_pylist()
+    assert len(res) == data.num_rows
+    got = {(r["work_id"], r["position"]): (r["person_id"], r["key_kind"]) for r in res}
+    assert len(got) == data.num_rows
+    return got
+
+
+def bcubed(pred: dict, truth: dict) -> tuple[float, float]:
+    keys = sorted(k for k in truth if k in pred)  # (the adapter drops doubled author lists)
+    p = [pred[k] for k in keys]
+    t = [truth[k] for k in keys]
+    cp, ct, cpt = Counter(p), Counter(t), Counter(zip(p, t, strict=True))
+    prec = sum(cpt[(a, b)] / cp[a] for a, b in zip(p, t, strict=True)) / len(keys)
+    rec = sum(cpt[(a, b)] / ct[b] for a, b in zip(p, t, strict=True)) / len(keys)
+    return prec, rec
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory) -> pa.Table:
+    """A simulated corpus the test mentions are added to, so that parameters are estimated
+    from a realistic amount of unlabeled data."""
+    world = simulate(seed=5, n_people=250, shared_name_rate=0.1)
+    table, _ = sim_mentions(world, tmp_path_factory.mktemp("bg"))
+    return table
+
+
+def _with(background: pa.Table, rows: list[dict]) -> pa.Table:
+    return pa.concat_tables([background, pa.Table.from_pylist(rows, schema=SCHEMA)])
+
+
+# -- (a) reliable keys -----------------------------------------------------------------
+
+
+def test_keys_link_transitively_and_name_the_person(background) -> None:
+    rows = [
+        _row("t:1", 0, "jane doe", 2019, openreview_id="~Jane_Doe1", orcid="0000-0001-0000-000X"),
+        _row("t:2", 0, "j doe", 2020, orcid="0000-0001-0000-000X"),  # orcid only
+        _row("t:3", 0, "", 2021, orcid="0000-0001-0000-000X"),  # no name, still keyed
+        _row("t:4", 1, "kim lee", 2018, dblp="12/345"),
+        _row("t:5", 1, "kim lee", 2019, dblp="12/345", google_scholar="abcdefghijkl"),
+        _row("t:6", 1, "kim s lee", 2020, google_scholar="abcdefghijkl"),  # via scholar
+        _row("t:7", 0, "", 2020),  # nothing to link
+    ]
+    got = run(_with(background, rows))
+    assert got[("t:1", 0)] == ("or:~Jane_Doe1", "openreview")
+    assert got[("t:2", 0)] == ("or:~Jane_Doe1", "orcid")
+    assert got[("t:3", 0)] == ("or:~Jane_Doe1", "orcid")
+    assert got[("t:4", 1)] == ("dblp:12/345", "dblp")
+    assert got[("t:5", 1)] == ("dblp:12/345", "dblp")
+    assert got[("t:6", 1)] == ("dblp:12/345", "google_scholar")
+    assert got[("t:7", 0)] == (None, None)
+
+
+def test_two_keyed_people_with_one_name_stay_apart_and_keyless_mentions_link(background) -> None:
+    rows = [
+        # two keyed people named "ana silva", at different places with different coauthors
+        _row("t:1", 0, "ana silva", 2019, openreview_id="~Ana_Silva1", domain="ulisboa.pt",
+             institution="universidade de lisboa"),
+        _row("t:1", 1, "rui costa", 2019),
+        _row("t:2", 0, "ana silva", 2019, openreview_id="~Ana_Silva2", domain="usp.br",
+             institution="universidade de sao paulo"),
+        _row("t:2", 1, "joao souza", 2019),
+        # keyless: shares the coauthor and the institution of the first
+        _row("t:3", 0, "ana silva", 2020, domain="ulisboa.pt", institution="universidade de lisboa"),
+        _row("t:3", 1, "rui costa", 2020),
+        # keyless: shares the coauthor and the domain of the second
+        _row("t:4", 1, "ana silva", 2021, domain="usp.br"),
+        _row("t:4", 0, "joao souza", 2021),
+    ]  # fmt: skip
+    got = run(_with(background, rows))
+    assert got[("t:1", 0)] == ("or:~Ana_Silva1", "openreview")
+    assert got[("t:2", 0)] == ("or:~Ana_Silva2", "openreview")
+    assert got[("t:3", 0)] == ("or:~Ana_Silva1", "linked")
+    assert got[("t:4", 1)] == ("or:~Ana_Silva2", "linked")
+
+
+# -- (b) common names ------------------------------------------------------------------
+
+
+def _common_name_corpus() -> list[dict]:
+    """'wei wang' twice: at CMU with one group of coauthors, at Tsinghua with another; the
+    tokens 'wei' and 'wang' are common in the corpus (many other people carry them)."""
+    rows = []
+    given = ["jun", "lei", "hao", "yu", "min", "jie", "tao", "xin", "yan", "bo", "fei", "kai"]
+    family = ["li", "zhang", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu"]
+    k = 0
+    for g in given:  # "<g> wang" and "wei <f>": other people sharing each token
+        for f in family:
+            for name in (f"{g} wang", f"wei {f}"):
+                k += 1
+                rows.append(_row(f"c:{k}", 0, name, 2015 + k % 8, domain=f"u{k % 40}.edu.cn"))
+                rows.append(_row(f"c:{k}", 1, f"{f} {g}", 2015 + k % 8, domain=f"u{k % 40}.edu.cn"))
+    cmu = {"domain": "cmu.edu", "institution": "carnegie mellon university"}
+    thu = {"domain": "tsinghua.edu.cn", "institution": "tsinghua university"}
+    for i, year in enumerate((2018, 2019, 2020, 2021)):
+        rows.append(_row(f"a:{i}", 0, "wei wang", year, **cmu))
+        rows.append(_row(f"a:{i}", 1, "peter stone" if i % 2 else "maria gomez", year, **cmu))
+        rows.append(_row(f"a:{i}", 2, "ruth clark", year, **cmu))
+        rows.append(_row(f"b:{i}", 1, "wei wang", year, **thu))
+        rows.append(_row(f"b:{i}", 0, "jiayi sun" if i % 2 else "hongbo ma", year, **thu))
+        rows.append(_row(f"b:{i}", 2, "qiong fang", year, **thu))
+    return rows
+
+
+def test_same_common_name_without_shared_evidence_stays_apart(background) -> None:
+    got = run(_with(background, _common_name_corpus()))
+    a = {got[(f"a:{i}", 0)][0] for i in range(4)}
+    b = {got[(f"b:{i}", 1)][0] for i in range(4)}
+    assert len(a) == 1, a  # one person's mentions share coauthors and organisation: merged
+    assert len(b) == 1, b
+    assert a.isdisjoint(b)  # two people, no shared evidence: apart
+    ids = sorted(a | b)
+    assert ids == ["name:wei wang", "name:wei wang#2"]  # numbered by first year, then mention
+    assert got[("a:0", 0)] == ("name:wei wang", "name")  # a:0 comes before b:0
+
+
+def test_one_person_merges_on_domain_alone(background) -> None:
+    rows = [
+        _row(f"d:{i}", 0, "wei wang", 2018 + i, domain="cmu.edu", institution=inst)
+        for i, inst in enumerate(["carnegie mellon university", "cmu", "cmu robotics institute"])
+    ]
+    rows += [_row(f"d:{i}", 1, f"coauthor{i} smith", 2018 + i) for i in range(3)]
+    got = run(_with(background, _common_name_corpus() + rows))
+    persons = {got[(f"d:{i}", 0)][0] for i in range(3)}
+    assert len(persons) == 1
+    # and the CMU wei wang of the other corpus is the same person
+    assert persons == {got[("a:0", 0)][0]}
+
+
+# -- (c) planted truth -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_simulated_world_recovers_planted_people(tmp_path, seed: int) -> None:
+    # the simulator draws coauthors at random, so the evidence is institution, time and
+    # venue only; a fifth of the people share a name with someone else
+    world = simulate(seed=seed, n_people=400, shared_name_rate=0.2, noise=0.1, move_rate=0.05)
+    table, truth = sim_mentions(world, tmp_path)
+    got = run(table)
+    pred = {k: v[0] for k, v in got.items()}
+    p, r = bcubed(pred, truth)
+    keys = zip(table["work_id"].to_pylist(), table["position"].to_pylist(), strict=True)
+    base = dict(zip(keys, table["name_norm"].to_pylist(), strict=True))
+    bp, _br = bcubed(base, truth)
+    assert bp < 0.95  # the world has shared names: the same-name baseline is wrong
+    assert p >= 0.97, (p, r, bp)
+    assert r >= 0.90, (p, r, bp)
+    assert p > bp + 0.1
+
+
+def test_ids_and_kinds(tmp_path) -> None:
+    world = simulate(seed=4, n_people=150, shared_name_rate=0.2)
+    table, _ = sim_mentions(world, tmp_path)
+    got = run(table)
+    kinds = Counter(k for _, k in got.values())
+    assert set(kinds) == {"name"}
+    names = {n for n in table.column("name_norm").to_pylist()}
+    for pid, _ in got.values():
+        base, _, suffix = pid.removeprefix("name:").partition("#")
+        assert base in names
+        assert suffix == "" or int(suffix) >= 2
+
+
+def test_without_materialize_returns_an_expression(background) -> None:
+    con = ibis.duckdb.connect()
+    t = con.create_table("m", background)
+    out = link_people(t)
+    assert isinstance(out, ibis.Table)
+    assert out.columns == ("work_id", "position", "person_id", "key_kind")
+    assert out.count().execute() == background.num_rows
+
+
+def test_model_parameters_are_sensible(background) -> None:
+    con = ibis.duckdb.connect()
+    t = con.create_table("m", background)
+    model = resolve_people(t).model
+    # the same institution is evidence for, a different one in the same year against,
+    # more so than a different one years apart (people move)
+    assert model.weight["org"][(0, 2)] > 0 > model.weight["org"][(0, 0)]
+    assert model.weight["org"][(0, 0)] < model.weight["org"][(3, 0)] <= 0
+    assert model.u_pairs > 1000 and model.m_pairs > 100
+
+
+# -- (d) real data ---------------------------------------------------------------------
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_openreview_names_only_beat_the_same_name_baseline(shared_data: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    import eval_identity
+    from rich.progress import Progress
+
+    files = eval_identity.discover(shared_data / "openreview", {"iclr2020", "iclr2021"})
+    assert len(files) == 2
+    with Progress(disable=True) as progress:
+        data = eval_identity.load(files, "authorids", True, progress)
+    con = ibis.duckdb.connect()
+    t = con.create_table("m", data.drop_columns(["truth"]))
+    result = resolve_people(t, materialize=lambda n, e: con.create_table(n, e, overwrite=True))
+    resolved = result.table.to_pyarrow()
+    assert resolved.num_rows == data.num_rows
+    sc, n = eval_identity.evaluate(data, resolved)
+    for gap in range(2):  # on real papers a shared coauthor is strong evidence
+        assert result.model.weight["coauthors"][(gap, 1)] > 300
+    assert n > 10_000
+    assert sc[""]["bcubed_p"] >= sc["base_"]["bcubed_p"] + 0.005
+    assert sc["top200_"]["bcubed_p"] >= sc["base_top200_"]["bcubed_p"] + 0.01
+    assert sc[""]["bcubed_r"] >= 0.95
+    assert sc["top200_"]["bcubed_r"] >= 0.95
+
+
+# -- (e) Spark gives the same persons --------------------------------------------------
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_gives_the_same_persons_as_duckdb(tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    from talentatlas.store import spark_session
+
+    world = simulate(seed=9, n_people=80, shared_name_rate=0.3)
+    table, _ = sim_mentions(world, tmp_path / "data")
+    extra = [
+        _row("k:1", 0, "omar khan", 2015, openreview_id="~Omar_Khan1", orcid="0000-0002-1111-2222"),
+        _row("k:2", 0, "o khan", 2016, orcid="0000-0002-1111-2222", domain="inst3.com"),
+        _row("k:3", 0, "omar khan", 2017, dblp="99/1", domain="inst3.com"),
+        _row("k:4", 0, "", 2017),
+    ]  # fmt: skip
+    table = pa.concat_tables([table, pa.Table.from_pylist(extra, schema=SCHEMA)])
+    duck = run(table)
+
+    session = spark_session()
+    path = tmp_path / "mentions.parquet"
+    pq.write_table(table, path)
+    session.read.parquet(str(path)).createOrReplaceTempView("mentions")
+    con = ibis.pyspark.connect(session)
+
+    def materialize(name: str, expr: ibis.Table) -> ibis.Table:
+        out = str(tmp_path / "spark" / name)
+        session.sql(con.compile(expr)).write.mode("overwrite").parquet(out)
+        session.read.parquet(out).createOrReplaceTempView(name)
+        return con.table(name)
+
+    res = link_people(con.table("mentions"), materialize=materialize).to_pyarrow().to_pylist()
+    spark = {(r["work_id"], r["position"]): (r["person_id"], r["key_kind"]) for r in res}
+    assert len(res) == table.num_rows
+    assert spark == duck
+    assert len({p for p, _ in duck.values()}) > 50
