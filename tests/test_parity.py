@@ -36,7 +36,7 @@ def _canon(t: pa.Table) -> list[tuple]:
 
 def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     world = simulate(seed=11, n_people=150, noise=0.3)
-    world.write(tmp_path / "data", with_ids=False)  # persons come from record linkage
+    world.write(tmp_path / "data")  # keyless linking on Spark: tests/test_people.py
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
     build(duck)
