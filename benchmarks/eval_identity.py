@@ -7,11 +7,17 @@ project's adapter, hides every person key (OpenReview id, ORCID, DBLP, Scholar) 
 :func:`talentatlas.resolve.people.link_people` on names, coauthors, affiliations (first
 affiliation: normalised name as institution key, e-mail domain), venue and year.
 
-Truth is the OpenReview id in the record's ``authorids`` slot of each author (the slot
-aligned with the author names). The adapter's ``openreview_id`` prefers the
-``or_profile`` field, whose order differs from the author order in about 4% of the
-records, so it attaches some ids to the wrong name; ``--truth adapter`` scores against
-it anyway. Mentions without an id (e-mail or empty) are linked but not scored.
+Truth (``--truth``) is by default the OpenReview id in the record's ``authorids`` slot
+of each author, the slot aligned with the author names. The adapter's
+``openreview_id`` prefers ``or_profile``, and in ~4% of the records ``or_profile`` and
+the fields that come with it (``aff``, ``aff_domain``, ``dblp``, ``orcid``, ...) are in
+another order than the authors, so the adapter attaches them to the wrong name. The
+evaluation re-aligns them (``profile_slots``: by id, else by name) for the affiliation
+it gives each author (``--no-realign`` keeps the adapter's). ``aliases`` joins the
+ids one person used (an author slot whose ``authorids`` and own ``or_profile`` ids
+differ, or that share a DBLP / ORCID / Scholar key); ``adapter`` scores against the
+adapter's ``openreview_id``. Mentions without an id (e-mail or empty) are linked but
+not scored.
 
 Scores: B-cubed and pairwise precision/recall/F1, overall and on the mentions of the
 200 most frequent names (by mentions with truth), next to the baseline "same

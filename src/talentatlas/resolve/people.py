@@ -1,35 +1,41 @@
 """Identity resolution: author mentions (authorships) to persons.
 
-Written as Ibis expressions, so DuckDB and Spark give the same person ids.
+Written as Ibis expressions, so DuckDB and Spark give the same person ids: integer
+weights compared with an integer threshold, total orders for every tie, parameters
+estimated in Python from integer counts.
 
 1. **Reliable keys.** Mentions carrying an OpenReview id, ORCID, DBLP or Google Scholar
    id are linked by those keys, transitively (two mentions sharing any key are one
-   person): connected components of the mention-key graph.
-2. **Record linkage** for the rest (Fellegi-Sunter). Candidate pairs are mentions with
+   person): connected components of the mention-key graph. An ORCID/DBLP/Scholar value
+   seen with 3+ names or 3+ OpenReview ids (placeholders, homonym pages) is ignored.
+2. **Record linkage** (Fellegi-Sunter) for the rest. Candidate pairs are mentions with
    the same normalised name on different works. A pair is compared on the year gap,
-   the organisation (same institution key, else same e-mail domain, else different),
-   shared coauthor names and the venue. The name enters as a prior that depends on how
-   common it is (:func:`name_bins`). Parameters come from the unlabeled data:
+   the organisation (same institution key, else same registered e-mail domain, else
+   different; webmail ignored), shared coauthor names and the venue; organisation and
+   coauthors are modelled given the year gap. The name enters as a prior: the match
+   rate of same-name pairs, a logistic function of how common the name's first and
+   last tokens are (:func:`name_bins`). Parameters come from the unlabeled data:
 
-   - *m* (level frequencies for the same person) from pairs of *rare* names, which
-     nearly always belong to one person;
    - *u* (level frequencies for different people) from pairs of mentions with the same
-     family name and a different first name, which are always different people and
-     share the name's cultural and geographic distribution (a deterministic sample);
-   - the match rate of each name-commonness bin by EM over all candidate pairs, m and
-     u held fixed.
+     family name and a different first token: always different people, sharing the
+     name's cultural and geographic distribution (a deterministic sample);
+   - *m* (level frequencies for the same person) starts from pairs of *rare* names
+     (nearly always one person), then EM over all candidate pairs estimates m and the
+     match-rate model with u held fixed; pairs are weighted 1 / (mentions of the name
+     - 1) so that prolific names do not dominate.
 
-   A pair's match weight (log2 odds, integer centibits so that every engine compares
-   the same integers) adds the bin's prior, the level weights and a term-frequency
-   adjustment for the institution or domain agreed on. Pairs at or above
-   :data:`THRESHOLD` are links. Keyless mentions linked to a keyed person take that
-   person (the label grows outwards from keyed persons, strongest link first, never
-   joining two keyed persons); the other keyless mentions form connected components.
+   A pair's match weight is log2 odds in integer centibits: the name prior, the level
+   weights and a term-frequency adjustment for the institution or domain agreed on.
+3. **Clustering** (:func:`cluster`): components of strong links (weight >= 0 and a
+   shared organisation or coauthor) among keyless mentions; then average linkage
+   between clusters, keyed persons included but never merged with each other; then
+   mentions still alone join their best cluster; the rest form components.
 
 Person ids: ``or:<OpenReview id>`` (else ``orcid:``, ``dblp:``, ``gs:``; the smallest key
-of the strongest kind in the person) for keyed persons; ``name:<name>`` for keyless
-ones, with ``#2``, ``#3`` ... when several persons carry the same name (numbered by
-first year, then smallest mention; the earliest keeps the plain id).
+of the strongest kind in the person) for keyed persons, which keyless mentions linked
+to them share (``key_kind`` ``linked``); ``name:<name>`` for keyless persons, with
+``#2``, ``#3`` ... when several persons carry the same name (numbered by first year,
+then smallest mention; the earliest keeps the plain id).
 """
 
 from __future__ import annotations
@@ -84,7 +90,7 @@ THRESHOLD = 0
 U_SAMPLE_LEADS = 2
 #: below this many same-family-name pairs, u comes from pairs of any two names
 U_MIN_PAIRS = 2000
-#: pseudo-pairs shrinking a bin's EM match rate towards the prior 1 / (1 + 2**bin)
+#: pseudo-pairs (at a match rate of 1/2) added to each name cell in the EM
 PRIOR_PAIRS = 2.0
 #: pseudo-pairs shrinking P(level | parent level, match) towards P(level | match)
 M_SHRINK = 10.0
@@ -108,14 +114,15 @@ class LinkageModel:
     u_pairs: int = 0
     iterations: int = 0
     converged: bool = False
-    bin_pairs: dict[int, int] = field(default_factory=dict)
-    match_rate: dict[int, float] = field(default_factory=dict)  # bin -> P(match)
+    cell_pairs: dict[int, int] = field(default_factory=dict)
+    match_rate: dict[int, float] = field(default_factory=dict)  # name cell -> P(match)
     #: feature -> (parent level or None, level) -> probability / weight (centibits)
     m: dict[str, dict[tuple[int | None, int], float]] = field(default_factory=dict)
     u: dict[str, dict[tuple[int | None, int], float]] = field(default_factory=dict)
     prior_weight: dict[int, int] = field(default_factory=dict)
     weight: dict[str, dict[tuple[int | None, int], int]] = field(default_factory=dict)
     expected_matches: float = 0.0
+    #: logistic match-rate model: coefficients of :func:`_cell_covariates`
     beta: list[float] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -124,11 +131,12 @@ class LinkageModel:
             f" u from {self.u_pairs:,} same-family-name pairs); EM {self.iterations}"
             f" iterations ({'converged' if self.converged else 'not converged'}),"
             f" expected matching pairs {self.expected_matches:,.0f}",
-            "name bin: candidate pairs, match rate, prior weight (bits)",
+            "name cell (100 x first-token bucket + 10 x last-token bucket + middle):"
+            " candidate pairs, match rate, prior weight (bits)",
         ]
-        for b in sorted(self.match_rate):
+        for b in sorted(self.cell_pairs):
             lines.append(
-                f"  {b:>3}: {self.bin_pairs.get(b, 0):>10,}  {self.match_rate[b]:.4f}"
+                f"  {b:>3}: {self.cell_pairs.get(b, 0):>10,}  {self.match_rate[b]:.4f}"
                 f"  {self.prior_weight[b] / 100:+.2f}"
             )
         for f in FEATURES:
@@ -334,14 +342,18 @@ def _name_parts(t: Table, col: str = "name") -> dict[str, Any]:
 
 
 def name_bins(m: Table) -> Table:
-    """``name, bin``: how common a name is, floor(log2(expected people bearing it)).
+    """``name, nk, nv, bin, cell``: a code, the mentions and how common each name is.
 
-    The expected number of people named *first middle last* is ``D p(first) p(middle)
-    p(last)``: ``D`` distinct names, ``p`` the share of distinct names with that first
-    token, middle part ('' when none) and last token (independent name parts, counted
-    over distinct names so that prolific authors do not make their own name look
-    common). The product of integer counts is compared with ``D**2`` times powers of
-    two exactly in floating point, so the bin is the same on every engine.
+    ``cell`` (the match-rate model's input): log2 buckets of the number of distinct
+    names sharing the first token and sharing the last token, and whether there is a
+    middle part. ``bin`` (which names are rare enough to estimate m): floor(log2(expected
+    people bearing the name)), clipped. The expected number of people named *first
+    middle last* is ``D p(first) p(middle) p(last)``: ``D`` distinct names, ``p`` the
+    share of distinct names with that first token, middle part ('' when none) and last
+    token (independent name parts, counted over distinct names so that prolific authors
+    do not make their own name look common). The product of integer counts is compared
+    with ``D**2`` times powers of two exactly in floating point, so the bin is the same
+    on every engine.
     """
     names = m.filter(m.name != "").group_by("name").agg(nv=_.count())
     names = names.mutate(**_name_parts(names))
@@ -634,9 +646,9 @@ def estimate(
     model.m_pairs = sum(r["n"] for r in m_counts)
     model.u_pairs = sum(r["n"] for r in u_counts)
     for r in counts:
-        model.bin_pairs[int(r["cell"])] = model.bin_pairs.get(int(r["cell"]), 0) + r["n"]
+        model.cell_pairs[int(r["cell"])] = model.cell_pairs.get(int(r["cell"]), 0) + r["n"]
 
-    cells = sorted(model.bin_pairs)
+    cells = sorted(model.cell_pairs)
     where = {c: i for i, c in enumerate(cells)}
     ci = np.array([where[int(r["cell"])] for r in counts], dtype=np.int64)
     n = np.array([r["wn"] / WEIGHT_UNIT for r in counts], dtype=np.float64)
