@@ -12,9 +12,12 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis import _
 
 from talentatlas.careers import DIMENSIONS
+from talentatlas.indicators import countries, organisations, pathways, sectors
+from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.names import normalise_name
 from talentatlas.store import open_warehouse
@@ -160,25 +163,79 @@ class Atlas:
         s = s.select(**{by: s.value}, year=s.year, stock=s.stock, share=s.share)
         return s.order_by([ibis.asc("year"), ibis.desc("stock"), ibis.asc(by)]).to_pyarrow()
 
-    def migration(self, country: str | None = None, year: int | None = None) -> pa.Table:
-        """In, out, net, stock and net rate per 10,000 per country and year."""
-        m = self.table("migration")
-        if country is not None:
-            m = m.filter(m.country == country.upper())
-        if year is not None:
-            m = m.filter(m.year == year)
-        return m.order_by(["country", "year"]).to_pyarrow()
+    def frame(self, filters: Filters | None = None) -> Frame:
+        """The careers under ``filters``; derived tables are cached as temporary tables."""
+        return Frame(self.table, filters, cache=self._temporary)
 
-    def flows(self, country: str | None = None, year: int | None = None) -> pa.Table:
-        f = self.table("flows")
-        if country is not None:
-            c = country.upper()
-            f = f.filter((f.origin == c) | (f.destination == c))
-        if year is not None:
-            f = f.filter(f.year == year)
-        return f.order_by(
-            [ibis.asc("year"), ibis.desc("moves"), "origin", "destination"]
-        ).to_pyarrow()
+    def _temporary(self, name: str, expr: ibis.Table) -> ibis.Table:
+        return self.con.create_table(name, expr, temp=True, overwrite=True)
+
+    def migration(
+        self,
+        country: str | None = None,
+        year: int | None = None,
+        filters: Filters | None = None,
+        **interval: Any,
+    ) -> pa.Table:
+        """Stock, in, out, net, net rate per 10,000 (with its interval), in and out rates
+        and churn per country and year."""
+        t = countries.migration(self.frame(filters), _code(country), **interval)
+        return _in_year(t, year)
+
+    def flows(
+        self, country: str | None = None, year: int | None = None, filters: Filters | None = None
+    ) -> pa.Table:
+        """Bilateral moves per year (``origin, destination, year, moves``)."""
+        return _in_year(countries.flows(self.frame(filters), _code(country)), year)
+
+    def partners(
+        self, country: str, filters: Filters | None = None, flows: pa.Table | None = None
+    ) -> pa.Table:
+        """A country's balance with each partner over the filtered years (from ``flows``
+        when given)."""
+        f = self.flows(country, filters=filters) if flows is None else flows
+        return countries.partners(f, _code(country) or "")
+
+    def world_share(
+        self, country: str | None = None, filters: Filters | None = None, **interval: Any
+    ) -> pa.Table:
+        return countries.stock_share(self.frame(filters), _code(country), **interval)
+
+    def pathways(
+        self,
+        venue: str | None,
+        year: int,
+        filters: Filters | None = None,
+        *,
+        workplace: str | None = None,
+        lag: int = 5,
+        **interval: Any,
+    ) -> dict[str, pa.Table]:
+        """The pathway tables of a venue-year's authors: ``shares`` (origin, first academic
+        country, workplace), ``outside_origin``, ``stay_rates``, ``paths`` (counts of
+        origin -> first academic -> workplace), and ``origin_mix`` when ``workplace``."""
+        f = self.frame(filters)
+        v = venue.lower() if venue else None
+        out = {
+            "shares": pathways.shares(f, v, year, **interval),
+            "outside_origin": pathways.outside_origin(f, v, year, **interval),
+            "stay_rates": pathways.stay_rates(f, v, year, lag, **interval),
+            "paths": pathways.pathway_counts(f, v, year).to_pyarrow(),
+        }
+        if workplace:
+            out["origin_mix"] = pathways.shares(f, v, year, workplace=_code(workplace), **interval)
+        return out
+
+    def sectors(
+        self, filters: Filters | None = None, early_years: int = 3, **interval: Any
+    ) -> dict[str, pa.Table]:
+        """``summary`` per year (stocks, industry share, sector moves, early-career next
+        sector) and ``flows`` between sectors."""
+        f = self.frame(filters)
+        return {
+            "summary": sectors.summary(f, early_years, **interval),
+            "flows": sectors.sector_flows(f),
+        }
 
     # -- people and organisations -----------------------------------------------------
     def find_persons(self, name: str, limit: int = 10) -> pa.Table:
@@ -266,21 +323,14 @@ class Atlas:
             todo.extend(children.get(x, []))
         return out
 
-    def headcount(self, institution_id: str, roll_up: bool = True) -> pa.Table:
+    def headcount(
+        self, institution_id: str, roll_up: bool = True, filters: Filters | None = None
+    ) -> pa.Table:
         """Researchers per year at an institution (padded), with its child labs rolled
-        up when ``roll_up``: ``year, headcount, own`` (own = at the institution itself)."""
+        up when ``roll_up``: ``year, headcount, own, works, coverage`` (own = at the
+        institution itself; works = its in-scope output)."""
         ids = self.descendants(institution_id) if roll_up else [institution_id]
-        pad = self.table("padded_institution")
-        pad = pad.filter(pad.value.isin(ids))
-        total = pad.group_by("year").agg(headcount=_.person_id.nunique())
-        own = (
-            pad.filter(pad.value == institution_id)
-            .group_by("year")
-            .agg(own=_.person_id.nunique())
-            .rename(o_year="year")
-        )
-        t = total.left_join(own, total.year == own.o_year).drop("o_year")
-        return t.mutate(own=t.own.fill_null(0)).order_by("year").to_pyarrow()
+        return organisations.headcount(self.frame(filters), ids, institution_id)
 
     def child_labs(self, institution_id: str) -> pa.Table:
         """Units below an institution with researchers: id, name, person-years, peak."""
@@ -296,3 +346,59 @@ class Atlas:
             .order_by([ibis.desc("person_years"), "institution_id"])
             .to_pyarrow()
         )
+
+    def org_flows(
+        self,
+        institution_id: str,
+        roll_up: bool = True,
+        filters: Filters | None = None,
+        by_year: bool = False,
+    ) -> pa.Table:
+        """Inflow, outflow and net by counterpart organisation."""
+        ids = self.descendants(institution_id) if roll_up else [institution_id]
+        return organisations.counterparts(self.frame(filters), ids, by_year)
+
+    def org_balance(
+        self,
+        institution_id: str,
+        other_id: str,
+        roll_up: bool = True,
+        filters: Filters | None = None,
+    ) -> pa.Table:
+        """Moves between two organisations per year (net > 0: the first gains)."""
+        ids = self.descendants(institution_id) if roll_up else [institution_id]
+        other = self.descendants(other_id) if roll_up else [other_id]
+        return organisations.balance(self.frame(filters), ids, other)
+
+    def retention(
+        self,
+        institution_id: str,
+        roll_up: bool = True,
+        filters: Filters | None = None,
+        max_k: int = 5,
+        **interval: Any,
+    ) -> pa.Table:
+        """Retention by entry cohort (and pooled) k years after entry."""
+        ids = self.descendants(institution_id) if roll_up else [institution_id]
+        return organisations.retention(self.frame(filters), ids, max_k, **interval)
+
+    def attrition(
+        self,
+        institution_id: str,
+        roll_up: bool = True,
+        filters: Filters | None = None,
+        **interval: Any,
+    ) -> pa.Table:
+        ids = self.descendants(institution_id) if roll_up else [institution_id]
+        return organisations.attrition(self.frame(filters), ids, **interval)
+
+
+def _code(country: str | None) -> str | None:
+    return country.strip().upper() if country else None
+
+
+def _in_year(t: pa.Table, year: int | None) -> pa.Table:
+    if year is None:
+        return t
+    meta = t.schema.metadata
+    return t.filter(pc.equal(t["year"], year)).replace_schema_metadata(meta)

@@ -1,6 +1,7 @@
 """Careers: one row per person and year, and the moves derived from it (DESIGN.md).
 
-- **Person-year** (per dimension: country, institution, sector): for each person and
+- **Person-year** (per dimension: country, institution, sector, and country at the
+  headquarters of the top organisation): for each person and
   each year with at least one authorship resolved on that dimension, the modal value
   of that year's authorships; ties go to the value also seen in the nearest other
   year, then alphabetically. Years between two observed years are padded with the
@@ -18,7 +19,8 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
-DIMENSIONS = ("country", "institution", "sector")
+#: ``hq_country`` is the country of the institution's top organisation (headquarters rule)
+DIMENSIONS = ("country", "institution", "sector", "hq_country")
 _FAR = 10_000  # distance used when a value is seen in no other year
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -24,7 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-console = Console()
+#: wide enough for indicator tables when the output is not a terminal
+console = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
 
 DataDir = Annotated[
@@ -34,6 +37,33 @@ Warehouse = Annotated[Path | None, typer.Option("--warehouse", help="The warehou
 Engine = Annotated[str | None, typer.Option("--engine", help="duckdb (default) or spark.")]
 Fmt = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or parquet.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+Plot = Annotated[
+    Path | None, typer.Option("--plot", help="Also write a chart: .png, .svg or .html.")
+]
+Area = Annotated[
+    list[str] | None,
+    typer.Option("--area", help="Only venues of this area (repeatable): ML, CV, NLP, AI, …"),
+]
+Venue = Annotated[
+    list[str] | None, typer.Option("--venue", help="Only this venue (repeatable), e.g. icml.")
+]
+Since = Annotated[int | None, typer.Option(help="Only years from this one.")]
+Until = Annotated[int | None, typer.Option(help="Only years up to this one.")]
+Stage = Annotated[
+    str | None,
+    typer.Option(help="Career stage (years since first paper): early 0-2, mid 3-7, senior 8+."),
+]
+SectorOpt = Annotated[
+    str | None,
+    typer.Option("--sector", help="Only person-years in this sector: academia, industry, …"),
+]
+Basis = Annotated[
+    str,
+    typer.Option(help="Country at the lab's location, or at its top organisation's headquarters."),
+]
+Level = Annotated[float, typer.Option(help="Bootstrap interval level.")]
+Reps = Annotated[int, typer.Option(help="Bootstrap replicates.")]
+Seed = Annotated[int, typer.Option(help="Bootstrap seed.")]
 
 
 def settings(
@@ -185,9 +215,16 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
 
 
 def _emit(table: pa.Table, fmt: str, output: Path | None, title: str, caption: str) -> None:
-    """Print or save a result table; errors in the requested format are usage errors."""
+    """Print or save a result table; errors in the requested format are usage errors.
+    An indicator's coverage and filters are printed under it (to stderr unless a table)."""
     from talentatlas.export import write
+    from talentatlas.indicators.result import coverage_note
 
+    note = coverage_note(table)
+    if note and fmt == "table":
+        caption = f"{caption}\n{note}" if caption else note
+    elif note:
+        err.print(f"{title}: {note}", style="dim")
     try:
         write(table, fmt, output, console, title, caption)  # type: ignore[arg-type]
     except ValueError as e:
@@ -219,23 +256,360 @@ def stock(
     _emit(t, fmt, output, title, "Stock: persons whose padded modal value that year is it.")
 
 
+def _filters(
+    area: list[str] | None = None,
+    venue: list[str] | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    stage: str | None = None,
+    sector: str | None = None,
+    basis: str = "location",
+):
+    from talentatlas.config import canonical_venue
+    from talentatlas.indicators.frame import Filters
+
+    try:
+        return Filters(
+            areas=tuple(area or ()),
+            venues=tuple(canonical_venue(v) for v in venue or ()),
+            year_min=since,
+            year_max=until,
+            stage=stage,
+            sector=sector,
+            basis=basis,  # type: ignore[arg-type]
+        )
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+
+
+def _plot(kind: str, table: pa.Table, path: Path | None, **kw) -> None:
+    """Write a chart of ``table``; unsupported suffixes are usage errors."""
+    if path is None:
+        return
+    from talentatlas import charts
+
+    try:
+        getattr(charts, kind)(table, path, **kw)
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    err.print(f"wrote chart {path}", style="dim")
+
+
+def _latest_year(t: pa.Table, column: str = "year") -> int | None:
+    years = [y for y in t.column(column).to_pylist() if y is not None]
+    return max(years) if years else None
+
+
 @app.command()
 def migration(
     country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2 code, e.g. KR.")] = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    area: Area = None,
+    venue: Venue = None,
+    since: Since = None,
+    until: Until = None,
+    stage: Stage = None,
+    sector: SectorOpt = None,
+    basis: Basis = "location",
+    level: Level = 0.9,
+    reps: Reps = 200,
+    seed: Seed = 0,
+    plot: Plot = None,
     fmt: Fmt = "table",
     output: Output = None,
     warehouse: Warehouse = None,
     engine: Engine = None,
 ) -> None:
-    """In-moves, out-moves, stock and net migration rate per 10,000 by country and year."""
+    """Stock, in-moves, out-moves, net migration rate per 10,000 (with its bootstrap
+    interval), in/out rates and churn, by country and year."""
     atlas = _open(settings(warehouse=warehouse, engine=engine))
-    t = atlas.migration(country=country, year=year)
+    flt = _filters(area, venue, since, until, stage, sector, basis)
+    t = atlas.migration(country, year, flt, level=level, reps=reps, seed=seed)
     caption = (
-        "net_rate = (inflow - outflow) / stock x 10,000; moves are changes of modal "
-        "country between consecutive observed years, dated at the later year."
+        "net_rate = (inflow - outflow) / stock x 10,000 [lo, hi]; churn = (inflow + "
+        "outflow) / stock x 10,000; moves are changes of modal country between "
+        "consecutive observed years, dated at the later year."
     )
-    _emit(t, fmt, output, "Net migration" + (f" — {country}" if country else ""), caption)
+    title = "Net migration" + (f" — {country.upper()}" if country else "")
+    _emit(t, fmt, output, title, caption)
+    if plot is None:
+        return
+    if country:
+        _plot("trend", t, plot, x="year", y="net_rate", lo="net_rate_lo", hi="net_rate_hi",
+              title=f"{country.upper()}: net migration of AI researchers per 10,000",
+              y_title="net migration per 10,000 researchers")  # fmt: skip
+    else:
+        ok = t.filter(pc.greater_equal(t["stock"], 30))
+        y = year or _latest_complete(atlas)
+        ok = ok.filter(pc.equal(ok["year"], y))
+        _plot("choropleth", ok, plot, value="net_rate",
+              title=f"Net migration of AI researchers per 10,000, {y} (countries with ≥30)")  # fmt: skip
+
+
+@app.command()
+def flows(
+    country: Annotated[str, typer.Option(help="ISO 3166 alpha-2 code, e.g. KR.")],
+    year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
+    by_year: Annotated[
+        bool, typer.Option("--by-year", help="One row per partner and year.")
+    ] = False,
+    area: Area = None,
+    venue: Venue = None,
+    since: Since = None,
+    until: Until = None,
+    stage: Stage = None,
+    sector: SectorOpt = None,
+    basis: Basis = "location",
+    limit: Annotated[int, typer.Option(help="Partners shown in the terminal.")] = 25,
+    plot: Plot = None,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """A country's bilateral flows: moves to and from each partner country."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    flt = _filters(area, venue, since, until, stage, sector, basis)
+    code = country.upper()
+    f = atlas.flows(code, year, flt)
+    if by_year:
+        _emit(f, fmt, output, f"Bilateral flows — {code}", "moves from origin to destination")
+    else:
+        t = atlas.partners(code, flt, f)
+        shown = t.slice(0, limit) if fmt == "table" else t
+        _emit(shown, fmt, output, f"Bilateral flows — {code}" + (f", {year}" if year else ""),
+              f"to_partner: moves from {code} to the partner; from_partner: to {code}; "
+              f"net > 0: {code} gains")  # fmt: skip
+    if plot is not None:
+        agg = f.group_by(["origin", "destination"]).aggregate([("moves", "sum")])
+        agg = agg.rename_columns(["origin", "workplace", "persons"])
+        _plot(
+            "sankey", agg, plot, title=f"Moves to and from {code}" + (f", {year}" if year else "")
+        )
+
+
+@app.command()
+def pathways(
+    venue: Annotated[str | None, typer.Option(help="Venue, e.g. neurips (default: all).")] = None,
+    year: Annotated[int, typer.Option(help="The cohort's year.")] = 2021,
+    country: Annotated[
+        str | None, typer.Option(help="Also the origin mix of those working in this country.")
+    ] = None,
+    lag: Annotated[int, typer.Option(help="Stay rate: worked in X this many years before.")] = 5,
+    area: Area = None,
+    stage: Stage = None,
+    sector: SectorOpt = None,
+    basis: Basis = "location",
+    level: Level = 0.9,
+    reps: Reps = 200,
+    seed: Seed = 0,
+    limit: Annotated[int, typer.Option(help="Countries shown per stage.")] = 10,
+    plot: Plot = None,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """Where a venue-year's authors come from and work: shares by origin, first academic
+    country and workplace (all accepted authors and the oral tier), stay rates."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    flt = _filters(area, None, None, None, stage, sector, basis)
+    res = atlas.pathways(venue, year, flt, workplace=country, lag=lag, level=level, reps=reps,
+                         seed=seed)  # fmt: skip
+    label = f"{venue or 'all venues'} {year}"
+    shares = res["shares"]
+    if fmt != "table":
+        _emit(shares, fmt, output, f"Pathways — {label}", "")
+    else:
+        from talentatlas.indicators.result import annotate, describe
+
+        for stage_name in ("origin", "first_academic", "workplace"):
+            part = shares.filter(pc.equal(shares["stage"], stage_name))
+            wide = _tiers_side_by_side(part, limit)
+            _emit(annotate(wide, **describe(shares)), "table", None,
+                  f"{label}: authors by {stage_name.replace('_', ' ')} country",
+                  _PATHWAY_NOTES[stage_name])  # fmt: skip
+        _emit(res["outside_origin"], "table", None, f"{label}: working outside their origin",
+              "share of authors whose workplace differs from their origin country")  # fmt: skip
+        sr = res["stay_rates"]
+        _emit(sr.filter(pc.equal(sr["tier"], "all")).slice(0, limit), "table", None,
+              f"{label}: stay rates ({lag} years)",
+              f"of authors who worked in the country {lag} years before, the share still "
+              "there")  # fmt: skip
+        if "origin_mix" in res:
+            om = res["origin_mix"]
+            om = om.filter(pc.equal(om["stage"], "origin"))
+            _emit(_tiers_side_by_side(om, limit), "table", None,
+                  f"{label}: origin of authors working in {country.upper()}", "")  # fmt: skip
+    if plot is not None:
+        paths = res["paths"]
+        paths = paths.filter(pc.equal(paths["tier"], "all"))
+        _plot("sankey", paths.select(["origin", "first_academic", "workplace", "persons"]), plot,
+              title=f"{label} authors: origin → first academic country → workplace")  # fmt: skip
+
+
+_PATHWAY_NOTES = {
+    "origin": "origin = country of the first observed year (a proxy: no undergraduate data)",
+    "first_academic": "first academic country = country of the first year in academia",
+    "workplace": "workplace = country in the cohort's year",
+}
+
+
+def _tiers_side_by_side(t: pa.Table, limit: int) -> pa.Table:
+    """``country, all, [lo, hi], oral, [lo, hi]`` from a long shares table."""
+    rows: dict[str, dict] = {}
+    for r in t.to_pylist():
+        d = rows.setdefault(r["country"], {"country": r["country"]})
+        d[f"{r['tier']}_n"] = r["persons"]
+        d[f"{r['tier']}_share"] = r["share"]
+        d[f"{r['tier']}_ci"] = f"{r['lo']:.1%}–{r['hi']:.1%}" if r["lo"] is not None else None
+    cols = ["country", "all_n", "all_share", "all_ci", "oral_n", "oral_share", "oral_ci"]
+    data = sorted(rows.values(), key=lambda d: -(d.get("all_n") or 0))[:limit]
+    return pa.Table.from_pylist([{c: d.get(c) for c in cols} for d in data])
+
+
+@app.command()
+def sectors(
+    early_years: Annotated[
+        int, typer.Option(help="Early career: first observed within this many years.")
+    ] = 3,
+    area: Area = None,
+    venue: Venue = None,
+    since: Since = None,
+    until: Until = None,
+    stage: Stage = None,
+    basis: Basis = "location",
+    flows_too: Annotated[
+        bool, typer.Option("--flows", help="Also the moves between sectors.")
+    ] = False,
+    level: Level = 0.9,
+    reps: Reps = 200,
+    seed: Seed = 0,
+    plot: Plot = None,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """Academia -> industry: industry share of researchers, moves between sectors, and
+    the share of early-career academics whose next sector is industry, by year."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    flt = _filters(area, venue, since, until, stage, None, basis)
+    res = atlas.sectors(flt, early_years, level=level, reps=reps, seed=seed)
+    _emit(res["summary"], fmt, output, "Sectors by year",
+          "industry_share [share_lo, share_hi]: of researchers placed in a sector; "
+          f"early_next_industry: of academics within their first {early_years} years with a "
+          "later sector, the share whose next sector is industry")  # fmt: skip
+    if flows_too and fmt == "table":
+        _emit(res["flows"], "table", None, "Moves between sectors", "")
+    if plot is not None:
+        s = res["summary"]
+        long = pa.concat_tables([
+            pa.table({"year": s["year"], "series": ["industry share of researchers"] * s.num_rows,
+                      "value": s["industry_share"], "lo": s["share_lo"], "hi": s["share_hi"]}),
+            pa.table({"year": s["year"],
+                      "series": ["early-career academics moving next to industry"] * s.num_rows,
+                      "value": s["early_next_industry"], "lo": s["early_lo"], "hi": s["early_hi"]}),
+        ])  # fmt: skip
+        _plot("trend", long, plot, x="year", y="value", lo="lo", hi="hi", series="series",
+              title="Academia → industry", y_title="share")  # fmt: skip
+
+
+@app.command()
+def org(
+    name: Annotated[str, typer.Argument(help="Institution name, alias or ROR id.")],
+    own_only: Annotated[
+        bool, typer.Option("--own-only", help="Do not roll child labs up into the total.")
+    ] = False,
+    show_flows: Annotated[
+        bool, typer.Option("--flows", help="Inflow and outflow by counterpart organisation.")
+    ] = False,
+    show_retention: Annotated[
+        bool, typer.Option("--retention", help="Retention by entry cohort and attrition.")
+    ] = False,
+    versus: Annotated[
+        str | None, typer.Option(help="Net talent balance with this organisation per year.")
+    ] = None,
+    area: Area = None,
+    venue: Venue = None,
+    since: Since = None,
+    until: Until = None,
+    stage: Stage = None,
+    limit: Annotated[int, typer.Option(help="Counterparts shown in the terminal.")] = 20,
+    level: Level = 0.9,
+    reps: Reps = 200,
+    seed: Seed = 0,
+    plot: Plot = None,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """An organisation: headcount and output per year, child labs, and optionally its
+    inflows and outflows by counterpart, retention curves and attrition."""
+    atlas = _open(settings(warehouse=warehouse, engine=engine))
+    best = _institution(atlas, name)
+    rid = best["institution_id"]
+    flt = _filters(area, venue, since, until, stage, None, "location")
+    roll = not own_only
+    label = f"{best['name']} ({rid}, {best['country']}, {best['sector']})"
+    hc = atlas.headcount(rid, roll_up=roll, filters=flt)
+    caption = (
+        "headcount = researchers whose padded modal institution that year is it"
+        + ("" if own_only else " or one of its child labs; own = at the institution itself")
+        + "; works = in-scope works with an author there"
+    )
+    primary = not (show_flows or show_retention or versus)
+    _emit(hc, fmt if primary else "table", output if primary else None,
+          f"{label} — headcount by year", caption)  # fmt: skip
+    if fmt == "table" and roll:
+        labs = atlas.child_labs(rid)
+        if labs.num_rows:
+            _emit(labs.slice(0, 20), "table", None, f"Child labs of {best['name']}",
+                  "person_years = sum over years of the lab's headcount")  # fmt: skip
+    if show_flows:
+        fl = atlas.org_flows(rid, roll_up=roll, filters=flt)
+        _emit(fl.slice(0, limit) if fmt == "table" else fl, fmt, output,
+              f"{label} — inflow and outflow by counterpart",
+              "counterparts at their top organisation; net > 0: the organisation gains")  # fmt: skip
+    if versus:
+        other = _institution(atlas, versus)
+        bal = atlas.org_balance(rid, other["institution_id"], roll_up=roll, filters=flt)
+        _emit(bal, fmt, output, f"{best['name']} vs {other['name']}",
+              f"to_other: moves from {best['name']} to {other['name']}; net > 0: "
+              f"{best['name']} gains")  # fmt: skip
+    if show_retention:
+        ret = atlas.retention(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)
+        pooled = ret.filter(pc.equal(ret["cohort"], "all"))
+        _emit(pooled if fmt == "table" else ret, fmt, output, f"{label} — retention",
+              "share of those who entered in year y0 (and still publish) who are there at "
+              "y0+k, all entry cohorts pooled; --format csv/json gives every cohort")  # fmt: skip
+        att = atlas.attrition(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)
+        if fmt == "table":
+            _emit(att, "table", None, f"{label} — attrition",
+                  "attrition = departures to other organisations / mean headcount")  # fmt: skip
+        if plot is not None:
+            _plot("retention", ret, plot, title=f"Retention at {best['name']}")
+            return
+    if plot is not None:
+        _plot("trend", hc, plot, x="year", y="headcount", title=f"{best['name']}: researchers",
+              y_title="researchers")  # fmt: skip
+
+
+def _institution(atlas, name: str) -> dict:
+    found = atlas.find_institutions(name)
+    if not found.num_rows:
+        err.print(f"[red]no institution matches {name!r}[/]")
+        raise typer.Exit(1)
+    rows = found.to_pylist()
+    if rows[1:]:
+        err.print(
+            f"{name!r}: using {rows[0]['name']} ({rows[0]['institution_id']}); also matching: "
+            + "; ".join(f"{o['name']} ({o['institution_id']}, {o['country']})" for o in rows[1:6])
+        )
+    return rows[0]
 
 
 @app.command()
@@ -276,44 +650,6 @@ def person(
 
 
 @app.command()
-def org(
-    name: Annotated[str, typer.Argument(help="Institution name, alias or ROR id.")],
-    own_only: Annotated[
-        bool, typer.Option("--own-only", help="Do not roll child labs up into the total.")
-    ] = False,
-    fmt: Fmt = "table",
-    output: Output = None,
-    warehouse: Warehouse = None,
-    engine: Engine = None,
-) -> None:
-    """An organisation's researcher headcount per year, with its child labs."""
-    atlas = _open(settings(warehouse=warehouse, engine=engine))
-    found = atlas.find_institutions(name)
-    if not found.num_rows:
-        err.print(f"[red]no institution matches {name!r}[/]")
-        raise typer.Exit(1)
-    best = found.to_pylist()[0]
-    others = found.to_pylist()[1:6]
-    if others:
-        err.print(
-            "also matching: "
-            + "; ".join(f"{o['name']} ({o['institution_id']}, {o['country']})" for o in others)
-        )
-    rid = best["institution_id"]
-    hc = atlas.headcount(rid, roll_up=not own_only)
-    title = f"{best['name']} ({rid}, {best['country']}, {best['sector']}) — headcount by year"
-    caption = "headcount = researchers whose padded modal institution that year is it" + (
-        "" if own_only else " or one of its child labs; own = at the institution itself"
-    )
-    _emit(hc, fmt, output, title, caption)
-    if fmt == "table":
-        labs = atlas.child_labs(rid)
-        if labs.num_rows:
-            _emit(labs.slice(0, 20), "table", None, f"Child labs of {best['name']}",
-                  "person_years = sum over years of the lab's headcount")  # fmt: skip
-
-
-@app.command()
 def run(
     data_dir: DataDir = None,
     warehouse: Warehouse = None,
@@ -335,7 +671,7 @@ def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
     cov = atlas.coverage(scoped=True)
     st = atlas.stock(by="country")
     years = st.column("year").to_pylist()
-    latest = _latest_complete_year(atlas)
+    latest = _latest_complete(atlas)
     top = atlas.stock(by="country", year=latest).slice(0, 10)
     mig = {r["country"]: r for r in atlas.migration(year=latest).to_pylist()}
     rows = [
@@ -365,7 +701,7 @@ def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
     )
 
 
-def _latest_complete_year(atlas) -> int:
+def _latest_complete(atlas) -> int:
     """The last year whose stock is at least half the peak (later years are censored)."""
     t = atlas.table("stock")
     rows = (

@@ -8,6 +8,7 @@ written to a temporary location and swapped in only when complete.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -21,7 +22,8 @@ from ibis import _
 
 from talentatlas import __version__, canonical, careers
 from talentatlas.config import DOMAIN_TABLE, Settings
-from talentatlas.indicators.migration import flows, migration
+from talentatlas.indicators import countries, organisations, pathways, sectors
+from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock
 from talentatlas.landing import (
     InputFile,
@@ -42,7 +44,7 @@ from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 
 Report = Callable[[str], None]
 
@@ -332,16 +334,42 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         st = stock(pad)
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
     engine.materialize("person_years", careers.person_years(padded_by_dim))
-    mv_all = move_parts[0].union(move_parts[1]).union(move_parts[2])
-    engine.materialize("moves", mv_all)
-    st_all = stock_parts[0].union(stock_parts[1]).union(stock_parts[2])
-    engine.materialize("stock", st_all)
+    engine.materialize("moves", functools.reduce(ibis.Table.union, move_parts))
+    engine.materialize("stock", functools.reduce(ibis.Table.union, stock_parts))
 
 
-def stage_indicators(engine: Engine) -> None:
-    mv = engine.table("moves")
-    st = engine.table("stock")
-    mv_c = mv.filter(mv.dimension == "country")
-    st_c = st.filter(st.dimension == "country")
-    engine.materialize("migration", migration(mv_c, st_c))
-    engine.materialize("flows", flows(mv_c))
+def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | ibis.Table]]:
+    """The warehouse's indicator tables, each computed on the unfiltered population."""
+    return {
+        "stock_share": countries.stock_share,
+        "migration": countries.migration,
+        "flows": countries.flows,
+        "migration_hq": lambda _f: countries.migration(_hq(engine)),
+        "flows_hq": lambda _f: countries.flows(_hq(engine)),
+        "pathways": lambda f: pathways.pathway_counts(f),
+        "sector_summary": sectors.summary,
+        "sector_flows": sectors.sector_flows,
+        "org_headcount": organisations.all_headcounts,
+        "org_flows": organisations.all_flows,
+        "coverage_by_year": lambda f: f.coverage_by_year(),
+    }
+
+
+def _hq(engine: Engine) -> Frame:
+    return Frame(engine.table, Filters(basis="headquarters"), to_arrow=engine.to_arrow)
+
+
+def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, float]:
+    """Materialise every indicator table; returns seconds per table."""
+    frame = Frame(engine.table, to_arrow=engine.to_arrow)
+    seconds = {}
+    for name, make in indicator_tables(engine).items():
+        t = time.perf_counter()
+        out = make(frame)
+        if isinstance(out, pa.Table):
+            out = engine.from_arrow(f"{name}_src", out.replace_schema_metadata(None))
+        engine.materialize(name, out)
+        seconds[name] = time.perf_counter() - t
+        if report:
+            report(f"  {name}: {seconds[name]:.1f}s")
+    return seconds

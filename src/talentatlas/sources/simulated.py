@@ -122,7 +122,8 @@ class World:
     # -- planted truth ----------------------------------------------------------------
     def value_of(self, inst: int, dim: str) -> str:
         i = self.institutions[inst]
-        return {"country": i.country, "institution": i.ror_id, "sector": i.sector}[dim]
+        return {"country": i.country, "institution": i.ror_id, "sector": i.sector,
+                "hq_country": i.country}[dim]
 
     def expected(self, dim: str) -> Expected:
         """Observed, padded person-years and moves on one dimension (reference code)."""

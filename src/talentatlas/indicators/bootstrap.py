@@ -1,0 +1,150 @@
+"""Seeded bootstrap intervals over people for shares and rates.
+
+Every share or rate here is a ratio of sums over people: ``sum(num) / sum(den)``, where
+each person contributes to the numerator of some groups (a country-year, a cohort...)
+and to the denominator of others. The engine computes those per-person contributions;
+this module resamples *people* (a person's contributions move together, so dependence
+between a person's years is kept) ``reps`` times and reads the interval off the
+percentiles of the replicate ratios.
+
+It is the Poisson bootstrap: in replicate b each person carries a Poisson(1) weight
+drawn from a hash of (person id, seed, b), the large-sample equivalent of drawing
+people with replacement. Because a person's weights depend on nothing else, the
+interval of a group is the same whether it is computed alone (``--country KR``) or
+with every other group, on DuckDB or Spark, in any row order. The resampling is
+vectorised (one ``bincount`` per replicate over the contribution rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: defaults used by every indicator: 90% percentile intervals from 200 replicates
+LEVEL = 0.9
+REPS = 200
+SEED = 0
+
+
+_POISSON_CDF = np.cumsum(
+    [np.exp(-1.0) / np.prod(np.arange(1, k + 1, dtype=np.float64)) for k in range(20)]
+)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a well-spread 64-bit hash of each value."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def person_weights(people: pa.Array, seed: int, rep: int) -> np.ndarray:
+    """Poisson(1) weights of ``people`` in replicate ``rep`` (deterministic per person)."""
+    h = pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
+    with np.errstate(over="ignore"):
+        key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
+    u = (_mix(h ^ _mix(np.full(1, key, np.uint64))) >> np.uint64(11)).astype(np.float64)
+    u /= float(1 << 53)
+    return np.searchsorted(_POISSON_CDF, u, side="right").astype(np.float64)
+
+
+def _codes(arrays: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, pa.Table]:
+    """Integer codes of the distinct combinations of ``arrays`` and the combinations."""
+    if not arrays or len(arrays[0]) == 0:
+        return np.zeros(len(arrays[0]) if arrays else 0, np.int64), pa.table({})
+    names = [f"k{i}" for i in range(len(arrays))]
+    t = pa.table(dict(zip(names, arrays, strict=True)))
+    uniq = t.group_by(names, use_threads=False).aggregate([])
+    uniq = uniq.append_column("_code", pa.array(np.arange(uniq.num_rows), pa.int64()))
+    joined = t.append_column("_row", pa.array(np.arange(t.num_rows), pa.int64())).join(
+        uniq, names, join_type="left outer", use_threads=False
+    )
+    order = np.argsort(joined.column("_row").to_numpy())
+    codes = joined.column("_code").to_numpy()[order]
+    return codes, uniq.drop_columns(["_code"])
+
+
+def ratio_intervals(
+    num: pa.Table,
+    den: pa.Table,
+    keys: Sequence[str],
+    den_keys: Sequence[str] | None = None,
+    *,
+    level: float = LEVEL,
+    reps: int = REPS,
+    seed: int = SEED,
+) -> pa.Table:
+    """``keys..., estimate, lo, hi`` for ``sum(num.value) / sum(den.value)`` per group.
+
+    ``num`` has ``person_id, <keys>, value``; ``den`` has ``person_id, <den_keys>, value``
+    where ``den_keys`` is a subset of ``keys`` (default: the same keys), so that one
+    denominator can serve several numerators (a country's share of a year's total).
+    Groups with a zero denominator get null estimates; replicates with a zero
+    denominator are left out of that group's percentiles.
+    """
+    keys = list(keys)
+    den_keys = keys if den_keys is None else list(den_keys)
+    if not set(den_keys) <= set(keys):
+        raise ValueError("den_keys must be a subset of keys")
+    if num.num_rows == 0:
+        fields = [num.schema.field(k) for k in keys]
+        empty = {f.name: pa.array([], f.type) for f in fields}
+        return pa.table(
+            {**empty, **{c: pa.array([], pa.float64()) for c in ("estimate", "lo", "hi")}}
+        )
+
+    people = pa.chunked_array(
+        num.column("person_id").chunks + den.column("person_id").chunks, pa.string()
+    ).combine_chunks()
+    pcode, distinct = _codes([people])
+    distinct_people = distinct.column("k0")
+    p_num, p_den = pcode[: num.num_rows], pcode[num.num_rows :]
+
+    # group codes: numerator groups, their denominator group, and den rows' groups
+    gcode, groups = _codes([num.column(k) for k in keys])
+    n_groups = groups.num_rows
+    dkey_arrays = [
+        pa.chunked_array(num.column(k).chunks + den.column(k).chunks, num.schema.field(k).type)
+        for k in den_keys
+    ]
+    dcode_all, dgroups = _codes(dkey_arrays) if den_keys else (
+        np.zeros(num.num_rows + den.num_rows, np.int64), pa.table({"_": [0]})
+    )  # fmt: skip
+    n_dgroups = max(dgroups.num_rows, 1)
+    d_of_num_row, d_den = dcode_all[: num.num_rows], dcode_all[num.num_rows :]
+    # each numerator group maps to one denominator group
+    d_of_group = np.zeros(n_groups, np.int64)
+    d_of_group[gcode] = d_of_num_row
+
+    nv = pc.cast(num.column("value"), pa.float64()).to_numpy(zero_copy_only=False)
+    dv = pc.cast(den.column("value"), pa.float64()).to_numpy(zero_copy_only=False)
+
+    def stat(w_num: np.ndarray | None, w_den: np.ndarray | None) -> np.ndarray:
+        n = np.bincount(gcode, nv if w_num is None else nv * w_num, minlength=n_groups)
+        d = np.bincount(d_den, dv if w_den is None else dv * w_den, minlength=n_dgroups)
+        dd = d[d_of_group]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(dd > 0, n / np.where(dd > 0, dd, 1), np.nan)
+
+    estimate = stat(None, None)
+    draws = np.empty((reps, n_groups))
+    for b in range(reps):
+        w = person_weights(distinct_people, seed, b)
+        draws[b] = stat(w[p_num], w[p_den])
+    alpha = (1 - level) / 2
+    valid = ~np.isnan(draws)
+    lo = np.full(n_groups, np.nan)
+    hi = np.full(n_groups, np.nan)
+    ok = valid.any(axis=0)
+    if ok.any():
+        lo[ok] = np.nanquantile(draws[:, ok], alpha, axis=0)
+        hi[ok] = np.nanquantile(draws[:, ok], 1 - alpha, axis=0)
+    out = {k: groups.column(f"k{i}") for i, k in enumerate(keys)}
+    for name, arr in (("estimate", estimate), ("lo", lo), ("hi", hi)):
+        out[name] = pa.array(arr, pa.float64(), mask=np.isnan(arr))
+    return pa.table(out)

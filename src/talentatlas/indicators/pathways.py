@@ -1,0 +1,221 @@
+"""Pathways: where the authors of a venue-year come from and where they work.
+
+The MacroPolo view on a proxy stated plainly: conference lists and OpenAlex carry no
+undergraduate or doctoral records, so
+
+- **origin** = the country of a person's first observed (in-scope) person-year;
+- **first academic country** = the country of the first observed person-year whose
+  sector is academia (null when the person is never observed in academia);
+- **workplace** = the person's padded country in the cohort's year.
+
+The **cohort** of a venue-year is every person with an accepted authorship at that
+venue in that year (the **oral tier**: at a work whose status says oral). Shares are
+over cohort members whose value is known, with bootstrap intervals over people. A
+**stay rate** for country X and lag n: of cohort members whose padded country n years
+before the cohort year was X (and whose workplace is known), the share still in X.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+from ibis import _
+from ibis.expr.types import Table
+
+from talentatlas.indicators import bootstrap
+from talentatlas.indicators.frame import Frame
+from talentatlas.indicators.result import annotate
+
+TIERS = ("all", "oral")
+STAGES = ("origin", "first_academic", "workplace")
+
+
+def origins(frame: Frame) -> Table:
+    """``person_id, origin, first_academic, first_year``."""
+    c = frame.observed("country")
+    w = ibis.window(group_by="person_id", order_by="year")
+    first = c.mutate(rk=ibis.row_number().over(w))
+    first = first.filter(first.rk == 0).select(
+        "person_id", origin=first.value, first_year=first.year.cast("int32")
+    )
+    s = frame.observed("sector")
+    s = s.filter(s.value == "academia").select(s_p=s.person_id, s_y=s.year)
+    ac = c.join(s, [c.person_id == s.s_p, c.year == s.s_y])
+    ac = ac.mutate(rk=ibis.row_number().over(ibis.window(group_by="person_id", order_by="year")))
+    ac = ac.filter(ac.rk == 0).select(a_p=ac.person_id, first_academic=ac.value)
+    out = first.left_join(ac, first.person_id == ac.a_p).drop("a_p")
+    return out
+
+
+def cohorts(frame: Frame, venue: str | None = None, year: int | None = None) -> Table:
+    """``venue, year, person_id, oral``: one row per person and venue-year (``venue`` is
+    ``*`` when no venue is given: every in-scope venue of that year together)."""
+    f = frame.facts
+    if venue is not None:
+        f = f.filter(f.venue == venue)
+    if year is not None:
+        f = f.filter(f.year == year)
+    f = f.filter(f.accepted.fill_null(True))
+    oral = f.status.lower().contains("oral").fill_null(False).cast("int8")
+    v = f.venue if venue is not None or year is None else ibis.literal("*")
+    g = f.group_by(venue=v, year=f.year.cast("int32"), person_id=f.person_id).agg(
+        oral=oral.max() == 1
+    )
+    return g
+
+
+def paths(frame: Frame, cohort: Table) -> Table:
+    """``venue, year, person_id, oral, origin, first_academic, workplace``."""
+    o = origins(frame).rename(o_p="person_id")
+    j = cohort.left_join(o, cohort.person_id == o.o_p).drop("o_p", "first_year")
+    pad = frame.padded("country").select(w_p="person_id", w_y="year", workplace="value")
+    j = j.left_join(pad, [j.person_id == pad.w_p, j.year == pad.w_y]).drop("w_p", "w_y")
+    return j
+
+
+def _tiers(p: Table) -> Table:
+    """Each cohort row once under tier ``all`` and, when oral, again under ``oral``."""
+    a = p.mutate(tier=ibis.literal("all"))
+    o = p.filter(p.oral).mutate(tier=ibis.literal("oral"))
+    return a.union(o)
+
+
+def pathway_counts(frame: Frame, venue: str | None = None, year: int | None = None) -> Table:
+    """``venue, year, tier, origin, first_academic, workplace, persons`` (nulls kept:
+    unknown). Without venue and year: every venue-year in scope (the build's table)."""
+    t = _tiers(paths(frame, cohorts(frame, venue, year)))
+    return t.group_by(["venue", "year", "tier", "origin", "first_academic", "workplace"]).agg(
+        persons=_.person_id.nunique()
+    )
+
+
+def _meta(frame: Frame, cohort: Table, level: float, reps: int, seed: int, **extra) -> dict:
+    f = frame.facts.semi_join(cohort, ["person_id", "year"])
+    return {
+        "coverage": frame.coverage(f),
+        "filters": frame.filters.describe(),
+        "interval": f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})",
+        **extra,
+    }
+
+
+def shares(
+    frame: Frame,
+    venue: str | None,
+    year: int,
+    *,
+    workplace: str | None = None,
+    level: float = bootstrap.LEVEL,
+    reps: int = bootstrap.REPS,
+    seed: int = bootstrap.SEED,
+) -> pa.Table:
+    """``tier, stage, country, persons, share, lo, hi``: the cohort's mix by origin, first
+    academic country and workplace, for all accepted authors and the oral tier. With
+    ``workplace``: only cohort members working in that country (its origin mix)."""
+    cohort = cohorts(frame, venue, year)
+    p = _tiers(paths(frame, cohort))
+    if workplace is not None:
+        p = p.filter(p.workplace == workplace)
+    long = None
+    for stage in STAGES:
+        part = p.select("person_id", "tier", stage=ibis.literal(stage), country=p[stage])
+        long = part if long is None else long.union(part)
+    assert long is not None
+    long = frame.to_arrow(long.filter(long.country.notnull()).distinct())
+    num = long.append_column("value", pa.array([1.0] * long.num_rows, pa.float64()))
+    ci = bootstrap.ratio_intervals(
+        num, num, ["tier", "stage", "country"], ["tier", "stage"],
+        level=level, reps=reps, seed=seed,
+    )  # fmt: skip
+    counts = long.group_by(["tier", "stage", "country"], use_threads=False).aggregate(
+        [("person_id", "count_distinct")]
+    )
+    counts = counts.rename_columns(["tier", "stage", "country", "persons"])
+    t = counts.join(ci, ["tier", "stage", "country"], join_type="left outer", use_threads=False)
+    t = pa.table(
+        {
+            "tier": t["tier"], "stage": t["stage"], "country": t["country"],
+            "persons": t["persons"], "share": pc.round(t["estimate"], 4),
+            "lo": pc.round(t["lo"], 4), "hi": pc.round(t["hi"], 4),
+        }
+    )  # fmt: skip
+    order = [("tier", "ascending"), ("stage", "ascending"), ("persons", "descending")]
+    t = t.sort_by([*order, ("country", "ascending")])
+    return annotate(
+        t, indicator="pathway_shares", venue=venue, year=year, workplace=workplace,
+        **_meta(frame, cohort, level, reps, seed),
+    )  # fmt: skip
+
+
+def _share_rows(
+    frame: Frame, rows: Table, keys: list[str], level: float, reps: int, seed: int
+) -> pa.Table:
+    """``keys..., persons, yes, share, lo, hi`` from rows ``person_id, keys..., yes``."""
+    a = frame.to_arrow(rows)
+    num = a.select(["person_id", *keys]).append_column("value", pc.cast(a["yes"], pa.float64()))
+    den = a.select(["person_id", *keys]).append_column(
+        "value", pa.array([1.0] * a.num_rows, pa.float64())
+    )
+    ci = bootstrap.ratio_intervals(num, den, keys, level=level, reps=reps, seed=seed)
+    counts = a.group_by(keys, use_threads=False).aggregate(
+        [("person_id", "count_distinct"), ("yes", "sum")]
+    )
+    counts = counts.rename_columns([*keys, "persons", "yes"])
+    t = counts.join(ci, keys, join_type="left outer", use_threads=False)
+    cols = {k: t[k] for k in keys}
+    cols.update(
+        persons=t["persons"], yes=pc.cast(t["yes"], pa.int64()),
+        share=pc.round(t["estimate"], 4), lo=pc.round(t["lo"], 4), hi=pc.round(t["hi"], 4),
+    )  # fmt: skip
+    t = pa.table(cols)
+    return t.take(pc.sort_indices(t, [*((k, "ascending") for k in keys[:1]),
+                                      ("persons", "descending")]))  # fmt: skip
+
+
+def outside_origin(
+    frame: Frame,
+    venue: str | None,
+    year: int,
+    *,
+    level: float = bootstrap.LEVEL,
+    reps: int = bootstrap.REPS,
+    seed: int = bootstrap.SEED,
+) -> pa.Table:
+    """``tier, persons, yes, share, lo, hi``: the share of the cohort working outside
+    their origin country (over members whose origin and workplace are known)."""
+    cohort = cohorts(frame, venue, year)
+    p = _tiers(paths(frame, cohort))
+    p = p.filter(p.origin.notnull() & p.workplace.notnull())
+    rows = p.select("person_id", "tier", yes=(p.origin != p.workplace).cast("int64"))
+    t = _share_rows(frame, rows.distinct(), ["tier"], level, reps, seed)
+    return annotate(
+        t, indicator="outside_origin", venue=venue, year=year,
+        **_meta(frame, cohort, level, reps, seed),
+    )  # fmt: skip
+
+
+def stay_rates(
+    frame: Frame,
+    venue: str | None,
+    year: int,
+    lag: int = 5,
+    *,
+    level: float = bootstrap.LEVEL,
+    reps: int = bootstrap.REPS,
+    seed: int = bootstrap.SEED,
+) -> pa.Table:
+    """``tier, country, persons, yes, share, lo, hi``: of cohort members who worked in a
+    country ``lag`` years before the cohort year, the share who still work there."""
+    cohort = cohorts(frame, venue, year)
+    p = _tiers(paths(frame, cohort))
+    pad = frame.padded("country").select(b_p="person_id", b_y="year", before="value")
+    j = p.join(pad, [p.person_id == pad.b_p, pad.b_y == p.year - lag])
+    j = j.filter(j.workplace.notnull())
+    rows = j.select("person_id", "tier", country=j.before,
+                    yes=(j.before == j.workplace).cast("int64"))  # fmt: skip
+    t = _share_rows(frame, rows.distinct(), ["tier", "country"], level, reps, seed)
+    return annotate(
+        t, indicator="stay_rates", venue=venue, year=year, lag=lag,
+        **_meta(frame, cohort, level, reps, seed),
+    )  # fmt: skip

@@ -1,0 +1,129 @@
+"""Sectors: academia -> industry shift.
+
+Per year, on the frame's person-year filters:
+
+- **sector flows**: moves between sectors (a change of modal sector between
+  consecutive observed years, dated at the later year), by origin and destination;
+- **industry share**: persons whose padded sector is industry over persons placed in
+  any sector;
+- **early-career next sector**: of persons observed in academia in year y within their
+  first N years (y - first in-scope year < N) and observed again in a sector later, the
+  share whose next observed sector is industry (dated at y).
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
+from ibis import _
+from ibis.expr.types import Table
+
+from talentatlas.indicators import bootstrap
+from talentatlas.indicators.frame import Frame
+from talentatlas.indicators.result import annotate
+
+EARLY_YEARS = 3
+
+
+def _interval(level: float, reps: int, seed: int) -> str:
+    return f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})"
+
+
+def _with_coverage(frame: Frame, t: pa.Table) -> pa.Table:
+    cov = frame.to_arrow(frame.coverage_by_year().select("year", coverage="cov_sector"))
+    cov = cov.cast(pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())]))
+    return t.join(cov, "year", join_type="left outer", use_threads=False).sort_by("year")
+
+
+def sector_flows(frame: Frame) -> pa.Table:
+    """``year, origin, destination, moves``."""
+    m = frame.restrict(frame.moves("sector"))
+    t = frame.to_arrow(
+        m.group_by(year=m.year.cast("int32"), origin=m.origin, destination=m.destination).agg(
+            moves=_.count()
+        )
+    )
+    t = t.sort_by([("year", "ascending"), ("moves", "descending"), ("origin", "ascending")])
+    return annotate(t, indicator="sector_flows", coverage=frame.coverage(),
+                    filters=frame.filters.describe())  # fmt: skip
+
+
+def _early_rows(frame: Frame, early_years: int) -> Table:
+    """``person_id, year, yes``: early-career academic person-years with a next sector."""
+    o = frame.observed("sector")
+    w = ibis.window(group_by="person_id", order_by="year")
+    o = o.mutate(next_value=o.value.lead().over(w))
+    fy = frame.first_year.rename(f_p="person_id")
+    j = o.join(fy, o.person_id == fy.f_p)
+    j = j.filter(
+        (j.value == "academia") & j.next_value.notnull() & (j.year - j.first_year < early_years)
+    )
+    j = frame.restrict(j.select("person_id", year=j.year.cast("int32"), next_value=j.next_value))
+    return j.select("person_id", "year", yes=(j.next_value == "industry").cast("float64"))
+
+
+def summary(
+    frame: Frame,
+    early_years: int = EARLY_YEARS,
+    *,
+    level: float = bootstrap.LEVEL,
+    reps: int = bootstrap.REPS,
+    seed: int = bootstrap.SEED,
+) -> pa.Table:
+    """Per year: ``academia, industry`` (stock), ``industry_share (+ lo, hi)``,
+    ``academia_to_industry, industry_to_academia`` (moves), ``early_academics`` (with a
+    next sector), ``early_next_industry (+ lo, hi)``, ``coverage``."""
+    pad = frame.restrict(frame.padded("sector"))
+    den = frame.to_arrow(
+        pad.select("person_id", year=pad.year.cast("int32"), value=ibis.literal(1.0))
+    )
+    ind = pad.filter(pad.value == "industry")
+    num = frame.to_arrow(
+        ind.select("person_id", year=ind.year.cast("int32"), value=ibis.literal(1.0))
+    )
+    share = bootstrap.ratio_intervals(num, den, ["year"], level=level, reps=reps, seed=seed)
+    share = share.rename_columns(["year", "industry_share", "share_lo", "share_hi"])
+    stocks = frame.to_arrow(
+        pad.group_by(year=pad.year.cast("int32")).agg(
+            academia=(pad.value == "academia").cast("int64").sum(),
+            industry=(pad.value == "industry").cast("int64").sum(),
+            placed=_.count(),
+        )
+    )
+    m = frame.restrict(frame.moves("sector"))
+    mv = frame.to_arrow(
+        m.group_by(year=m.year.cast("int32")).agg(
+            academia_to_industry=((m.origin == "academia") & (m.destination == "industry"))
+            .cast("int64").sum(),
+            industry_to_academia=((m.origin == "industry") & (m.destination == "academia"))
+            .cast("int64").sum(),
+        )
+    )  # fmt: skip
+    er = frame.to_arrow(_early_rows(frame, early_years))
+    ones = er.select(["person_id", "year"]).append_column(
+        "value", pa.array([1.0] * er.num_rows, pa.float64())
+    )
+    early = bootstrap.ratio_intervals(
+        er.rename_columns(["person_id", "year", "value"]), ones, ["year"],
+        level=level, reps=reps, seed=seed,
+    ).rename_columns(["year", "early_next_industry", "early_lo", "early_hi"])  # fmt: skip
+    n_early = ones.group_by("year", use_threads=False).aggregate([("value", "sum")])
+    n_early = n_early.rename_columns(["year", "early_academics"])
+    t = stocks
+    for part in (share, mv, n_early, early):
+        t = t.join(part, "year", join_type="left outer", use_threads=False)
+    cols = {
+        "year": t["year"], "academia": t["academia"], "industry": t["industry"],
+        "industry_share": pc.round(t["industry_share"], 4),
+        "share_lo": pc.round(t["share_lo"], 4), "share_hi": pc.round(t["share_hi"], 4),
+        "academia_to_industry": pc.fill_null(t["academia_to_industry"], 0),
+        "industry_to_academia": pc.fill_null(t["industry_to_academia"], 0),
+        "early_academics": pc.cast(pc.fill_null(t["early_academics"], 0), pa.int64()),
+        "early_next_industry": pc.round(t["early_next_industry"], 4),
+        "early_lo": pc.round(t["early_lo"], 4), "early_hi": pc.round(t["early_hi"], 4),
+    }  # fmt: skip
+    out = _with_coverage(frame, pa.table(cols))
+    return annotate(out, indicator="sectors", coverage=frame.coverage(),
+                    filters=frame.filters.describe(), early_years=early_years,
+                    interval=_interval(level, reps, seed))  # fmt: skip

@@ -1,0 +1,365 @@
+"""Indicators recover planted truth exactly on a simulated world (identities given),
+and their bootstrap intervals are calibrated over many seeded worlds."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+
+import ibis
+import pyarrow as pa
+import pytest
+
+from talentatlas.indicators import bootstrap, countries, organisations, pathways, sectors
+from talentatlas.indicators.frame import Filters, Frame
+from talentatlas.sources.simulated import World, simulate
+
+
+def _pm(world: World) -> dict[str, str]:
+    return {f"or:{p.openreview_id}": p.pid for p in world.people}
+
+
+def _authorships(world: World) -> list[tuple[str, str, int, str]]:
+    """(pid, venue, year, status) per authorship, from what the world wrote."""
+    by_orid = {p.openreview_id: p.pid for p in world.people}
+    out = []
+    for venue, year, rec in world.papers:
+        for orid in rec["authorids"].split(";"):
+            out.append((by_orid[orid], venue, year, rec["status"]))
+    return out
+
+
+def _first_years(world: World) -> dict[str, int]:
+    first: dict[str, int] = {}
+    for pid, year, _ in world.facts:
+        first[pid] = min(year, first.get(pid, year))
+    return first
+
+
+# -- countries --------------------------------------------------------------------------
+
+
+def test_migration_rates_and_churn_from_planted_counts(sim_build) -> None:
+    world, atlas, _ = sim_build
+    exp = world.expected("country").migration()
+    got = atlas.migration()
+    assert got.num_rows == len(exp)
+    for r in got.to_pylist():
+        assert (r["inflow"], r["outflow"], r["stock"]) == exp[(r["country"], r["year"])]
+        assert r["net"] == r["inflow"] - r["outflow"]
+        if r["stock"]:
+            assert r["net_rate"] == pytest.approx(r["net"] / r["stock"] * 1e4, abs=0.01)
+            assert r["churn"] == pytest.approx(
+                (r["inflow"] + r["outflow"]) / r["stock"] * 1e4, abs=0.01
+            )
+            assert r["net_rate_lo"] <= r["net_rate"] + 1e-9 <= r["net_rate_hi"] + 2e-9
+        assert 0 < r["coverage"] <= 1
+
+
+def test_flows_and_world_share_exact(sim_build) -> None:
+    world, atlas, _ = sim_build
+    exp = world.expected("country")
+    want = Counter((o, d, y) for _, y, o, d in exp.moves)
+    got = {
+        (r["origin"], r["destination"], r["year"]): r["moves"] for r in atlas.flows().to_pylist()
+    }
+    assert got == dict(want)
+    stock = exp.stock()
+    totals = Counter()
+    for (_c, y), n in stock.items():
+        totals[y] += n
+    share = atlas.world_share().to_pylist()
+    assert len(share) == len(stock)
+    for r in share:
+        assert r["stock"] == stock[(r["country"], r["year"])]
+        assert r["share"] == pytest.approx(r["stock"] / totals[r["year"]], abs=1e-4)
+        assert r["share_lo"] <= r["share"] <= r["share_hi"]
+
+
+def test_sector_and_stage_filters_count_the_right_person_years(sim_build) -> None:
+    world, atlas, _ = sim_build
+    pm = _pm(world)
+    cexp, sexp = world.expected("country"), world.expected("sector")
+    first = _first_years(world)
+    f = Filters(sector="industry", stage="early")
+
+    def keep(pid: str, year: int) -> bool:
+        return sexp.padded.get((pid, year)) == "industry" and 0 <= year - first[pid] <= 2
+
+    stock = Counter((v, y) for (p, y), v in cexp.padded.items() if keep(p, y))
+    inflow = Counter((d, y) for p, y, _o, d in cexp.moves if keep(p, y))
+    outflow = Counter((o, y) for p, y, o, _d in cexp.moves if keep(p, y))
+    got = atlas.migration(filters=f).to_pylist()
+    assert {(r["country"], r["year"]): r["stock"] for r in got if r["stock"]} == dict(stock)
+    assert {(r["country"], r["year"]): r["inflow"] for r in got if r["inflow"]} == dict(inflow)
+    assert {(r["country"], r["year"]): r["outflow"] for r in got if r["outflow"]} == dict(outflow)
+    assert pm  # identities are given: person ids map to planted people
+
+
+def test_venue_filter_rebuilds_careers_from_that_venue_only(sim_build) -> None:
+    world, atlas, _ = sim_build
+    venue = world.venues[0]
+    sub = World(world.seed, world.institutions, world.people, world.venues)
+    keep = [(v, y, r) for v, y, r in world.papers if v == venue]
+    sub.papers = keep
+    by_orid = {p.openreview_id: p.pid for p in world.people}
+    names = {i.name: k for k, i in enumerate(world.institutions)}
+    for _v, y, rec in keep:
+        for orid, aff in zip(rec["authorids"].split(";"), rec["aff"].split(";"), strict=True):
+            sub.facts.append((by_orid[orid], y, names[aff]))
+    exp = sub.expected("country").migration()
+    got = atlas.migration(filters=Filters(venues=(venue,))).to_pylist()
+    assert {(r["country"], r["year"]): (r["inflow"], r["outflow"], r["stock"]) for r in got} == exp
+
+
+# -- pathways ---------------------------------------------------------------------------
+
+
+def _planted_paths(world: World, venue: str | None, year: int) -> dict[str, dict]:
+    """pid -> origin, first_academic, workplace, oral for the cohort of a venue-year."""
+    cexp, sexp = world.expected("country"), world.expected("sector")
+    cohort: dict[str, bool] = {}
+    for pid, v, y, status in _authorships(world):
+        if y == year and (venue is None or v == venue):
+            cohort[pid] = cohort.get(pid, False) or "oral" in status.lower()
+    years: dict[str, list[int]] = defaultdict(list)
+    for pid, y in cexp.observed:
+        years[pid].append(y)
+    out = {}
+    for pid, oral in cohort.items():
+        ys = sorted(years[pid])
+        academic = [y for y in ys if sexp.observed.get((pid, y)) == "academia"]
+        out[pid] = {
+            "origin": cexp.observed[(pid, ys[0])],
+            "first_academic": cexp.observed[(pid, academic[0])] if academic else None,
+            "workplace": cexp.padded.get((pid, year)),
+            "oral": oral,
+        }
+    return out
+
+
+def test_pathways_exact(sim_build) -> None:
+    world, atlas, _ = sim_build
+    venue, year = world.venues[1], 2016
+    planted = _planted_paths(world, venue, year)
+    assert len(planted) > 50
+    res = atlas.pathways(venue, year, lag=3)
+    want = Counter()
+    for p in planted.values():
+        key = (p["origin"], p["first_academic"], p["workplace"])
+        want[("all", *key)] += 1
+        if p["oral"]:
+            want[("oral", *key)] += 1
+    got = {
+        (r["tier"], r["origin"], r["first_academic"], r["workplace"]): r["persons"]
+        for r in res["paths"].to_pylist()
+    }
+    assert got == dict(want)
+    # shares by workplace, and the share working outside their origin
+    known = [p for p in planted.values() if p["workplace"]]
+    wp = Counter(p["workplace"] for p in known)
+    shares = {
+        r["country"]: r for r in res["shares"].to_pylist()
+        if r["tier"] == "all" and r["stage"] == "workplace"
+    }  # fmt: skip
+    assert {c: r["persons"] for c, r in shares.items()} == dict(wp)
+    for c, r in shares.items():
+        assert r["share"] == pytest.approx(wp[c] / len(known), abs=1e-4)
+    both = [p for p in planted.values() if p["origin"] and p["workplace"]]
+    out = {r["tier"]: r for r in res["outside_origin"].to_pylist()}
+    assert out["all"]["persons"] == len(both)
+    assert out["all"]["yes"] == sum(p["origin"] != p["workplace"] for p in both)
+
+
+def test_stay_rates_exact(sim_build) -> None:
+    world, atlas, _ = sim_build
+    venue, year, lag = world.venues[1], 2016, 3
+    planted = _planted_paths(world, venue, year)
+    cexp = world.expected("country")
+    stay: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, p in planted.items():
+        before = cexp.padded.get((pid, year - lag))
+        if before and p["workplace"]:
+            stay[before][0] += 1
+            stay[before][1] += p["workplace"] == before
+    got = {
+        r["country"]: [r["persons"], r["yes"]]
+        for r in atlas.pathways(venue, year, lag=lag)["stay_rates"].to_pylist()
+        if r["tier"] == "all"
+    }
+    assert got == {c: v for c, v in stay.items()}
+
+
+# -- sectors ----------------------------------------------------------------------------
+
+
+def test_sector_summary_exact(sim_build) -> None:
+    world, atlas, _ = sim_build
+    sexp = world.expected("sector")
+    first = _first_years(world)
+    a2i = Counter(y for _p, y, o, d in sexp.moves if (o, d) == ("academia", "industry"))
+    i2a = Counter(y for _p, y, o, d in sexp.moves if (o, d) == ("industry", "academia"))
+    stock = sexp.stock()
+    early = Counter()
+    early_ind = Counter()
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for pid, y in sexp.observed:
+        by_person[pid].append(y)
+    for pid, ys in by_person.items():
+        ys.sort()
+        for a, b in itertools.pairwise(ys):
+            if sexp.observed[(pid, a)] == "academia" and a - first[pid] < 3:
+                early[a] += 1
+                early_ind[a] += sexp.observed[(pid, b)] == "industry"
+    summary = atlas.sectors()["summary"].to_pylist()
+    assert summary
+    for r in summary:
+        y = r["year"]
+        assert r["academia_to_industry"] == a2i[y] and r["industry_to_academia"] == i2a[y]
+        assert (r["academia"], r["industry"]) == (stock[("academia", y)], stock[("industry", y)])
+        assert r["early_academics"] == early[y]
+        if early[y]:
+            assert r["early_next_industry"] == pytest.approx(early_ind[y] / early[y], abs=1e-4)
+
+
+# -- organisations ------------------------------------------------------------------------
+
+
+def _busiest(world: World) -> int:
+    counts = Counter(inst for _p, _y, inst in world.facts)
+    return counts.most_common(1)[0][0]
+
+
+def test_org_headcount_flows_retention_attrition_exact(sim_build) -> None:
+    world, atlas, _ = sim_build
+    k = _busiest(world)
+    rid = world.institutions[k].ror_id
+    iexp = world.expected("institution")
+    hc = Counter(y for (_p, y), v in iexp.padded.items() if v == rid)
+    got = {r["year"]: r["headcount"] for r in atlas.headcount(rid).to_pylist() if r["headcount"]}
+    assert got == dict(hc)
+
+    inflow = Counter(o for _p, _y, o, d in iexp.moves if d == rid)
+    outflow = Counter(d for _p, _y, o, d in iexp.moves if o == rid)
+    fl = {r["counterpart"]: (r["inflow"], r["outflow"]) for r in atlas.org_flows(rid).to_pylist()}
+    assert fl == {c: (inflow[c], outflow[c]) for c in set(inflow) | set(outflow)}
+
+    # pair balance with the biggest counterpart
+    other = max(fl, key=lambda c: sum(fl[c]))
+    bal = atlas.org_balance(rid, other).to_pylist()
+    assert sum(r["to_other"] for r in bal) == outflow[other]
+    assert sum(r["from_other"] for r in bal) == inflow[other]
+
+    # retention: entry cohorts after the data's first year, among those still present
+    first_data = min(y for _p, y, _i in world.facts)
+    member_years: dict[str, list[int]] = defaultdict(list)
+    for (pid, y), v in iexp.padded.items():
+        if v == rid:
+            member_years[pid].append(y)
+    want = Counter()
+    at_risk = Counter()
+    for pid, ys in member_years.items():
+        y0 = min(ys)
+        if y0 <= first_data:
+            continue
+        for kk in range(6):
+            if (pid, y0 + kk) in iexp.padded:
+                at_risk[(str(y0), kk)] += 1
+                want[(str(y0), kk)] += iexp.padded[(pid, y0 + kk)] == rid
+    ret = atlas.retention(rid).to_pylist()
+    got_r = {
+        (r["cohort"], r["k"]): (r["at_risk"], r["retained"]) for r in ret if r["cohort"] != "all"
+    }
+    assert got_r == {key: (at_risk[key], want[key]) for key in at_risk}
+    pooled = {r["k"]: r for r in ret if r["cohort"] == "all"}
+    assert pooled[0]["share"] == 1.0
+    for kk in range(1, 6):
+        if kk in pooled:
+            n = sum(v for (c, j), v in at_risk.items() if j == kk)
+            assert pooled[kk]["at_risk"] == n
+
+    deps = Counter(y for _p, y, o, d in iexp.moves if o == rid)
+    att = {r["year"]: r for r in atlas.attrition(rid).to_pylist()}
+    for y, r in att.items():
+        assert r["departures"] == deps[y]
+        mean = (hc[y] + hc[y - 1]) / 2
+        assert r["attrition"] == pytest.approx(deps[y] / mean, abs=1e-4)
+
+
+def test_headquarters_basis_reads_the_top_organisation(sim_build) -> None:
+    """The simulated institutions have no parents: both bases agree."""
+    _world, atlas, _ = sim_build
+    a = atlas.migration().select(["country", "year", "inflow", "outflow", "stock"])
+    b = atlas.migration(filters=Filters(basis="headquarters"))
+    assert a.to_pylist() == b.select(["country", "year", "inflow", "outflow", "stock"]).to_pylist()
+
+
+# -- bootstrap ----------------------------------------------------------------------------
+
+
+def test_intervals_do_not_depend_on_other_groups() -> None:
+    rows = [(f"p{i}", "KR" if i % 7 == 0 else "US", i % 2) for i in range(300)]
+    num = pa.table({"person_id": [r[0] for r in rows], "c": [r[1] for r in rows],
+                    "value": [float(r[2]) for r in rows]})  # fmt: skip
+    den = num.set_column(2, "value", pa.array([1.0] * 300))
+    both = bootstrap.ratio_intervals(num, den, ["c"], seed=3).to_pylist()
+    kr = [i for i, r in enumerate(rows) if r[1] == "KR"]
+    alone = bootstrap.ratio_intervals(num.take(kr), den.take(kr), ["c"], seed=3).to_pylist()
+    assert [r for r in both if r["c"] == "KR"] == alone
+    other = bootstrap.ratio_intervals(num.take(kr), den.take(kr), ["c"], seed=4).to_pylist()
+    assert other != alone
+
+
+def _facts_frame(world: World) -> Frame:
+    """A frame over a simulated world's authorships, without a build."""
+    by_orid = {p.openreview_id: p.pid for p in world.people}
+    names = {i.name: i for i in world.institutions}
+    cols: dict[str, list] = defaultdict(list)
+    for n, (venue, year, rec) in enumerate(world.papers):
+        for orid, aff in zip(rec["authorids"].split(";"), rec["aff"].split(";"), strict=True):
+            inst = names[aff]
+            cols["work_id"].append(f"w{n}")
+            cols["person_id"].append(by_orid[orid])
+            cols["venue"].append(venue)
+            cols["area"].append("ML")
+            cols["year"].append(year)
+            cols["status"].append(rec["status"])
+            cols["accepted"].append(True)
+            cols["country"].append(inst.country)
+            cols["hq_country"].append(inst.country)
+            cols["institution"].append(inst.ror_id)
+            cols["sector"].append(inst.sector)
+            cols["key_kind"].append("openreview")
+    con = ibis.duckdb.connect()
+    tables = {"scoped_facts": con.create_table("scoped_facts", pa.table(dict(cols)))}
+    return Frame(tables.__getitem__, derive=True)
+
+
+def test_frame_over_facts_equals_the_build(sim_build) -> None:
+    world, atlas, _ = sim_build
+    a = countries.migration(_facts_frame(world)).select(["country", "year", "inflow", "outflow"])
+    b = atlas.migration().select(["country", "year", "inflow", "outflow"])
+    pm = _pm(world)
+    assert pm and a.to_pylist() == b.to_pylist()
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_are_calibrated_over_50_worlds() -> None:
+    """The origin share of a country is planted at 1/10 (first institutions are drawn
+    uniformly from 30, three per country); the 90% interval must cover it in at least
+    85% of 50 seeded worlds, and not be so wide that it always does."""
+    covered = 0
+    widths = []
+    for seed in range(50):
+        world = simulate(seed=1000 + seed, n_people=400, noise=0.0)
+        frame = _facts_frame(world)
+        t = pathways.shares(frame, None, 2016, seed=seed)
+        row = [r for r in t.to_pylist()
+               if r["tier"] == "all" and r["stage"] == "origin" and r["country"] == "KR"]  # fmt: skip
+        assert row
+        covered += row[0]["lo"] <= 0.1 <= row[0]["hi"]
+        widths.append(row[0]["hi"] - row[0]["lo"])
+    print(f"coverage {covered}/50, mean width {sum(widths) / 50:.3f}")
+    assert covered >= 43, f"90% intervals covered the planted share in {covered}/50 worlds"
+    assert covered < 50 or max(widths) < 0.1
+    assert sectors and organisations  # every indicator family is exercised above
