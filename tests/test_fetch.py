@@ -85,6 +85,7 @@ def _expected(shared: Path) -> set[str]:
         od = shared / "openreview" / "authors" / d
         out |= {p.relative_to(shared).as_posix() for p in od.glob("*")} if od.is_dir() else set()
     out |= {p.relative_to(shared).as_posix() for p in (shared / "ror").glob("ror_records*")}
+    out |= {p.relative_to(shared).as_posix() for p in (shared / "mpidr").glob("*.csv")}
     return out | {"affiliations/lossfunk_affiliation_domain_country.csv"}
 
 

@@ -613,6 +613,60 @@ def _institution(atlas, name: str) -> dict:
 
 
 @app.command()
+def validate(
+    country: Annotated[str, typer.Option(help="Country shown side by side (ISO alpha-2).")] = "KR",
+    since: Annotated[int, typer.Option(help="First year of the side-by-side view.")] = 2010,
+    until: Annotated[int, typer.Option(help="Last year of the side-by-side view.")] = 2023,
+    top: Annotated[int, typer.Option(help="Partners compared per direction.")] = 8,
+    data_dir: DataDir = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """Check the internal arithmetic of our migration tables and of the MPIDR Scholarly
+    Migration Database, and show a country's AI-researcher migration beside all
+    scholars' migration (MPIDR, OpenAlex- and Scopus-based)."""
+    from talentatlas import validate as v
+    from talentatlas.export import render
+    from talentatlas.sources import mpidr
+
+    s = settings(data_dir, warehouse, engine)
+    atlas = _open(s)
+    try:
+        ref = mpidr.load(s.data_dir, strict=False)
+    except FileNotFoundError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    for p in ref.problems[:10]:
+        err.print(f"mpidr: {p}", style="dim")
+    mig, fl = atlas.migration(reps=50), atlas.flows()
+    checks = v.check_indicators(mig, fl) + v.check_reference(ref)
+    console.print(
+        render(v.checks_table(checks), "Internal arithmetic",
+               "talentatlas: our migration and flows tables; openalex_2023 / scopus_2024: "
+               "MPIDR tables. flow coverage is expected to be partial (MPIDR omits small "
+               "country-years and stops its country table before its flows).")
+    )  # fmt: skip
+    code = country.upper()
+    years = range(since, until + 1)
+    console.print(
+        render(v.side_by_side(mig, ref.country, code, years),
+               f"{code}: AI researchers (talentatlas) beside all scholars (MPIDR)",
+               "net_rate per 10,000; MPIDR populations are censored (0) from 2022 on. "
+               "talentatlas counts authors at the scoped AI venues; MPIDR all authors in "
+               "OpenAlex / Scopus.")
+    )  # fmt: skip
+    console.print(
+        render(v.partners_side_by_side(fl, ref.flows, code, years, top),
+               f"{code}: top partners, share of the country's moves",
+               f"out: moves from {code} to the partner; in: moves from the partner to {code}")
+    )  # fmt: skip
+    failed = [c for c in checks if c.dataset == v.OURS and not c.passed]
+    if failed:
+        err.print(f"[red]{len(failed)} check(s) of our own tables failed[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
 def person(
     name: Annotated[str, typer.Argument(help="A person's name (or part of it).")],
     limit: Annotated[int, typer.Option(help="Candidates shown when the name is shared.")] = 5,

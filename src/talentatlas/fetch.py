@@ -42,6 +42,16 @@ ROR_CANDIDATES = [
     "ror/ror_records_v1schema_only.jsonl.gz",
 ]
 
+#: MPIDR Scholarly Migration Database tables (validation reference), probed likewise
+MPIDR_CANDIDATES = [
+    *(
+        f"mpidr/mpidr_{ds}_V1_scholarlymigration_{kind}.csv"
+        for ds in ("openalex_2023", "scopus_2024")
+        for kind in ("country", "countryflows")
+    ),
+    "mpidr/mpidr_dfcountries.csv",
+]
+
 
 def _is_url(s: str) -> bool:
     return s.startswith(("http://", "https://"))
@@ -53,6 +63,8 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
         return True
     if len(parts) == 2 and parts[0] == "ror":  # registry records and dumps, not gold sets
         return parts[1].startswith("ror_records") or "ror-data" in parts[1]
+    if len(parts) == 2 and parts[0] == "mpidr":  # reference tables for `validate`
+        return parts[1].endswith((".csv", ".csv.gz"))
     if len(parts) == 3 and parts[0] == "paperlists":
         return parts[1] in venue_dirs and ".json" in parts[2]
     if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
@@ -213,11 +225,13 @@ def fetch(
         names = [*names, domain_table]  # listings may omit it: probe for it
     if not any(n.startswith("ror/") for n in names) and ("" in bases or "ror/" in bases):
         names = [*names, *ROR_CANDIDATES]  # and the registry
+    if not any(n.startswith("mpidr/") for n in names) and "" in bases:
+        names = [*names, *MPIDR_CANDIDATES]  # and the MPIDR reference tables (mirror only)
     if on_plan:
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
-        probe = listed is None or rel == domain_table or rel in ROR_CANDIDATES
+        probe = listed is None or rel == domain_table or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
         try:
             got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)
             if got is True:

@@ -43,9 +43,14 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def person_weights(people: pa.Array, seed: int, rep: int) -> np.ndarray:
-    """Poisson(1) weights of ``people`` in replicate ``rep`` (deterministic per person)."""
-    h = pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
+def person_hashes(people: pa.Array) -> np.ndarray:
+    """A stable 64-bit hash of each person id."""
+    return pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
+
+
+def person_weights(h: np.ndarray, seed: int, rep: int) -> np.ndarray:
+    """Poisson(1) weights, in replicate ``rep``, of the people hashed ``h``
+    (:func:`person_hashes`): deterministic per person."""
     with np.errstate(over="ignore"):
         key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
     u = (_mix(h ^ _mix(np.full(1, key, np.uint64))) >> np.uint64(11)).astype(np.float64)
@@ -102,7 +107,9 @@ def ratio_intervals(
         num.column("person_id").chunks + den.column("person_id").chunks, pa.string()
     ).combine_chunks()
     pcode, distinct = _codes([people])
-    distinct_people = distinct.column("k0")
+    hashes = (
+        person_hashes(distinct.column("k0")) if distinct.num_columns else np.zeros(0, np.uint64)
+    )
     p_num, p_den = pcode[: num.num_rows], pcode[num.num_rows :]
 
     # group codes: numerator groups, their denominator group, and den rows' groups
@@ -123,6 +130,10 @@ def ratio_intervals(
 
     nv = pc.cast(num.column("value"), pa.float64()).to_numpy(zero_copy_only=False)
     dv = pc.cast(den.column("value"), pa.float64()).to_numpy(zero_copy_only=False)
+    # rows that add nothing (a value of 0) only name their group: leave them out of sums
+    nz, dz = nv != 0, dv != 0
+    gcode, nv, p_num = gcode[nz], nv[nz], p_num[nz]
+    d_den, dv, p_den = d_den[dz], dv[dz], p_den[dz]
 
     def stat(w_num: np.ndarray | None, w_den: np.ndarray | None) -> np.ndarray:
         n = np.bincount(gcode, nv if w_num is None else nv * w_num, minlength=n_groups)
@@ -134,7 +145,7 @@ def ratio_intervals(
     estimate = stat(None, None)
     draws = np.empty((reps, n_groups))
     for b in range(reps):
-        w = person_weights(distinct_people, seed, b)
+        w = person_weights(hashes, seed, b)
         draws[b] = stat(w[p_num], w[p_den])
     alpha = (1 - level) / 2
     valid = ~np.isnan(draws)

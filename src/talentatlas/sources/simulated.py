@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 COUNTRIES = {
     "US": ("United States", "edu"), "CN": ("China", "edu.cn"), "KR": ("South Korea", "ac.kr"),
     "GB": ("United Kingdom", "ac.uk"), "DE": ("Germany", "de"), "CA": ("Canada", "ca"),
@@ -119,11 +121,66 @@ class World:
             paths.append(p)
         return paths
 
+    def authorship_facts(self, area: str = "ML") -> pa.Table:
+        """The world's authorships as careers input (the columns of ``scoped_facts``),
+        with planted identities and institutions: for indicator tests and benchmarks
+        that skip parsing, matching and linking."""
+        by_orid = {p.openreview_id: p.pid for p in self.people}
+        insts = self.institutions
+        index = {i.name: k for k, i in enumerate(insts)}
+        cols: dict[str, list] = defaultdict(list)
+        for n, (venue, year, rec) in enumerate(self.papers):
+            orids = rec["authorids"].split(";")
+            affs = rec["aff"].split(";")
+            for pos, (orid, aff) in enumerate(zip(orids, affs, strict=True)):
+                k = index[aff]
+                cols["work_id"].append(f"w{n}")
+                cols["position"].append(pos)
+                cols["person_id"].append(by_orid[orid])
+                cols["venue"].append(venue)
+                cols["year"].append(year)
+                cols["status"].append(rec["status"])
+                cols["inst"].append(k)
+        t = pa.table(
+            {
+                "work_id": cols["work_id"], "position": pa.array(cols["position"], pa.int32()),
+                "person_id": cols["person_id"], "key_kind": ["openreview"] * len(cols["work_id"]),
+                "venue": cols["venue"], "area": [area] * len(cols["work_id"]),
+                "year": pa.array(cols["year"], pa.int32()), "status": cols["status"],
+                "accepted": [True] * len(cols["work_id"]),
+            }
+        )  # fmt: skip
+        k = pa.array(cols["inst"], pa.int32())
+        for name, values in (
+            ("country", [i.country for i in insts]), ("hq_country", [i.country for i in insts]),
+            ("institution", [i.ror_id for i in insts]), ("sector", [i.sector for i in insts]),
+        ):  # fmt: skip
+            t = t.append_column(name, pa.array(values, pa.string()).take(k))
+        return t
+
+    def institutions_table(self) -> pa.Table:
+        """The world's institutions with the columns indicators read."""
+        ids = [i.ror_id for i in self.institutions]
+        return pa.table(
+            {
+                "institution_id": ids, "name": [i.name for i in self.institutions],
+                "country": [i.country for i in self.institutions],
+                "sector": [i.sector for i in self.institutions],
+                "parent_id": pa.array([None] * len(ids), pa.string()),
+                "org_id": ids, "org_name": [i.name for i in self.institutions],
+                "hq_country": [i.country for i in self.institutions],
+            }
+        )  # fmt: skip
+
     # -- planted truth ----------------------------------------------------------------
     def value_of(self, inst: int, dim: str) -> str:
         i = self.institutions[inst]
-        return {"country": i.country, "institution": i.ror_id, "sector": i.sector,
-                "hq_country": i.country}[dim]
+        return {
+            "country": i.country,
+            "institution": i.ror_id,
+            "sector": i.sector,
+            "hq_country": i.country,
+        }[dim]
 
     def expected(self, dim: str) -> Expected:
         """Observed, padded person-years and moves on one dimension (reference code)."""
