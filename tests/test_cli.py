@@ -95,3 +95,54 @@ def test_help_runs_in_a_fresh_interpreter() -> None:
         [sys.executable, "-m", "talentatlas.cli", "--help"], capture_output=True, text=True
     )
     assert r.returncode == 0 and "build" in r.stdout and "migration" in r.stdout
+
+
+def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
+    """flows, pathways, sectors and org --flows --retention print what the API computes,
+    and the API's figures are the planted ones (tests/test_indicators.py)."""
+    world, atlas, s = sim_build
+    wh = ["--warehouse", str(s.warehouse)]
+
+    r = runner.invoke(app, ["flows", "--country", "KR", "-f", "json", *wh])
+    assert r.exit_code == 0, r.output
+    got = {x["partner"]: (x["to_partner"], x["from_partner"]) for x in json.loads(r.stdout)}
+    moves = world.expected("country").moves
+    want: dict[str, list[int]] = {}
+    for _p, _y, o, d in moves:
+        if o == "KR":
+            want.setdefault(d, [0, 0])[0] += 1
+        elif d == "KR":
+            want.setdefault(o, [0, 0])[1] += 1
+    assert got == {k: tuple(v) for k, v in want.items()}
+    assert "coverage of" in r.stderr
+
+    venue = world.venues[1]
+    r = runner.invoke(app, ["pathways", "--venue", venue, "--year", "2016", "-f", "csv", *wh])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    api = atlas.pathways(venue, 2016)["shares"].to_pylist()
+    assert [(x["tier"], x["stage"], x["country"], int(x["persons"])) for x in rows] == [
+        (x["tier"], x["stage"], x["country"], x["persons"]) for x in api
+    ]
+    r = runner.invoke(app, ["pathways", "--venue", venue, "--year", "2016", *wh])
+    assert r.exit_code == 0 and "working outside their origin" in r.stdout
+
+    r = runner.invoke(app, ["sectors", "-f", "json", *wh])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == atlas.sectors()["summary"].to_pylist()
+
+    inst = world.institutions[0]
+    r = runner.invoke(app, ["org", inst.ror_id, "--flows", "-f", "json", *wh])
+    assert r.exit_code == 0, r.output
+    want_flows = atlas.org_flows(inst.ror_id).to_pylist()
+    assert json.loads(r.stdout) == want_flows and want_flows
+    r = runner.invoke(app, ["org", inst.ror_id, "--retention", "-f", "json", *wh])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == atlas.retention(inst.ror_id).to_pylist()
+    r = runner.invoke(app, ["org", inst.ror_id, "--retention", "--flows", *wh])
+    assert r.exit_code == 0 and "retention" in r.stdout and "attrition" in r.stdout
+
+    r = runner.invoke(app, ["migration", "--stage", "junior", *wh])
+    assert r.exit_code == 2 and "stage must be one of" in r.output
+    r = runner.invoke(app, ["validate", "--data-dir", str(tmp_path), *wh])
+    assert r.exit_code == 2 and "mpidr" in r.output.lower()

@@ -561,39 +561,53 @@ def org(
         + ("" if own_only else " or one of its child labs; own = at the institution itself")
         + "; works = in-scope works with an author there"
     )
-    primary = not (show_flows or show_retention or versus)
-    _emit(hc, fmt if primary else "table", output if primary else None,
-          f"{label} — headcount by year", caption)  # fmt: skip
-    if fmt == "table" and roll:
+    # in a file format one table is written: retention, else flows, else the pair
+    # balance, else the headcount; in the terminal every asked-for table is shown
+    export = (
+        "retention" if show_retention else "flows" if show_flows else
+        "versus" if versus else "headcount"
+    )  # fmt: skip
+    table = fmt == "table"
+
+    def shows(name: str) -> bool:
+        return table or export == name
+
+    if shows("headcount"):
+        _emit(hc, fmt, output, f"{label} — headcount by year", caption)
+    if table and roll:
         labs = atlas.child_labs(rid)
         if labs.num_rows:
             _emit(labs.slice(0, 20), "table", None, f"Child labs of {best['name']}",
                   "person_years = sum over years of the lab's headcount")  # fmt: skip
-    if show_flows:
+    if show_flows and shows("flows"):
         fl = atlas.org_flows(rid, roll_up=roll, filters=flt)
-        _emit(fl.slice(0, limit) if fmt == "table" else fl, fmt, output,
+        _emit(fl.slice(0, limit) if table else fl, fmt, output,
               f"{label} — inflow and outflow by counterpart",
-              "counterparts at their top organisation; net > 0: the organisation gains")  # fmt: skip
-    if versus:
+              "counterparts at their top organisation (sister labs as themselves); "
+              "net > 0: the organisation gains")  # fmt: skip
+    if versus and shows("versus"):
         other = _institution(atlas, versus)
         bal = atlas.org_balance(rid, other["institution_id"], roll_up=roll, filters=flt)
         _emit(bal, fmt, output, f"{best['name']} vs {other['name']}",
               f"to_other: moves from {best['name']} to {other['name']}; net > 0: "
               f"{best['name']} gains")  # fmt: skip
+    ret = None
     if show_retention:
         ret = atlas.retention(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)
         pooled = ret.filter(pc.equal(ret["cohort"], "all"))
-        _emit(pooled if fmt == "table" else ret, fmt, output, f"{label} — retention",
+        _emit(pooled if table else ret, fmt, output, f"{label} — retention",
               "share of those who entered in year y0 (and still publish) who are there at "
               "y0+k, all entry cohorts pooled; --format csv/json gives every cohort")  # fmt: skip
-        att = atlas.attrition(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)
-        if fmt == "table":
+        if table:
+            att = atlas.attrition(rid, roll_up=roll, filters=flt, level=level, reps=reps,
+                                  seed=seed)  # fmt: skip
             _emit(att, "table", None, f"{label} — attrition",
                   "attrition = departures to other organisations / mean headcount")  # fmt: skip
-        if plot is not None:
-            _plot("retention", ret, plot, title=f"Retention at {best['name']}")
-            return
-    if plot is not None:
+    if plot is None:
+        return
+    if ret is not None:
+        _plot("retention", ret, plot, title=f"Retention at {best['name']}")
+    else:
         _plot("trend", hc, plot, x="year", y="headcount", title=f"{best['name']}: researchers",
               y_title="researchers")  # fmt: skip
 
