@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -85,5 +86,47 @@ def test_full_real_build(tmp_path: Path, shared_data: Path) -> None:
         assert len(kr) >= 15 and all(r["stock"] >= 0 for r in kr)
         st = {r["country"]: r["stock"] for r in atlas.stock(by="country", year=2018).to_pylist()}
         assert st["US"] > st["CN"] > st["KR"] > 100
+    _indicator_commands_on_the_real_corpus(s.warehouse, shared_data)
     again = build(s)
     assert again.skipped
+
+
+def _indicator_commands_on_the_real_corpus(wh: Path, data: Path) -> None:
+    """The issue's commands print real tables with coverage."""
+    from typer.testing import CliRunner
+
+    from talentatlas.cli import app
+
+    runner = CliRunner()
+    env = {"TALENTATLAS_DATA_DIR": str(data), "TALENTATLAS_WAREHOUSE": str(wh)}
+
+    def run(*args: str) -> str:
+        r = runner.invoke(app, list(args), env=env)
+        assert r.exit_code == 0, (args, r.output[-3000:])
+        return r.output
+
+    for args in (
+        ["migration", "--country", "KR"],
+        ["flows", "--country", "KR"],
+        ["pathways", "--venue", "neurips", "--year", "2021"],
+        ["sectors"],
+        ["org", "Google", "--flows", "--retention"],
+    ):
+        out = run(*args)
+        assert "coverage of" in out and "authorships" in out, args
+    r = runner.invoke(app, ["migration", "--country", "KR", "-f", "json"], env=env)
+    kr = json.loads(r.stdout)
+    assert len(kr) >= 15
+    for row in kr:
+        if row["stock"] >= 100:
+            assert row["net_rate_lo"] <= row["net_rate"] <= row["net_rate_hi"]
+    r = runner.invoke(app, ["pathways", "--venue", "neurips", "--year", "2021", "-f", "json"],
+                      env=env)  # fmt: skip
+    shares = json.loads(r.stdout)
+    work = [x for x in shares if x["tier"] == "all" and x["stage"] == "workplace"]
+    assert work[0]["country"] == "US" and 0.3 < work[0]["share"] < 0.7
+    assert any(x["tier"] == "oral" for x in shares)
+    r = runner.invoke(app, ["org", "Google", "--flows", "-f", "json"], env=env)
+    assert sum(x["inflow"] for x in json.loads(r.stdout)) > 100
+    out = run("validate")
+    assert "talentatlas" in out and "openalex_2023" in out and "scopus_2024" in out
