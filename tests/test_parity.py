@@ -20,7 +20,9 @@ TABLES = [
     "observed_institution", "observed_sector", "padded_country", "padded_institution",
     "padded_sector", "person_years", "moves", "stock", "migration", "flows", "institutions",
     "institution_names", "institution_relations", "affiliations_resolved",
-    "authorship_affiliation", "person_links",
+    "authorship_affiliation", "person_links", "observed_hq_country", "padded_hq_country",
+    "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
+    "org_headcount", "org_flows", "coverage_by_year",
 ]  # fmt: skip
 
 

@@ -86,13 +86,13 @@ def test_full_real_build(tmp_path: Path, shared_data: Path) -> None:
         assert len(kr) >= 15 and all(r["stock"] >= 0 for r in kr)
         st = {r["country"]: r["stock"] for r in atlas.stock(by="country", year=2018).to_pylist()}
         assert st["US"] > st["CN"] > st["KR"] > 100
-    _indicator_commands_on_the_real_corpus(s.warehouse, shared_data)
+    _indicator_commands_on_the_real_corpus(s.warehouse, shared_data, tmp_path)
     again = build(s)
     assert again.skipped
 
 
-def _indicator_commands_on_the_real_corpus(wh: Path, data: Path) -> None:
-    """The issue's commands print real tables with coverage."""
+def _indicator_commands_on_the_real_corpus(wh: Path, data: Path, tmp: Path) -> None:
+    """The issue's commands print real tables with coverage, and draw their charts."""
     from typer.testing import CliRunner
 
     from talentatlas.cli import app
@@ -128,5 +128,13 @@ def _indicator_commands_on_the_real_corpus(wh: Path, data: Path) -> None:
     assert any(x["tier"] == "oral" for x in shares)
     r = runner.invoke(app, ["org", "Google", "--flows", "-f", "json"], env=env)
     assert sum(x["inflow"] for x in json.loads(r.stdout)) > 100
+    for args, name in (
+        (["migration"], "map.png"),
+        (["pathways", "--venue", "neurips", "--year", "2021"], "sankey.png"),
+        (["org", "Google", "--retention"], "retention.html"),
+    ):
+        run(*args, "--plot", str(tmp / name))
+        head = (tmp / name).read_bytes()[:200]
+        assert head.startswith(b"\x89PNG") if name.endswith("png") else b"<html" in head
     out = run("validate")
     assert "talentatlas" in out and "openalex_2023" in out and "scopus_2024" in out

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 from talentatlas.config import Settings
+from talentatlas.indicators.result import annotate, coverage_note, describe
 
 app = typer.Typer(
     help="Measure the global market for AI researchers from open data.",
@@ -218,7 +219,6 @@ def _emit(table: pa.Table, fmt: str, output: Path | None, title: str, caption: s
     """Print or save a result table; errors in the requested format are usage errors.
     An indicator's coverage and filters are printed under it (to stderr unless a table)."""
     from talentatlas.export import write
-    from talentatlas.indicators.result import coverage_note
 
     note = coverage_note(table)
     if note and fmt == "table":
@@ -291,15 +291,14 @@ def _plot(kind: str, table: pa.Table, path: Path | None, **kw) -> None:
 
     try:
         getattr(charts, kind)(table, path, **kw)
-    except ValueError as e:
+    except (ValueError, charts.StaticExportError) as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(2) from e
     err.print(f"wrote chart {path}", style="dim")
 
 
-def _latest_year(t: pa.Table, column: str = "year") -> int | None:
-    years = [y for y in t.column(column).to_pylist() if y is not None]
-    return max(years) if years else None
+#: charts leave out country-years resting on fewer researchers than this
+MIN_STOCK = 30
 
 
 @app.command()
@@ -337,15 +336,18 @@ def migration(
     if plot is None:
         return
     if country:
-        _plot("trend", t, plot, x="year", y="net_rate", lo="net_rate_lo", hi="net_rate_hi",
+        big = t.filter(pc.greater_equal(t["stock"], MIN_STOCK))
+        _plot("trend", big, plot, x="year", y="net_rate", lo="net_rate_lo", hi="net_rate_hi",
               title=f"{country.upper()}: net migration of AI researchers per 10,000",
-              y_title="net migration per 10,000 researchers")  # fmt: skip
+              y_title="net migration per 10,000 researchers",
+              note=f"years with a stock of at least {MIN_STOCK}")  # fmt: skip
     else:
-        ok = t.filter(pc.greater_equal(t["stock"], 30))
+        ok = t.filter(pc.greater_equal(t["stock"], MIN_STOCK))
         y = year or _latest_complete(atlas)
         ok = ok.filter(pc.equal(ok["year"], y))
         _plot("choropleth", ok, plot, value="net_rate",
-              title=f"Net migration of AI researchers per 10,000, {y} (countries with ≥30)")  # fmt: skip
+              title=f"Net migration of AI researchers per 10,000, {y}",
+              note=f"countries with a stock of at least {MIN_STOCK}")  # fmt: skip
 
 
 @app.command()
@@ -423,8 +425,6 @@ def pathways(
     if fmt != "table":
         _emit(shares, fmt, output, f"Pathways — {label}", "")
     else:
-        from talentatlas.indicators.result import annotate, describe
-
         for stage_name in ("origin", "first_academic", "workplace"):
             part = shares.filter(pc.equal(shares["stage"], stage_name))
             wide = _tiers_side_by_side(part, limit)
@@ -513,6 +513,7 @@ def sectors(
                       "series": ["early-career academics moving next to industry"] * s.num_rows,
                       "value": s["early_next_industry"], "lo": s["early_lo"], "hi": s["early_hi"]}),
         ])  # fmt: skip
+        long = annotate(long, **describe(s))
         _plot("trend", long, plot, x="year", y="value", lo="lo", hi="hi", series="series",
               title="Academia → industry", y_title="share")  # fmt: skip
 
