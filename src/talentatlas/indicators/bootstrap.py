@@ -30,6 +30,11 @@ REPS = 200
 SEED = 0
 
 
+def note(level: float, reps: int, seed: int) -> str:
+    """How an indicator's intervals were made, for its metadata and captions."""
+    return f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})"
+
+
 _POISSON_CDF = np.cumsum(
     [np.exp(-1.0) / np.prod(np.arange(1, k + 1, dtype=np.float64)) for k in range(20)]
 )

@@ -44,16 +44,6 @@ def country_moves(frame: Frame) -> Table:
     return m.select("person_id", "year", "origin", "destination")
 
 
-def _interval_note(level: float, reps: int, seed: int) -> str:
-    return f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})"
-
-
-def _with_coverage(frame: Frame, t: pa.Table) -> pa.Table:
-    cov = frame.to_arrow(frame.coverage_by_year().select("year", coverage="cov_country"))
-    cov = cov.cast(pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())]))
-    return t.join(cov, "year", join_type="left outer", use_threads=False)
-
-
 def _sorted(t: pa.Table, keys: list[tuple[str, str]]) -> pa.Table:
     return t.take(pc.sort_indices(t, sort_keys=keys))
 
@@ -86,13 +76,13 @@ def stock_share(
             "share_hi": pc.round(t["hi"], 4),
         }
     )
-    t = _sorted(_with_coverage(frame, t), [("year", "ascending"), ("stock", "descending")])
+    t = _sorted(frame.with_coverage(t, "country"), [("year", "ascending"), ("stock", "descending")])
     return annotate(
         t,
         indicator="stock",
         coverage=frame.coverage(),
         filters=frame.filters.describe(),
-        interval=_interval_note(level, reps, seed),
+        interval=bootstrap.note(level, reps, seed),
     )
 
 
@@ -170,13 +160,15 @@ def migration(
             "churn": rate(pc.add(inflow, outflow)),
         }
     )
-    out = _sorted(_with_coverage(frame, out), [("country", "ascending"), ("year", "ascending")])
+    out = _sorted(
+        frame.with_coverage(out, "country"), [("country", "ascending"), ("year", "ascending")]
+    )
     return annotate(
         out,
         indicator="migration",
         coverage=frame.coverage(),
         filters=frame.filters.describe(),
-        interval=_interval_note(level, reps, seed),
+        interval=bootstrap.note(level, reps, seed),
     )
 
 
@@ -188,7 +180,7 @@ def flows(frame: Frame, country: str | None = None) -> pa.Table:
     t = frame.to_arrow(mv.group_by(["origin", "destination", "year"]).agg(moves=_.count()))
     t = t.set_column(t.schema.get_field_index("year"), "year", pc.cast(t["year"], pa.int32()))
     t = _sorted(
-        _with_coverage(frame, t),
+        frame.with_coverage(t, "country"),
         [("year", "ascending"), ("moves", "descending"), ("origin", "ascending"),
          ("destination", "ascending")],
     )  # fmt: skip

@@ -216,6 +216,15 @@ class Frame:
             cov_key=(g.k / n).round(4),
         )
 
+    def with_coverage(self, t: pa.Table, on: str) -> pa.Table:
+        """``t`` (with a ``year``) joined with ``coverage``: the share of that year's
+        in-scope authorships resolved on ``on`` (country, institution or sector)."""
+        cov = self.to_arrow(self.coverage_by_year().select("year", coverage=f"cov_{on}"))
+        cov = cov.cast(
+            pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())])
+        )
+        return t.join(cov, "year", join_type="left outer", use_threads=False)
+
     def coverage(self, facts: Table | None = None) -> dict[str, float | int]:
         """Overall coverage of ``facts`` (default: the frame's authorships)."""
         f = self.facts if facts is None else facts

@@ -70,16 +70,6 @@ def unit_moves(frame: Frame, ids: list[str] | None = None) -> Table:
     return careers.moves(_on_units(obs, unit_map(frame, ids)))
 
 
-def _coverage(frame: Frame, t: pa.Table) -> pa.Table:
-    cov = frame.to_arrow(frame.coverage_by_year().select("year", coverage="cov_institution"))
-    cov = cov.cast(pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())]))
-    return t.join(cov, "year", join_type="left outer", use_threads=False).sort_by("year")
-
-
-def _interval(level: float, reps: int, seed: int) -> str:
-    return f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})"
-
-
 def headcount(frame: Frame, ids: list[str], own: str | None = None) -> pa.Table:
     """``year, headcount, own, works, coverage``: researchers in the set per year (``own``:
     at institution ``own`` itself) and the set's output (distinct in-scope works)."""
@@ -107,9 +97,11 @@ def headcount(frame: Frame, ids: list[str], own: str | None = None) -> pa.Table:
         }
     )
     return annotate(
-        _coverage(frame, t), indicator="headcount", coverage=frame.coverage(),
+        frame.with_coverage(t, "institution").sort_by("year"),
+        indicator="headcount",
+        coverage=frame.coverage(),
         filters=frame.filters.describe(),
-    )  # fmt: skip
+    )
 
 
 def _named(frame: Frame, t: pa.Table, col: str) -> pa.Table:
@@ -215,7 +207,7 @@ def retention(
     t = t.sort_by([("cohort", "ascending"), ("k", "ascending")])
     return annotate(t, indicator="retention", coverage=frame.coverage(),
                     filters=frame.filters.describe(),
-                    interval=_interval(level, reps, seed))  # fmt: skip
+                    interval=bootstrap.note(level, reps, seed))  # fmt: skip
 
 
 def attrition(
@@ -254,9 +246,13 @@ def attrition(
             "hi": pc.round(pc.fill_null(t["hi"], 0.0), 4),
         }
     )  # fmt: skip
-    return annotate(_coverage(frame, t), indicator="attrition", coverage=frame.coverage(),
-                    filters=frame.filters.describe(),
-                    interval=_interval(level, reps, seed))  # fmt: skip
+    return annotate(
+        frame.with_coverage(t, "institution").sort_by("year"),
+        indicator="attrition",
+        coverage=frame.coverage(),
+        filters=frame.filters.describe(),
+        interval=bootstrap.note(level, reps, seed),
+    )
 
 
 def all_headcounts(frame: Frame) -> Table:

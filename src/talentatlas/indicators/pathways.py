@@ -95,7 +95,7 @@ def _meta(frame: Frame, cohort: Table, level: float, reps: int, seed: int, **ext
     return {
         "coverage": frame.coverage(f),
         "filters": frame.filters.describe(),
-        "interval": f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})",
+        "interval": bootstrap.note(level, reps, seed),
         **extra,
     }
 

@@ -26,16 +26,6 @@ from talentatlas.indicators.result import annotate
 EARLY_YEARS = 3
 
 
-def _interval(level: float, reps: int, seed: int) -> str:
-    return f"{level:.0%} bootstrap intervals over people ({reps} replicates, seed {seed})"
-
-
-def _with_coverage(frame: Frame, t: pa.Table) -> pa.Table:
-    cov = frame.to_arrow(frame.coverage_by_year().select("year", coverage="cov_sector"))
-    cov = cov.cast(pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())]))
-    return t.join(cov, "year", join_type="left outer", use_threads=False).sort_by("year")
-
-
 def sector_flows(frame: Frame) -> pa.Table:
     """``year, origin, destination, moves``."""
     m = frame.restrict(frame.moves("sector"))
@@ -123,7 +113,7 @@ def summary(
         "early_next_industry": pc.round(t["early_next_industry"], 4),
         "early_lo": pc.round(t["early_lo"], 4), "early_hi": pc.round(t["early_hi"], 4),
     }  # fmt: skip
-    out = _with_coverage(frame, pa.table(cols))
+    out = frame.with_coverage(pa.table(cols), "sector").sort_by("year")
     return annotate(out, indicator="sectors", coverage=frame.coverage(),
                     filters=frame.filters.describe(), early_years=early_years,
-                    interval=_interval(level, reps, seed))  # fmt: skip
+                    interval=bootstrap.note(level, reps, seed))  # fmt: skip
