@@ -150,9 +150,12 @@ class Atlas:
     def stock(
         self, by: str = "country", year: int | None = None, value: str | None = None
     ) -> pa.Table:
-        """Persons per country / institution / sector and year, with world share."""
+        """Persons per country / institution / sector and year, with world share (for
+        countries with its bootstrap interval and the year's coverage)."""
         if by not in DIMENSIONS:
             raise ValueError(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+        if by == "country":
+            return _in_year(self.world_share(_code(value)), year)
         s = self.table("stock")
         s = stock_with_share(s.filter(s.dimension == by))
         s = s.mutate(share=s.share.round(4))
