@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import ibis
 import pyarrow as pa
 import pytest
 
-from talentatlas.resolve.people import link_people, resolve_people
+from conftest import make_settings
+from talentatlas.api import Atlas
+from talentatlas.pipeline import build
+from talentatlas.resolve.people import (
+    M_OVERLAP,
+    ORG_INST,
+    ORG_MOVE,
+    ORG_OVERLAP,
+    link_people,
+    resolve_people,
+)
 from talentatlas.sources import REGISTRY
 from talentatlas.sources.simulated import World, simulate
 
@@ -90,6 +101,58 @@ def bcubed(pred: dict, truth: dict) -> tuple[float, float]:
     prec = sum(cpt[(a, b)] / cp[a] for a, b in zip(p, t, strict=True)) / len(keys)
     rec = sum(cpt[(a, b)] / ct[b] for a, b in zip(p, t, strict=True)) / len(keys)
     return prec, rec
+
+
+def _main_person(pred: dict, truth: dict) -> dict[str, str]:
+    """Each planted person's linked person: the one holding most of their mentions."""
+    held: dict[str, Counter] = defaultdict(Counter)
+    for k, t in truth.items():
+        if k in pred:
+            held[t][pred[k]] += 1
+    return {t: c.most_common(1)[0][0] for t, c in held.items()}
+
+
+def concurrent_namesakes(world: World, pred: dict, truth: dict) -> tuple[int, int]:
+    """Pairs of planted people with one name who both published in 2+ common years and
+    never at one institution in the same year (two people: nobody is at two places for
+    years), and how many of those pairs the linking keeps apart."""
+    where: dict[str, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for _venue, year, rec in world.papers:
+        ids, domains = rec["authorids"].split(";"), rec["aff_domain"].split(";")
+        for pid, domain in zip(ids, domains, strict=True):
+            where[pid][year].add(domain)
+    main = _main_person(pred, truth)
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for person in world.people:
+        by_name[person.name].append(person.openreview_id)
+    n = apart = 0
+    for ids in by_name.values():
+        for a, b in itertools.combinations([i for i in ids if i in main], 2):
+            common = where[a].keys() & where[b].keys()
+            if len(common) >= 2 and not any(where[a][y] & where[b][y] for y in common):
+                n += 1
+                apart += main[a] != main[b]
+    return n, apart
+
+
+def movers_linked(world: World, pred: dict, truth: dict) -> tuple[int, int]:
+    """Planted people who changed country and share their name with nobody, and how many
+    of them have mentions from 2+ countries in their linked person."""
+    country_of = {i.domain: i.country for i in world.institutions}
+    country = {
+        (f"{venue}:{year}:{rec['id']}", pos): country_of[domain]
+        for venue, year, rec in world.papers
+        for pos, domain in enumerate(rec["aff_domain"].split(";"))
+    }
+    names = Counter(p.name for p in world.people)
+    oid = {p.pid: p.openreview_id for p in world.people if names[p.name] == 1}
+    movers = {oid[pid] for pid, *_ in world.expected("country").moves if pid in oid}
+    main = _main_person(pred, truth)
+    seen: dict[str, set[str]] = defaultdict(set)
+    for k, t in truth.items():
+        if t in movers and k in pred and pred[k] == main[t]:
+            seen[t].add(country[k])
+    return len(movers), sum(len(c) >= 2 for c in seen.values())
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +273,12 @@ def test_one_person_merges_on_domain_alone(background) -> None:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_simulated_world_recovers_planted_people(tmp_path, seed: int) -> None:
     # the simulator draws coauthors at random, so the evidence is institution, time and
-    # venue only; a fifth of the people share a name with someone else
+    # venue only; a fifth of the people share a name with someone else. A namesake who
+    # starts at one institution about when another stops publishing at another is then
+    # indistinguishable from one person moving, and linking movers (below) merges such
+    # namesakes too: precision is bounded by them (m and match rates counted from the
+    # planted truth give about 0.94 on seed 2). Namesakes active at two places at once
+    # must stay apart.
     world = simulate(seed=seed, n_people=400, shared_name_rate=0.2, noise=0.1, move_rate=0.05)
     table, truth = sim_mentions(world, tmp_path)
     got = run(table)
@@ -220,9 +288,65 @@ def test_simulated_world_recovers_planted_people(tmp_path, seed: int) -> None:
     base = dict(zip(keys, table["name_norm"].to_pylist(), strict=True))
     bp, _br = bcubed(base, truth)
     assert bp < 0.95  # the world has shared names: the same-name baseline is wrong
-    assert p >= 0.97, (p, r, bp)
-    assert r >= 0.90, (p, r, bp)
-    assert p > bp + 0.1
+    assert p >= 0.90, (p, r, bp)
+    assert r >= 0.95, (p, r, bp)
+    assert p > bp + 0.07
+    n, apart = concurrent_namesakes(world, pred, truth)
+    assert n >= 30 and apart >= 0.9 * n, (n, apart)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_keyless_movers_stay_one_person(tmp_path, seed: int) -> None:
+    # the default move rate, and 30% of the papers of a move year with the previous
+    # institution; no ids and random coauthors, so only the name and the succession of
+    # institutions in time say that the papers before and after a move are one person's
+    world = simulate(seed=seed, n_people=150, noise=0.3)
+    table, truth = sim_mentions(world, tmp_path)
+    got = run(table)
+    pred = {k: v[0] for k, v in got.items()}
+    p, r = bcubed(pred, truth)
+    assert r >= 0.93, (p, r)
+    assert p >= 0.90, (p, r)
+    movers, linked = movers_linked(world, pred, truth)
+    assert movers >= 20 and linked >= 0.8 * movers, (movers, linked)
+    n, apart = concurrent_namesakes(world, pred, truth)
+    assert n >= 10 and apart >= 0.85 * n, (n, apart)
+
+
+@pytest.mark.slow
+def test_keyless_build_finds_the_planted_moves(tmp_path) -> None:
+    # end to end: the warehouse's country moves of a world written without ids
+    world = simulate(seed=11, n_people=150, noise=0.3)
+    world.write(tmp_path / "data", with_ids=False)
+    s = make_settings(tmp_path)
+    build(s)
+    atlas = Atlas.open(s.warehouse)
+    truth = {
+        (f"{venue}:{year}:{rec['id']}", pos): pid
+        for venue, year, rec in world.papers
+        for pos, pid in enumerate(rec["authorids"].split(";"))
+    }
+    links = atlas.table("person_links").to_pyarrow().to_pylist()
+    pred = {(r["work_id"], r["position"]): r["person_id"] for r in links}
+    assert all(pid.startswith("name:") for pid in pred.values())
+    held: dict[str, Counter] = defaultdict(Counter)
+    for k, person in pred.items():
+        if k in truth:
+            held[person][truth[k]] += 1
+    planted_of = {person: c.most_common(1)[0][0] for person, c in held.items()}
+    oid = {p.pid: p.openreview_id for p in world.people}
+    planted = {(oid[pid], y, o, d) for pid, y, o, d in world.expected("country").moves}
+    mv = atlas.table("moves").to_pyarrow().to_pylist()
+    found = [
+        (planted_of.get(r["person_id"]), r["year"], r["origin"], r["destination"])
+        for r in mv
+        if r["dimension"] == "country"
+    ]
+    right = sum(f in planted for f in found)
+    recovered = len(planted & set(found))
+    assert len(planted) >= 30
+    assert recovered >= 0.6 * len(planted), (recovered, len(planted))
+    assert right >= 0.6 * len(found), (right, len(found))
 
 
 def test_ids_and_kinds(tmp_path) -> None:
@@ -251,10 +375,16 @@ def test_model_parameters_are_sensible(background) -> None:
     con = ibis.duckdb.connect()
     t = con.create_table("m", background)
     model = resolve_people(t).model
-    # the same institution is evidence for, a different one in the same year against,
-    # more so than a different one years apart (people move)
-    assert model.weight["org"][(0, 2)] > 0 > model.weight["org"][(0, 0)]
-    assert model.weight["org"][(0, 0)] < model.weight["org"][(3, 0)] <= 0
+    w = model.weight["org"]
+    for gap in range(4):
+        # the same institution is evidence for; two institutions at once strongly against,
+        # more than one after the other (people move)
+        assert w[(gap, ORG_INST)] > 0 > w[(gap, ORG_OVERLAP)]
+        assert w[(gap, ORG_OVERLAP)] < w[(gap, ORG_MOVE)] - 200 <= -200
+        assert model.m["org"][(gap, ORG_OVERLAP)] == pytest.approx(M_OVERLAP)
+    # a different institution in the same year says much, one years later little
+    assert w[(0, ORG_MOVE)] < w[(2, ORG_MOVE)] - 200
+    assert w[(2, ORG_MOVE)] >= -100
     assert model.u_pairs > 1000 and model.m_pairs > 100
 
 

@@ -10,11 +10,17 @@ estimated in Python from integer counts.
    seen with 3+ names or 3+ OpenReview ids (placeholders, homonym pages) is ignored.
 2. **Record linkage** (Fellegi-Sunter) for the rest. Candidate pairs are mentions with
    the same normalised name on different works. A pair is compared on the year gap,
-   the organisation (same institution key, else same registered e-mail domain, else
-   different; webmail ignored), shared coauthor names and the venue; organisation and
-   coauthors are modelled given the year gap. The name enters as a prior: the match
-   rate of same-name pairs, a logistic function of how common the name's first and
-   last tokens are (:func:`name_bins`). Parameters come from the unlabeled data:
+   the organisation, shared coauthor names and the venue; organisation and coauthors
+   are modelled given the year gap. Organisation levels: same institution key, else
+   same registered e-mail domain (webmail ignored), else different, and then by the
+   years the name (all its mentions) was seen at each of the two: *overlapping* (2+
+   common years: rarely one person), *successive* (one followed the other: a move, at
+   most a year apart or with the year of the move in common) or *apart* (2+ years
+   between them). A move is thus weak evidence against a match, the weaker the more
+   years lie between the two mentions, while a second organisation at the same time
+   is strong evidence. The name enters as a prior: the match rate of same-name pairs,
+   a logistic function of how common the name's first and last tokens are
+   (:func:`name_bins`). Parameters come from the unlabeled data:
 
    - *u* (level frequencies for different people) from pairs of mentions with the same
      family name and a different first token: always different people, sharing the
@@ -22,14 +28,19 @@ estimated in Python from integer counts.
    - *m* (level frequencies for the same person) starts from pairs of *rare* names
      (nearly always one person), then EM over all candidate pairs estimates m and the
      match-rate model with u held fixed; pairs are weighted 1 / (mentions of the name
-     - 1) so that prolific names do not dominate.
+     - 1) so that prolific names do not dominate. P(overlapping organisations | match)
+     is held at a small constant (:data:`M_OVERLAP`): with u known, the overlapping
+     pairs then tell how many pairs are different people, which identifies the match
+     rate even where coauthors say nothing (without it the EM may take "same
+     organisation" for "same person" and split everyone who moved).
 
    A pair's match weight is log2 odds in integer centibits: the name prior, the level
    weights and a term-frequency adjustment for the institution or domain agreed on.
 3. **Clustering** (:func:`cluster`): components of strong links (weight >= 0 and a
-   shared organisation or coauthor) among keyless mentions; then average linkage
-   between clusters, keyed persons included but never merged with each other; then
-   mentions still alone join their best cluster; the rest form components.
+   shared organisation or coauthor whose level weight is at least one bit) among
+   keyless mentions; then average linkage between clusters, keyed persons included but
+   never merged with each other; then mentions still alone join their best cluster;
+   the rest form components.
 
 Person ids: ``or:<OpenReview id>`` (else ``orcid:``, ``dblp:``, ``gs:``; the smallest key
 of the strongest kind in the person) for keyed persons, which keyless mentions linked
@@ -70,10 +81,16 @@ CELL_BUCKETS = 10
 M_BIN_MAX = -6
 #: comparisons and their levels (None: not comparable, weight 0)
 FEATURES = ("gap", "org", "coauthors", "venue")
-LEVELS = {"gap": (0, 1, 2, 3), "org": (0, 1, 2), "coauthors": (0, 1, 2), "venue": (0, 1)}
+LEVELS = {"gap": (0, 1, 2, 3), "org": (0, 1, 2, 3, 4), "coauthors": (0, 1, 2), "venue": (0, 1)}
 LEVEL_NAMES = {
     "gap": ("same year", "1-2 years", "3-5 years", "6+ years"),
-    "org": ("different", "same domain", "same institution"),
+    "org": (
+        "different, overlapping",
+        "different, apart",
+        "different, successive",
+        "same domain",
+        "same institution",
+    ),
     "coauthors": ("none shared", "1 shared", "2+ shared"),
     "venue": ("different", "same"),
 }
@@ -81,7 +98,23 @@ LEVEL_NAMES = {
 #: a change of organisation or of coauthors says little across years, much within one
 PARENT = {"org": "gap", "coauthors": "gap"}
 GAP_EDGES = (1, 3, 6)
-ORG_DIFF, ORG_DOMAIN, ORG_INST = 0, 1, 2
+#: organisation levels. Two different organisations are compared by the years the name
+#: was seen at each (at the institution key when both mentions have one, else at the
+#: domain): *overlapping* when they share OVERLAP_YEARS or more years (one person is
+#: rarely at two organisations at once), *apart* when APART_YEARS or more years without
+#: either lie between them, else *successive* (one followed the other: a move)
+ORG_OVERLAP, ORG_APART, ORG_MOVE, ORG_DOMAIN, ORG_INST = 0, 1, 2, 3, 4
+OVERLAP_YEARS = 2
+APART_YEARS = 2
+#: P(overlapping organisations | gap, match), held fixed rather than estimated: the
+#: assumption that identifies the match rate where coauthors say little (see
+#: :func:`estimate`); about the EM's own estimate for the same year on OpenReview
+M_OVERLAP = 1e-3
+#: levels that agree on something specific (an organisation, a coauthor)
+AGREE = {("org", ORG_DOMAIN), ("org", ORG_INST), ("coauthors", 1), ("coauthors", 2)}
+#: an agreeing level makes a link strong (:func:`cluster`) when its weight is at least
+#: this (centibits): agreement the model finds evidence of one person
+EVIDENCE_MIN = 100
 #: clip of the term-frequency adjustment of an agreeing institution/domain, in bits
 TF_CLIP = 3.0
 #: link when the match weight (centibits) is at least this (0: posterior odds 1:1)
@@ -421,7 +454,9 @@ def mention_features(m: Table, bins: Table, edges: Table) -> Table:
     """Named mentions with what pairs compare, as integers: name ``nk``, work ``wk``,
     venue ``vc``, domain ``dc``, institution ``ic`` codes; ``has_co`` (the work has
     other named authors), ``tfi`` / ``tfd`` (term-frequency adjustments of the
-    institution and domain) and the name's ``nv`` (mentions), ``bin`` and ``cell``."""
+    institution and domain), ``ilo``, ``ihi`` / ``dlo``, ``dhi`` (first and last year
+    of the name at the mention's institution / domain) and the name's ``nv``
+    (mentions), ``bin`` and ``cell``."""
     x = m.filter(m.name != "").select("mid", "wk", "name", "year", "venue", "domain", "inst")
     has = edges.select(hmid=edges.mid).distinct()
     x = _flat(x.left_join(has, x.mid == has.hmid))
@@ -436,9 +471,13 @@ def mention_features(m: Table, bins: Table, edges: Table) -> Table:
     x = _flat(x.left_join(vn, x.venue == vn.vv))
     bn = bins.select(bname=bins.name, nk=bins.nk, nv=bins.nv, bin=bins.bin, cell=bins.cell)
     x = _flat(x.join(bn, x.name == bn.bname))
+    for col, lo, hi in (("inst", "ilo", "ihi"), ("domain", "dlo", "dhi")):
+        t = x.filter(x[col].notnull())
+        r = t.group_by(rn=t.name, rv=t[col]).agg(**{lo: t.year.min(), hi: t.year.max()})
+        x = _flat(x.left_join(r, [x.name == r.rn, x[col] == r.rv]).drop("rn", "rv"))
     return x.select(
         "mid", "nk", "name", "wk", "year", "vc", "dc", "ic", "tfi", "tfd", "nv", "bin",
-        "cell", has_co=x.hmid.notnull(),
+        "cell", "ilo", "ihi", "dlo", "dhi", has_co=x.hmid.notnull(),
     )  # fmt: skip
 
 
@@ -446,8 +485,12 @@ def _sides(x: Table) -> tuple[Table, Table]:
     left = x.select(
         a=x.mid, na=x.nk, wa=x.wk, ya=x.year, va=x.vc, da=x.dc, ia=x.ic, ca=x.has_co,
         tfi=x.tfi, tfd=x.tfd, nv=x.nv, bin=x.bin, cell=x.cell,
+        ila=x.ilo, iha=x.ihi, dla=x.dlo, dha=x.dhi,
     )  # fmt: skip
-    right = x.select(b=x.mid, nb=x.nk, wb=x.wk, yb=x.year, vb=x.vc, db=x.dc, ib=x.ic, cb=x.has_co)
+    right = x.select(
+        b=x.mid, nb=x.nk, wb=x.wk, yb=x.year, vb=x.vc, db=x.dc, ib=x.ic, cb=x.has_co,
+        ilb=x.ilo, ihb=x.ihi, dlb=x.dlo, dhb=x.dhi,
+    )  # fmt: skip
     return left, right
 
 
@@ -466,11 +509,19 @@ def _levels(p: Table, shared: Table) -> Table:
     dom_cmp = p.da.notnull() & p.db.notnull()
     same_inst = inst_cmp & (p.ia == p.ib)
     same_dom = dom_cmp & (p.da == p.db)
+    # different organisations: the years the name was seen at both (negative: minus the
+    # years between them), by institution when both sides have one, else by domain
+    common = ibis.cases(
+        (inst_cmp, ibis.least(p.iha, p.ihb) - ibis.greatest(p.ila, p.ilb) + 1),
+        else_=ibis.least(p.dha, p.dhb) - ibis.greatest(p.dla, p.dlb) + 1,
+    )
     org = ibis.cases(
         (same_inst, ORG_INST),
         (same_dom, ORG_DOMAIN),
-        (inst_cmp | dom_cmp, ORG_DIFF),
-        else_=ibis.null("int8"),
+        (~(inst_cmp | dom_cmp), ibis.null("int8")),
+        (common >= OVERLAP_YEARS, ORG_OVERLAP),
+        (common <= -APART_YEARS, ORG_APART),
+        else_=ORG_MOVE,
     )
     n = p.shared.fill_null(0)
     coauthors = ibis.cases(
@@ -631,6 +682,15 @@ def estimate(
     are weighted 1 / (nv - 1), so each name counts in proportion to its mentions rather
     than to their square (a few prolific names would otherwise set the rate of their
     cell). Numpy over sorted rows, so any engine's counts give the same model.
+
+    P(org overlapping | gap, match) is held at :data:`M_OVERLAP` (:func:`_hold`). Given
+    u, a mixture of matches and non-matches over the gap and organisation levels alone
+    is not identified: a higher match rate with m closer to the pairs' own level
+    frequencies fits as well as a lower one with a "purer" m. Shared coauthors settle
+    it on real papers; without them (or where they are random) nothing else does, and
+    the EM may end with "same organisation" as the match class and a move as strong
+    evidence against. Overlapping organisations, rare for one person and common for
+    two, fix the share of non-matches instead.
     """
     cols = ("cell", *FEATURES)
     key = lambda r: tuple(-99 if r.get(c) is None else int(r[c]) for c in cols)  # noqa: E731
@@ -657,7 +717,7 @@ def estimate(
     for f in FEATURES:
         pos = {k: i for i, k in enumerate(keys[f])}
         idx[f] = np.array([pos.get(_level(f, r), -1) for r in counts], dtype=np.int64)
-    m = {f: np.array([m0[f][k] for k in keys[f]]) for f in FEATURES}
+    m = {f: _hold(f, keys[f], np.array([m0[f][k] for k in keys[f]])) for f in FEATURES}
     logu = {f: np.log(np.array([model.u[f][k] for k in keys[f]])) for f in FEATURES}
     x = np.array([_cell_covariates(c) for c in cells])
     beta = np.zeros(x.shape[1])
@@ -678,7 +738,7 @@ def estimate(
             for f in FEATURES:
                 ok = idx[f] >= 0
                 c = np.bincount(idx[f][ok], weights=(n * post)[ok], minlength=len(keys[f]))
-                new_m = _normalise(f, keys[f], c)
+                new_m = _hold(f, keys[f], _normalise(f, keys[f], c))
                 delta = max(delta, float(np.max(np.abs(new_m - m[f]))))
                 m[f] = new_m
         model.iterations = it
@@ -719,10 +779,27 @@ def estimate(
     }
     # sign constraints: agreeing on an organisation or a coauthor is never evidence
     # against, disagreeing never evidence for (guards against a degenerate fit)
-    for f, agree in (("org", (ORG_DOMAIN, ORG_INST)), ("coauthors", (1, 2))):
+    for f in ("org", "coauthors"):
         for k, v in model.weight[f].items():
-            model.weight[f][k] = max(v, 0) if k[1] in agree else min(v, 0)
+            model.weight[f][k] = max(v, 0) if (f, k[1]) in AGREE else min(v, 0)
     return model
+
+
+def _hold(f: str, keys: list[tuple[int | None, int]], p: np.ndarray) -> np.ndarray:
+    """``p`` with P(organisations overlapping | gap, match) held at :data:`M_OVERLAP`, the
+    other organisation levels of each gap scaled to the rest."""
+    if f != "org":
+        return p
+    held = np.array([lv == ORG_OVERLAP for _par, lv in keys])
+    rest: dict[int | None, float] = {}
+    for (par, _lv), v, h in zip(keys, p, held, strict=True):
+        rest[par] = rest.get(par, 0.0) + (0.0 if h else float(v))
+    return np.array(
+        [
+            M_OVERLAP if h else v * (1.0 - M_OVERLAP) / rest[par]
+            for (par, _lv), v, h in zip(keys, p, held, strict=True)
+        ]
+    )
 
 
 def _normalise(f: str, keys: list[tuple[int | None, int]], c: np.ndarray) -> np.ndarray:
@@ -742,9 +819,11 @@ def _normalise(f: str, keys: list[tuple[int | None, int]], c: np.ndarray) -> np.
 
 def score(pairs: Table, model: LinkageModel) -> Table:
     """``a, b, w, evidence``: pairs with their integer match weight (centibits) and
-    whether they agree on anything specific (organisation or a coauthor)."""
+    whether they agree on anything specific (organisation or a coauthor) that the model
+    counts as evidence (a level weight of at least :data:`EVIDENCE_MIN`)."""
     p = pairs
     w = ibis.cases(*[(p.cell == c, v) for c, v in model.prior_weight.items()], else_=0)
+    evidence = ibis.literal(False)
     for f in FEATURES:
         branches = []
         for (par, lv), v in sorted(
@@ -752,9 +831,10 @@ def score(pairs: Table, model: LinkageModel) -> Table:
         ):
             cond = p[f] == lv if par is None else (p[f] == lv) & (p[PARENT[f]] == par)
             branches.append((cond, v))
+            if (f, lv) in AGREE and v >= EVIDENCE_MIN:
+                evidence = evidence | cond.fill_null(False)
         w = w + ibis.cases(*branches, else_=0)
     w = w + p.tf
-    evidence = (p.org.fill_null(0) >= ORG_DOMAIN) | (p.coauthors.fill_null(0) >= 1)
     return p.select("a", "b", w=w.cast("int32"), evidence=evidence)
 
 
@@ -817,7 +897,9 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
     """``mid, label, keyed``: the cluster of every named mention.
 
     1. Components of the *strong* links among keyless mentions: weight at or above the
-       threshold and agreement on something specific (organisation, a coauthor).
+       threshold and agreement on something specific (organisation, a coauthor) whose
+       level weight is at least :data:`EVIDENCE_MIN` (a coauthor shared by chance, as
+       in a corpus where coauthors are random, is no such evidence).
     2. Average linkage between clusters (keyed persons count as clusters and are never
        merged with each other): reciprocal best pairs whose mean pair weight is at or
        above the threshold merge, in rounds, until none is left. Average linkage is
