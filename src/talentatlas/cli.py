@@ -342,12 +342,37 @@ def migration(
               y_title="net migration per 10,000 researchers",
               note=f"years with a stock of at least {MIN_STOCK}")  # fmt: skip
     else:
-        ok = t.filter(pc.greater_equal(t["stock"], MIN_STOCK))
-        y = year or _latest_complete(atlas)
-        ok = ok.filter(pc.equal(ok["year"], y))
-        _plot("choropleth", ok, plot, value="net_rate",
-              title=f"Net migration of AI researchers per 10,000, {y}",
-              note=f"countries with a stock of at least {MIN_STOCK}")  # fmt: skip
+        last = year or until or _latest_complete(atlas)
+        first = year or since or last - 4
+        _plot("choropleth", pooled_rates(t, first, last), plot, value="net_rate",
+              title="Net migration of AI researchers per 10,000 a year, "
+              + (f"{first}–{last}" if first != last else f"{last}"),
+              subtitle="net moves (in − out) over the years' researcher stock · red: net loss, "
+              "blue: net gain",
+              note=f"moves and stocks summed over the years; countries with a mean stock of "
+              f"at least {MIN_STOCK}")  # fmt: skip
+
+
+def pooled_rates(t: pa.Table, first: int, last: int) -> pa.Table:
+    """``country, year, inflow, outflow, net, stock, net_rate`` summed over the years
+    ``first..last`` of a migration table (``stock`` = mean stock; ``net_rate`` = net moves
+    a year per 10,000 researchers), countries with a mean stock of at least MIN_STOCK."""
+    w = t.filter(pc.and_(pc.greater_equal(t["year"], first), pc.less_equal(t["year"], last)))
+    g = w.group_by("country").aggregate(
+        [("inflow", "sum"), ("outflow", "sum"), ("net", "sum"), ("stock", "sum")]
+    )
+    years = last - first + 1
+    stock = pc.divide(pc.cast(g["stock_sum"], pa.float64()), years)
+    rate = pc.round(pc.multiply(pc.divide(pc.cast(g["net_sum"], pa.float64()),
+                                          pc.cast(g["stock_sum"], pa.float64())), 10_000), 2)  # fmt: skip
+    out = pa.table(
+        {
+            "country": g["country"], "year": pa.array([last] * g.num_rows, pa.int32()),
+            "inflow": g["inflow_sum"], "outflow": g["outflow_sum"], "net": g["net_sum"],
+            "stock": pc.round(stock, 1), "net_rate": rate,
+        }
+    )  # fmt: skip
+    return out.filter(pc.greater_equal(out["stock"], MIN_STOCK))
 
 
 @app.command()
