@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from talentatlas.cli import app
@@ -146,3 +147,20 @@ def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
     assert r.exit_code == 2 and "stage must be one of" in r.output
     r = runner.invoke(app, ["validate", "--data-dir", str(tmp_path), *wh])
     assert r.exit_code == 2 and "mpidr" in r.output.lower()
+
+
+def test_map_pools_moves_and_stocks_over_years(sim_build) -> None:
+    from talentatlas.cli import MIN_STOCK, pooled_rates
+
+    world, atlas, _ = sim_build
+    exp = world.expected("country").migration()
+    got = {r["country"]: r for r in pooled_rates(atlas.migration(), 2014, 2016).to_pylist()}
+    for c in {c for c, _ in exp}:
+        rows = [exp.get((c, y), (0, 0, 0)) for y in (2014, 2015, 2016)]
+        stock = sum(r[2] for r in rows)
+        if stock / 3 < MIN_STOCK:
+            assert c not in got
+            continue
+        net = sum(r[0] - r[1] for r in rows)
+        assert got[c]["net"] == net
+        assert got[c]["net_rate"] == pytest.approx(net / stock * 1e4, abs=0.01)
