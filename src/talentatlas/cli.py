@@ -420,7 +420,9 @@ def flows(
 @app.command()
 def pathways(
     venue: Annotated[str | None, typer.Option(help="Venue, e.g. neurips (default: all).")] = None,
-    year: Annotated[int, typer.Option(help="The cohort's year.")] = 2021,
+    year: Annotated[
+        int | None, typer.Option(help="The cohort's year (default: the last complete year).")
+    ] = None,
     country: Annotated[
         str | None, typer.Option(help="Also the origin mix of those working in this country.")
     ] = None,
@@ -443,6 +445,7 @@ def pathways(
     country and workplace (all accepted authors and the oral tier), stay rates."""
     atlas = _open(settings(warehouse=warehouse, engine=engine))
     flt = _filters(area, None, None, None, stage, sector, basis)
+    year = year or _latest_complete(atlas)
     res = atlas.pathways(venue, year, flt, workplace=country, lag=lag, level=level, reps=reps,
                          seed=seed)  # fmt: skip
     label = f"{venue or 'all venues'} {year}"
