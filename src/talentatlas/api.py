@@ -15,15 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import _
 
+from talentatlas.canonical import RELIABLE_KEYS
 from talentatlas.careers import DIMENSIONS
 from talentatlas.indicators import countries, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.names import normalise_name
 from talentatlas.store import open_warehouse
-
-#: person key kinds that identify a person reliably (not inferred from a name)
-RELIABLE_KEYS = ("openreview", "orcid", "dblp", "google_scholar")
 
 
 @dataclass

@@ -21,6 +21,8 @@ from talentatlas.sources import REGISTRY
 
 #: how a person was identified, most reliable first (a person's best kind is reported)
 KEY_KINDS = ("openreview", "orcid", "dblp", "google_scholar", "linked", "name")
+#: person key kinds that identify a person reliably (not inferred from a name)
+RELIABLE_KEYS = KEY_KINDS[:4]
 
 
 def precedence() -> pa.Table:

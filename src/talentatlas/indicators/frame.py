@@ -29,6 +29,7 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas import careers
+from talentatlas.canonical import RELIABLE_KEYS
 
 #: career stage -> (first, last) years since the first in-scope authorship
 STAGES: dict[str, tuple[int, int | None]] = {"early": (0, 2), "mid": (3, 7), "senior": (8, None)}
@@ -198,7 +199,7 @@ class Frame:
         reliable person key, not by name)."""
         f = self.facts
         country = f[self.dim("country")]
-        reliable = f.key_kind.isin(["openreview", "orcid", "dblp", "google_scholar"])
+        reliable = f.key_kind.isin(list(RELIABLE_KEYS))
         g = f.group_by("year").agg(
             authorships=_.count(),
             c=country.notnull().cast("int64").sum(),
@@ -229,7 +230,7 @@ class Frame:
         """Overall coverage of ``facts`` (default: the frame's authorships)."""
         f = self.facts if facts is None else facts
         country = f[self.dim("country")]
-        reliable = f.key_kind.isin(["openreview", "orcid", "dblp", "google_scholar"])
+        reliable = f.key_kind.isin(list(RELIABLE_KEYS))
         r = self.to_arrow(
             f.agg(
                 n=_.count(),
