@@ -624,15 +624,11 @@ def trend(
         fig.add_hline(y=0, line={"color": "#9a9a9a", "width": 1})
     xs = [r[x] for r in rows]
     integer_x = all(isinstance(v, int) for v in xs)
-    fig.update_xaxes(
-        title={"text": x_title if x_title is not None else x.replace("_", " ")},
-        tickformat="d" if integer_x else None,
-        dtick=1 if integer_x and max(xs) - min(xs) <= 12 else None,
-        showgrid=False,
-        zeroline=False,
-        ticks="outside",
-        linecolor="#9a9a9a",
-        title_standoff=10,
+    _x_axis(
+        fig,
+        x_title if x_title is not None else x.replace("_", " "),
+        integer=integer_x,
+        unit_ticks=integer_x and max(xs) - min(xs) <= 12,
     )
     fig.update_yaxes(
         title={"text": y_title if y_title is not None else y.replace("_", " ")},
@@ -670,6 +666,20 @@ def _runs(rows: list[dict], lo: str, hi: str) -> list[list[dict]]:
 
 # ---------------------------------------------------------------------------------------
 # Retention
+
+
+def _x_axis(fig: Any, title: str, *, integer: bool, unit_ticks: bool) -> None:
+    """The x axis of line charts: plain line, outside ticks, whole numbers when integer."""
+    fig.update_xaxes(
+        title={"text": title},
+        tickformat="d" if integer else None,
+        dtick=1 if unit_ticks else None,
+        showgrid=False,
+        zeroline=False,
+        ticks="outside",
+        linecolor="#9a9a9a",
+        title_standoff=10,
+    )
 
 
 def retention(
@@ -771,16 +781,7 @@ def retention(
             )
         )
     ks = [r["k"] for rs in [*by_cohort.values(), pooled] for r in rs]
-    fig.update_xaxes(
-        title={"text": "years since entry"},
-        tickformat="d",
-        dtick=1 if ks and max(ks) - min(ks) <= 15 else None,
-        showgrid=False,
-        zeroline=False,
-        ticks="outside",
-        linecolor="#9a9a9a",
-        title_standoff=10,
-    )
+    _x_axis(fig, "years since entry", integer=True, unit_ticks=bool(ks) and max(ks) - min(ks) <= 15)
     fig.update_yaxes(
         title={"text": "still there"},
         range=[0, 1.03],

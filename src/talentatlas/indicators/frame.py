@@ -105,6 +105,7 @@ class Frame:
         self._cache = cache or (lambda _name, t: t)
         self._to_arrow = to_arrow or (lambda t: t.to_pyarrow())
         self._memo: dict[str, Table] = {}
+        self._coverage: dict[str, float | int] | None = None
         #: derive careers from ``scoped_facts`` rather than read the build's tables
         self.derive = derive or self.filters.reshapes_careers
 
@@ -227,8 +228,14 @@ class Frame:
         return t.join(cov, "year", join_type="left outer", use_threads=False)
 
     def coverage(self, facts: Table | None = None) -> dict[str, float | int]:
-        """Overall coverage of ``facts`` (default: the frame's authorships)."""
-        f = self.facts if facts is None else facts
+        """Overall coverage of ``facts`` (default: the frame's authorships, computed once)."""
+        if facts is None:
+            if self._coverage is None:
+                self._coverage = self._coverage_of(self.facts)
+            return self._coverage
+        return self._coverage_of(facts)
+
+    def _coverage_of(self, f: Table) -> dict[str, float | int]:
         country = f[self.dim("country")]
         reliable = f.key_kind.isin(list(RELIABLE_KEYS))
         r = self.to_arrow(

@@ -28,7 +28,8 @@ from talentatlas.indicators.frame import Frame
 from talentatlas.indicators.result import annotate
 
 TIERS = ("all", "oral")
-STAGES = ("origin", "first_academic", "workplace")
+#: the stages of a pathway (not career stages, see ``frame.STAGES``)
+PATH_STAGES = ("origin", "first_academic", "workplace")
 
 
 def origins(frame: Frame) -> Table:
@@ -118,7 +119,7 @@ def shares(
     if workplace is not None:
         p = p.filter(p.workplace == workplace)
     long = None
-    for stage in STAGES:
+    for stage in PATH_STAGES:
         part = p.select("person_id", "tier", stage=ibis.literal(stage), country=p[stage])
         long = part if long is None else long.union(part)
     assert long is not None
