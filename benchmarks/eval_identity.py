@@ -1,6 +1,7 @@
 """Identity-resolution evaluation: the name-only path scored against OpenReview ids.
 
     python benchmarks/eval_identity.py [--data-dir ../shared/data/openreview] [--only iclr2020,iclr2021]
+    python benchmarks/eval_identity.py --warehouse warehouse/atlas.duckdb
 
 Reads OpenReview author files (``authors/<venue>/<venue><year>.jsonl.gz``) with the
 project's adapter, hides every person key (OpenReview id, ORCID, DBLP, Scholar) and runs
@@ -8,16 +9,20 @@ project's adapter, hides every person key (OpenReview id, ORCID, DBLP, Scholar) 
 affiliation: normalised name as institution key, e-mail domain), venue and year.
 
 Truth (``--truth``) is by default the OpenReview id in the record's ``authorids`` slot
-of each author, the slot aligned with the author names. The adapter's
-``openreview_id`` prefers ``or_profile``, and in ~4% of the records ``or_profile`` and
-the fields that come with it (``aff``, ``aff_domain``, ``dblp``, ``orcid``, ...) are in
-another order than the authors, so the adapter attaches them to the wrong name. The
-evaluation re-aligns them (``profile_slots``: by id, else by name) for the affiliation
-it gives each author (``--no-realign`` keeps the adapter's). ``aliases`` joins the
+of each author, the slot aligned with the author names (the adapter re-aligns the
+profile-ordered fields, ``sources.openreview.align_profiles``). ``aliases`` joins the
 ids one person used (an author slot whose ``authorids`` and own ``or_profile`` ids
-differ, or that share a DBLP / ORCID / Scholar key); ``adapter`` scores against the
-adapter's ``openreview_id``. Mentions without an id (e-mail or empty) are linked but
-not scored.
+differ, or that share a DBLP / ORCID / Scholar key); ``profile`` is the author's own
+profile id; ``adapter`` scores against the adapter's ``openreview_id``. Mentions without
+an id (e-mail or empty) are linked but not scored.
+
+**The build as it is** (``--warehouse PATH``): no ids hidden, nothing re-aligned. Every
+authorship of the built warehouse whose OpenReview id is known from a record aligned
+with its names (the ``authorids`` slot of an OpenReview record, read again from the
+raw file; the id of a paper list's ``authorids`` slot) is scored: B-cubed precision
+and recall of the built persons against those ids (ids joined as ``aliases``), and the
+200 most prolific ids: each should end as one person whose name shares a word with
+the id. Also counted: OpenReview-keyed persons whose name shares no word with their id.
 
 Scores: B-cubed and pairwise precision/recall/F1, overall and on the mentions of the
 200 most frequent names (by mentions with truth), next to the baseline "same
@@ -43,7 +48,7 @@ from rich.table import Table as RichTable
 
 from talentatlas.resolve.names import normalise_name
 from talentatlas.sources import REGISTRY
-from talentatlas.sources.fields import slots, split_authors
+from talentatlas.sources.fields import slots
 from talentatlas.sources.reading import iter_json_lines, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,38 +85,6 @@ def _profile_name(pid: str) -> str:
     return normalise_name(pid.lstrip("~").rstrip("0123456789").replace("_", " "))
 
 
-def profile_slots(rec: dict, names: list[str]) -> list[int | None]:
-    """For each author position, the slot of the profile-ordered fields that belongs to it.
-
-    In some records ``or_profile`` and the fields that come with the profile (``aff``,
-    ``aff_domain``, ``position``, ``dblp``, ...) are not in author order. An author is
-    matched to the slot whose profile id equals its ``authorids`` entry, else to the one
-    unmatched slot whose profile name equals its name; leftovers pair up in order."""
-    n = len(names)
-    ids = slots(str(rec.get("authorids") or ""), n) or [""] * n
-    prof = slots(str(rec.get("or_profile") or ""), n)
-    if prof is None:
-        return list(range(n))
-    out: list[int | None] = [None] * n
-    free = set(range(n))
-    where = {}
-    for j, pid in enumerate(prof):
-        where.setdefault(pid, j)
-    for i, aid in enumerate(ids):
-        j = where.get(aid)
-        if aid.startswith("~") and j in free:
-            out[i] = j
-            free.discard(j)
-    for i, name in enumerate(names):
-        if out[i] is None:
-            cands = [j for j in sorted(free) if _profile_name(prof[j]) == normalise_name(name)]
-            if len(cands) == 1:
-                out[i] = cands[0]
-                free.discard(cands[0])
-    rest = iter(sorted(free))
-    return [o if o is not None else next(rest) for o in out]
-
-
 def _union(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Each id -> the smallest id connected to it by the pairs."""
     parent: dict[str, str] = {}
@@ -134,7 +107,7 @@ def raw_records(path: Path) -> dict[int, dict]:
     return {i: obj for i, obj, _raw in iter_json_lines(text) if isinstance(obj, dict)}
 
 
-def load(files: list[Path], truth_kind: str, realign: bool, progress: Progress) -> pa.Table:
+def load(files: list[Path], truth_kind: str, progress: Progress) -> pa.Table:
     """One row per authorship: the mention columns of link_people, and ``truth``."""
     adapter = REGISTRY["openreview"]
     rows = []
@@ -148,40 +121,27 @@ def load(files: list[Path], truth_kind: str, realign: bool, progress: Progress) 
             if r["aff_pos"] == 0:
                 affs[(r["work_id"], r["position"])] = (r["raw"], r["domain"])
         raw = raw_records(path)
-        order: dict[str, list[int | None]] = {}
-        auth_keys = {
-            (a["work_id"], a["position"]): [
-                f"{c}:{a[c]}" for c in ("dblp", "orcid", "google_scholar") if a[c]
-            ]
-            for a in tables["authorships"].to_pylist()
-        }
         for r in tables["authorships"].to_pylist():
             w = works[r["work_id"]]
             pos = r["position"]
             rec = raw[w["record"]]
-            n = w["n_authors"]
-            if w["work_id"] not in order:
-                order[w["work_id"]] = profile_slots(
-                    rec, split_authors(str(rec.get("author") or ""))
-                )
-            slot = order[w["work_id"]][pos] if realign else pos
-            ids = slots(str(rec.get("authorids") or ""), n) or [""] * n
-            prof = slots(str(rec.get("or_profile") or ""), n)
+            ids = slots(str(rec.get("authorids") or ""), w["n_authors"]) or [""] * w["n_authors"]
             own = ids[pos] if ids[pos].startswith("~") else None
-            p = prof[order[w["work_id"]][pos]] if prof else ""
+            p = r["openreview_id"] or ""  # the author's own profile id (aligned by the adapter)
             if own and p.startswith("~") and (p == own or _profile_name(p) == r["name_norm"]):
                 # the author's own profile slot: its id and keys belong to the same person
                 if p != own:
                     aliases.append((own, p))
-                keys = auth_keys.get((r["work_id"], order[w["work_id"]][pos]), ())
-                aliases.extend((own, k) for k in keys)
+                aliases.extend(
+                    (own, f"{c}:{r[c]}") for c in ("dblp", "orcid", "google_scholar") if r[c]
+                )
             if truth_kind == "adapter":
                 truth = r["openreview_id"]
-            elif truth_kind == "profile":  # the author's own profile slot, else authorids
+            elif truth_kind == "profile":  # the author's own profile id, else authorids
                 truth = p if p.startswith("~") else own
             else:
                 truth = own
-            aff_raw, domain = affs.get((r["work_id"], slot), (None, None))
+            aff_raw, domain = affs.get((r["work_id"], pos), (None, None))
             rows.append(
                 {
                     "work_id": r["work_id"],
@@ -275,6 +235,67 @@ def evaluate(
     return out, len(items)
 
 
+def _words(name: str) -> set[str]:
+    return {w for w in normalise_name(name).split() if len(w) >= 2}
+
+
+def score_build(warehouse: Path, data_root: Path, top_n: int = 200) -> dict[str, object]:
+    """Scores of the built persons (see the module doc, "The build as it is")."""
+    con = ibis.duckdb.connect(str(warehouse), read_only=True)
+    a = con.sql(
+        "SELECT a.work_id, a.position, a.source, a.file, a.record, a.name_norm,"
+        " a.openreview_id, w.n_authors, l.person_id"
+        " FROM authorships a JOIN person_links l USING (work_id, position)"
+        " JOIN works w USING (work_id)"
+    ).to_pyarrow()
+    names = {
+        r["person_id"]: r["name"]
+        for r in con.sql("SELECT person_id, name FROM persons").to_pyarrow().to_pylist()
+    }
+    records: dict[str, dict[int, dict]] = {}
+    items: list[tuple[str, str]] = []  # (truth id, built person)
+    aliases: list[tuple[str, str]] = []
+    for r in a.to_pylist():
+        if r["source"] == "openreview":
+            if r["file"] not in records:
+                records[r["file"]] = raw_records(data_root / r["file"])
+            rec = records[r["file"]].get(r["record"], {})
+            ids = slots(str(rec.get("authorids") or ""), r["n_authors"]) or []
+            own = ids[r["position"]] if r["position"] < len(ids) else ""
+            own = own if own.startswith("~") else None
+            p = r["openreview_id"]
+            if own and p and p != own and _words(_profile_name(p)) & _words(r["name_norm"]):
+                aliases.append((own, p))
+        else:
+            own = r["openreview_id"]
+        if own:
+            items.append((own, r["person_id"] or ""))
+    root = _union(aliases)
+    truth = [root.get(t, t) for t, _ in items]
+    pred = [p for _, p in items]
+    sc = scores(pred, truth)
+    by_id: dict[str, Counter] = defaultdict(Counter)
+    for t, p in zip(truth, pred, strict=True):
+        by_id[t][p] += 1
+    top = sorted(by_id, key=lambda t: (-sum(by_id[t].values()), t))[:top_n]
+    whole = [t for t in top if len(by_id[t]) == 1]
+    named = [
+        t for t in top
+        if _words(names.get(by_id[t].most_common(1)[0][0], "") or "") & _words(_profile_name(t))
+    ]  # fmt: skip
+    split = [(t, dict(by_id[t].most_common(4))) for t in top if len(by_id[t]) > 1]
+    keyed = [(pid, nm) for pid, nm in names.items() if pid.startswith("or:")]
+    mismatched = [
+        (pid, nm) for pid, nm in keyed if not _words(nm or "") & _words(_profile_name(pid[3:]))
+    ]
+    return {
+        "build_bcubed_p": f"{sc['bcubed_p']:.4f}", "build_bcubed_r": f"{sc['bcubed_r']:.4f}",
+        "build_scored": len(items), f"top{top_n}_one_person": len(whole),
+        f"top{top_n}_name_matches_id": len(named), "or_persons_name_not_id": len(mismatched),
+        "_split": split[:20], "_mismatched": mismatched,
+    }  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,15 +309,24 @@ def main() -> None:
         " profile: the author's own or_profile id (re-aligned), else authorids;"
         " adapter: the adapter's openreview_id",
     )  # fmt: skip
-    ap.add_argument(
-        "--no-realign", action="store_true",
-        help="keep the adapter's affiliation of each position even where the profile-ordered"
-        " fields are in another order than the authors",
-    )  # fmt: skip
     ap.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: all)")
     ap.add_argument("--memory", default="8GB", help="DuckDB memory limit")
     ap.add_argument("--model", action="store_true", help="print the estimated parameters")
+    ap.add_argument(
+        "--warehouse", type=Path,
+        help="score this built warehouse as it is (its data directory: --data-dir's parent)",
+    )  # fmt: skip
     args = ap.parse_args()
+
+    if args.warehouse is not None:
+        out = score_build(args.warehouse, args.data_dir.parent)
+        console = Console()
+        for t, parts in out.pop("_split"):
+            console.print(f"split: {t} -> {parts}")
+        for pid, nm in out.pop("_mismatched"):
+            console.print(f"name not id: {pid} {nm!r}")
+        print(" ".join(f"{k}={v}" for k, v in out.items()))
+        return
 
     from talentatlas.resolve.people import resolve_people
 
@@ -310,7 +340,7 @@ def main() -> None:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console,
     ) as progress:  # fmt: skip
-        data = load(files, args.truth, not args.no_realign, progress)
+        data = load(files, args.truth, progress)
     t_parse = time.perf_counter() - t0
     console.print(f"{len(files)} files, {data.num_rows:,} mentions parsed in {t_parse:.1f}s")
 

@@ -44,7 +44,10 @@ def works(landing_works: Table, prec: Table) -> Table:
     listed = listed.mutate(listed=True)
     w = w.left_join(listed, ["venue", "year"]).drop("venue_right", "year_right")
     accepted = w.status.isnull().ifelse(w.listed.isnull(), w.accepted)
-    return w.mutate(accepted=accepted).drop("listed")
+    # tier (sources.tiers): a work of unknown status that counts as accepted has tier
+    # "accepted"; one absent from its venue-year's list has none
+    tier = w.tier.fill_null(accepted.ifelse(ibis.literal("accepted"), ibis.null("string")))
+    return w.mutate(accepted=accepted, tier=tier).drop("listed")
 
 
 def chosen_sources(landing_authorships: Table, prec: Table) -> Table:
@@ -87,6 +90,7 @@ def person_keys(auth: Table) -> Table:
     parts = []
     for kind, col in [
         ("openreview", "openreview_id"),
+        ("openreview", "openreview_alias"),
         ("dblp", "dblp"),
         ("orcid", "orcid"),
         ("google_scholar", "google_scholar"),

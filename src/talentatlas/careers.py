@@ -4,7 +4,11 @@
   headquarters of the top organisation): for each person and
   each year with at least one authorship resolved on that dimension, the modal value
   of that year's authorships; ties go to the value also seen in the nearest other
-  year, then alphabetically. Years between two observed years are padded with the
+  year, then alphabetically. The dimensions describe one place (:data:`WITHIN`): the
+  modal institution is taken among the authorships in the modal country, and sector
+  and headquarters country among those at the modal institution (in the modal country
+  when no institution is known), so a row never pairs one place's institution with
+  another's country or sector. Years between two observed years are padded with the
   earlier year's value; a person is in the population from the first to the last
   observed year of that dimension.
 - **Move**: a change of modal value between two consecutive observed person-years,
@@ -15,6 +19,8 @@ Every function takes and returns Ibis tables, so the same code runs on DuckDB an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
 from ibis import _
 from ibis.expr.types import Table
@@ -22,6 +28,13 @@ from ibis.expr.types import Table
 #: ``hq_country`` is the country of the institution's top organisation (headquarters rule)
 DIMENSIONS = ("country", "institution", "sector", "hq_country")
 _FAR = 10_000  # distance used when a value is seen in no other year
+#: the dimensions whose modal values a dimension's authorships must agree with
+WITHIN: dict[str, tuple[str, ...]] = {
+    "country": (),
+    "institution": ("country",),
+    "sector": ("country", "institution"),
+    "hq_country": ("country", "institution"),
+}
 
 
 def modal(facts: Table, dim: str) -> Table:
@@ -50,6 +63,19 @@ def modal(facts: Table, dim: str) -> Table:
     tot = ibis.window(group_by=["person_id", "year"])
     ranked = dist.mutate(rk=ibis.row_number().over(w), n_total=dist.n.sum().over(tot))
     return ranked.filter(ranked.rk == 0).select("person_id", "year", "value", "n", "n_total")
+
+
+def observed(facts: Table, dim: str, observed_of: Callable[[str], Table]) -> Table:
+    """Observed person-years of ``dim`` (:func:`modal`) over the authorships that agree
+    with the person-year's modal values of the dimensions in :data:`WITHIN` (given by
+    ``observed_of``; a person-year where such a dimension is unobserved keeps all)."""
+    f = facts
+    for parent in WITHIN[dim]:
+        o = observed_of(parent)
+        o = o.select(w_p=o.person_id, w_y=o.year, w_v=o.value)
+        j = f.left_join(o, [f.person_id == o.w_p, f.year == o.w_y])
+        f = j.filter(j.w_v.isnull() | (j[parent] == j.w_v)).drop("w_p", "w_y", "w_v")
+    return modal(f, dim)
 
 
 def padded(observed: Table, calendar: Table) -> Table:

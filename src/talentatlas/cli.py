@@ -136,6 +136,10 @@ def build(
     warehouse: Warehouse = None,
     engine: Engine = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+    keep_scratch: Annotated[
+        bool,
+        typer.Option(help="Keep the linker's working tables in the warehouse (for debugging)."),
+    ] = False,
 ) -> None:
     """Ingest everything under the data dir into the warehouse; compute careers and indicators."""
     from talentatlas.pipeline import build as do_build
@@ -147,6 +151,7 @@ def build(
             result = do_build(
                 s,
                 force=force,
+                keep_scratch=keep_scratch,
                 report=lambda msg: progress.console.print(msg, style="dim"),
                 on_files=lambda n: progress.update(task, total=n, completed=0),
                 on_parsed=lambda f, m: progress.update(task, advance=1, item=f.rel),

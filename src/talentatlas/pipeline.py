@@ -38,7 +38,7 @@ from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.institutions import AffiliationMatcher, Institutions, institutions_table
-from talentatlas.resolve.people import link_people
+from talentatlas.resolve.people import resolve_people
 from talentatlas.sources import ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
@@ -82,6 +82,7 @@ def build(
     settings: Settings,
     *,
     force: bool = False,
+    keep_scratch: bool = False,
     report: Report | None = None,
     on_parsed: Callable[[InputFile, dict], None] | None = None,
     on_files: Callable[[int], None] | None = None,
@@ -115,7 +116,7 @@ def build(
     timings["landing"] = time.perf_counter() - t
     say(f"landed {len(files)} files ({len(parsed)} parsed, {len(files) - len(parsed)} cached)")
 
-    engine = open_engine(settings.engine, target)
+    engine = open_engine(settings.engine, target, keep_scratch=keep_scratch)
     state: dict[str, Institutions] = {}
     try:
         for name, stage in [
@@ -264,18 +265,31 @@ def stage_people(engine: Engine, fixes: Corrections) -> None:
     """Authorships -> persons: reliable keys, then probabilistic linking, then corrections."""
     firsts = engine.materialize("authorship_affiliation", _firsts(engine))
     auth = engine.table("authorships")
-    works = engine.table("works").select("work_id", "venue", "year", "accepted", "status")
+    works = engine.table("works").select("work_id", "venue", "year", "accepted", "status", "tier")
     f = firsts.select(
         "work_id", "position", "domain",
         institution=firsts.institution.fill_null("txt:" + firsts.institution_text.lower()),
     )  # fmt: skip
     mentions = auth.select(
-        "work_id", "position", "name_norm", "openreview_id", "orcid", "dblp", "google_scholar"
+        "work_id",
+        "position",
+        "name_norm",
+        "openreview_id",
+        "openreview_alias",
+        "orcid",
+        "dblp",
+        "google_scholar",
     ).join(works.select("work_id", "venue", "year"), "work_id")
     mentions = mentions.left_join(f, ["work_id", "position"]).drop(
         "work_id_right", "position_right"
     )
-    links = link_people(mentions, materialize=engine.materialize)
+    people = resolve_people(mentions, materialize=engine.scratch)
+    c = people.conflicts
+    engine.materialize(
+        "key_conflicts",
+        c.group_by(key=c.key, name=c.name).agg(mentions=_.count()).order_by(ibis.desc("mentions")),
+    )
+    links = people.table
     splits = engine.from_arrow("person_splits", fixes.person_splits())
     merges = engine.from_arrow("person_merges", fixes.person_merges())
     links = links.left_join(splits, ["person_id", "work_id"]).drop(
@@ -326,7 +340,10 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
     move_parts = []
     stock_parts = []
     for dim in careers.DIMENSIONS:
-        obs = engine.materialize(f"observed_{dim}", careers.modal(facts, dim))
+        obs = engine.materialize(
+            f"observed_{dim}",
+            careers.observed(facts, dim, lambda d: engine.table(f"observed_{d}")),
+        )
         pad = engine.materialize(f"padded_{dim}", careers.padded(obs, calendar))
         padded_by_dim[dim] = pad
         mv = careers.moves(obs)

@@ -31,8 +31,9 @@ class Engine:
 
     name = "base"
 
-    def __init__(self, con: Any) -> None:
+    def __init__(self, con: Any, keep_scratch: bool = False) -> None:
         self.con = con
+        self.keep_scratch = keep_scratch
 
     def table(self, name: str) -> Table:
         return self.con.table(name)
@@ -48,6 +49,11 @@ class Engine:
     def materialize(self, name: str, expr: Table) -> Table:
         raise NotImplementedError
 
+    def scratch(self, name: str, expr: Table) -> Table:
+        """Materialise a working table that is not part of the warehouse: it is gone when
+        the build ends (kept as a warehouse table only with ``keep_scratch``)."""
+        raise NotImplementedError
+
     def to_arrow(self, expr: Table) -> pa.Table:
         return expr.to_pyarrow()
 
@@ -58,12 +64,12 @@ class Engine:
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, path: Path, threads: int | None = None) -> None:
+    def __init__(self, path: Path, threads: int | None = None, keep_scratch: bool = False) -> None:
         con = ibis.duckdb.connect(str(path))
         con.raw_sql("SET preserve_insertion_order = false")
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")
-        super().__init__(con)
+        super().__init__(con, keep_scratch)
 
     def read_parquet(self, name: str, paths: list[str], schema: pa.Schema) -> Table:
         if not paths:
@@ -81,6 +87,12 @@ class DuckDBEngine(Engine):
     def materialize(self, name: str, expr: Table) -> Table:
         return self.con.create_table(name, expr, overwrite=True)
 
+    def scratch(self, name: str, expr: Table) -> Table:
+        if self.keep_scratch:
+            return self.materialize(name, expr)
+        # temporary tables live outside the database file and end with the connection
+        return self.con.create_table(name, expr, temp=True, overwrite=True)
+
     def close(self) -> None:
         self.con.disconnect()
 
@@ -88,10 +100,12 @@ class DuckDBEngine(Engine):
 class SparkEngine(Engine):
     name = "spark"
 
-    def __init__(self, directory: Path, session: Any | None = None) -> None:
+    def __init__(
+        self, directory: Path, session: Any | None = None, keep_scratch: bool = False
+    ) -> None:
         self.directory = directory
         self.session = session or spark_session()
-        super().__init__(ibis.pyspark.connect(self.session))
+        super().__init__(ibis.pyspark.connect(self.session), keep_scratch)
         self._scratch = Path(tempfile.mkdtemp(prefix="talentatlas-spark-"))
 
     def _register(self, name: str, path: str) -> Table:
@@ -113,6 +127,13 @@ class SparkEngine(Engine):
         path = self.directory / name
         df = self.session.sql(self.con.compile(expr))
         df.write.mode("overwrite").parquet(str(path))
+        return self._register(name, str(path))
+
+    def scratch(self, name: str, expr: Table) -> Table:
+        if self.keep_scratch:
+            return self.materialize(name, expr)
+        path = self._scratch / name
+        self.session.sql(self.con.compile(expr)).write.mode("overwrite").parquet(str(path))
         return self._register(name, str(path))
 
     def close(self) -> None:
@@ -151,16 +172,16 @@ def building_path(target: Path) -> Path:
     return target.with_name(target.name + ".building")
 
 
-def open_engine(kind: str, target: Path) -> Engine:
+def open_engine(kind: str, target: Path, keep_scratch: bool = False) -> Engine:
     """An engine writing a fresh warehouse at the building path of ``target``."""
     tmp = building_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove(tmp)
     if kind == "duckdb":
-        return DuckDBEngine(tmp)
+        return DuckDBEngine(tmp, keep_scratch=keep_scratch)
     if kind == "spark":
         tmp.mkdir(parents=True)
-        return SparkEngine(tmp)
+        return SparkEngine(tmp, keep_scratch=keep_scratch)
     raise ValueError(f"unknown engine {kind!r} (choose duckdb or spark)")
 
 

@@ -139,10 +139,14 @@ class Frame:
 
     # -- careers --------------------------------------------------------------------------
     def observed(self, name: str) -> Table:
-        d = self.dim(name)
+        return self._observed(self.dim(name))
+
+    def _observed(self, d: str) -> Table:
         if not self.derive:
             return self._table(f"observed_{d}")
-        return self._cached(f"observed_{d}", lambda: careers.modal(self.facts, d))
+        return self._cached(
+            f"observed_{d}", lambda: careers.observed(self.facts, d, self._observed)
+        )
 
     def padded(self, name: str) -> Table:
         d = self.dim(name)

@@ -9,7 +9,7 @@ undergraduate or doctoral records, so
 - **workplace** = the person's padded country in the cohort's year.
 
 The **cohort** of a venue-year is every person with an accepted authorship at that
-venue in that year (the **oral tier**: at a work whose status says oral). Shares are
+venue in that year (the **oral tier**: at a work of tier oral, ``sources.tiers``). Shares are
 over cohort members whose value is known, with bootstrap intervals over people. A
 **stay rate** for country X and lag n: of cohort members whose padded country n years
 before the cohort year was X (and whose workplace is known), the share still in X.
@@ -58,7 +58,7 @@ def cohorts(frame: Frame, venue: str | None = None, year: int | None = None) -> 
     if year is not None:
         f = f.filter(f.year == year)
     f = f.filter(f.accepted.fill_null(True))
-    oral = f.status.lower().contains("oral").fill_null(False).cast("int8")
+    oral = (f.tier == "oral").fill_null(False).cast("int8")
     v = f.venue if venue is not None or year is None else ibis.literal("*")
     g = f.group_by(venue=v, year=f.year.cast("int32"), person_id=f.person_id).agg(
         oral=oral.max() == 1

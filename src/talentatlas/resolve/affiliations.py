@@ -14,11 +14,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from talentatlas.resolve.countries import (
+    TERRITORY_PARENT,
     DomainTable,
     country_from_name,
     country_from_text,
     country_from_tld,
+    is_webmail,
     registered_domain,
+    territory_named,
 )
 from talentatlas.resolve.institutions import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
@@ -91,6 +94,9 @@ class AffiliationResolver:
     def resolve(
         self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None
     ) -> dict:
+        key_domain = domain
+        if is_webmail(domain):  # a free-mail address says nothing about the affiliation
+            domain = None
         m = self.matcher.match(raw, inst_src, country_src, domain) if self.matcher else None
         if m is not None and m.ror_id is not None:
             reg = self.matcher.reg
@@ -99,6 +105,11 @@ class AffiliationResolver:
             country = reg.country_of(rid)
             sector, sector_evidence = reg.sector(rid)
             out = self._evidence(raw, inst_src, country_src, domain)
+            # the registry record's location, unless the string names a territory the
+            # record's country contains (a lab in Hong Kong of a company in China)
+            named = territory_named(raw) or territory_named(inst_src)
+            if named and TERRITORY_PARENT.get(named) == country:
+                country = named
             if country:
                 out["country"], out["country_evidence"] = country, "institution"
             out.update(
@@ -106,8 +117,10 @@ class AffiliationResolver:
                 hq_country=reg.country_of(top) or out["country"], sector=sector,
                 sector_evidence=sector_evidence, match_score=m.score, match_evidence=m.evidence,
             )  # fmt: skip
+            out["domain"] = key_domain
             return out
         out = self._evidence(raw, inst_src, country_src, domain)
+        out["domain"] = key_domain
         out.update(
             institution_id=None, org_id=None, hq_country=out["country"],
             match_score=m.score if m else None, match_evidence=m.evidence if m else None,
@@ -120,10 +133,27 @@ class AffiliationResolver:
         institution = inst_src or (institution_name(raw) if raw else None)
         if institution is None and domain:
             institution = self.domains.name_by_domain.get(registered_domain(domain))
-        evidence = None
-        country = country_from_name(country_src)
-        if country:
-            evidence = "source"
+        # weighed in this order (the registry record's location comes second, in
+        # resolve): a territory the string names (Taiwan, Hong Kong, Macao); the
+        # source's country field (whose "China" gives way to a Taiwan/Hong Kong/Macao
+        # e-mail domain or domain/name-table entry); the country at the end of the
+        # string; the e-mail's
+        # country-code domain; the domain table; the name table
+        country = territory_named(raw) or territory_named(inst_src)
+        evidence = "text" if country else None
+        if country is None:
+            country = country_from_name(country_src)
+            evidence = "source" if country else None
+            if country in TERRITORY_PARENT.values():
+                other = (
+                    country_from_tld(domain),
+                    self.domains.country_of_domain(domain),
+                    self.domains.country_of_name(institution),
+                    self.domains.country_of_name(raw),
+                )
+                territory = next((c for c in other if TERRITORY_PARENT.get(c) == country), None)
+                if territory:
+                    country, evidence = territory, "source+territory"
         if country is None and raw:
             country = country_from_text(raw)
             evidence = "text" if country else None

@@ -29,6 +29,26 @@ ALIASES = {
     "moldova": "MD", "brunei": "BN", "cote divoire": "CI", "ivory coast": "CI",
 }  # fmt: skip
 
+#: Territories that some sources file under China (CN): a string naming one of these
+#: places is located there (ISO 3166: Taiwan TW, Hong Kong HK, Macao MO).
+TERRITORIES = {
+    "TW": re.compile(r"\btaiwan\b|\btaipei\b|\bhsinchu\b|\btaichung\b|\btainan\b|\btaoyuan\b"),
+    "HK": re.compile(r"\bhong ?kong\b|\bkowloon\b"),
+    "MO": re.compile(r"\bmaca[ou]\b"),
+}
+#: the country a source may write for these territories
+TERRITORY_PARENT = {"TW": "CN", "HK": "CN", "MO": "CN"}
+
+#: free e-mail providers: their domain says nothing about a person's organisation,
+#: country or sector (``gmail.com`` is neither in the US nor a company)
+WEBMAIL = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "icloud.com", "me.com", "aol.com", "protonmail.com", "proton.me",
+    "163.com", "126.com", "qq.com", "foxmail.com", "sina.com", "sohu.com", "aliyun.com",
+    "mail.ru", "yandex.ru", "naver.com", "hanmail.net", "daum.net", "gmx.de", "web.de",
+    "yeah.net", "outlook.kr", "hotmail.co.uk", "yahoo.co.jp", "yahoo.com.tw", "gmx.net",
+})  # fmt: skip
+
 #: Country-code top-level domains used as generic names, not as a country.
 GENERIC_CCTLDS = {"io", "ai", "co", "me", "tv", "cc", "ly", "to", "fm", "ws", "gg", "sh", "so"}
 US_TLDS = {"edu", "gov", "mil", "us"}
@@ -128,6 +148,28 @@ def country_from_text(raw: str | None) -> str | None:
     return country_from_name(tail)
 
 
+def territory_named(raw: str | None) -> str | None:
+    """TW, HK or MO when the string names a place there anywhere (``National Taiwan
+    University``, ``Kowloon``), else None."""
+    if not raw:
+        return None
+    key = normalise_name(raw)
+    for code, pattern in TERRITORIES.items():
+        if pattern.search(key):
+            return code
+    return None
+
+
+def country_named(raw: str | None) -> str | None:
+    """The country or territory an affiliation string names: a territory anywhere in it
+    (which outranks a trailing "China"), else the country at its end."""
+    return territory_named(raw) or country_from_text(raw)
+
+
+def is_webmail(domain: str | None) -> bool:
+    return bool(domain) and registered_domain(domain) in WEBMAIL  # type: ignore[arg-type]
+
+
 def country_from_tld(domain: str | None) -> str | None:
     if not domain:
         return None
@@ -167,6 +209,8 @@ class DomainTable:
                     continue
                 dom = (row.get("Affiliation Domain") or "").strip().lower()
                 name = (row.get("Affiliation Name") or "").strip()
+                if dom.rsplit(".", 1)[-1] in GENERIC_CCTLDS and code.lower() == dom[-2:]:
+                    continue  # a generic domain read as a country (graphcore.ai -> Anguilla)
                 if dom and not dom.startswith("unknown"):
                     self.by_domain.setdefault(dom, code)
                     self.by_domain.setdefault(registered_domain(dom), code)

@@ -39,11 +39,13 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from talentatlas.resolve.countries import (
+    TERRITORY_PARENT,
     US_STATES,
     DomainTable,
     country_from_name,
     country_from_tld,
     registered_domain,
+    territory_named,
 )
 
 SECTORS = ("academia", "industry", "government", "nonprofit", "other")
@@ -404,12 +406,20 @@ class AffiliationMatcher:
                 return Match(rid, 100 if rid else 0, "correction")
             banned |= self.forbidden.get(key, set())
         dom = registered_domain(domain) if domain and "." in domain else None
+        # country constraint, strongest evidence first: a territory the string names
+        # (TW/HK/MO, which sources file under China), the source's country field (a
+        # "China" also admits those territories), the e-mail's country-code domain
+        # (.edu/.com say nothing firm); else countries named inside the string
         countries: set[str] = set()
-        if (c := country_from_name(country_src)) is not None:
+        territory = next((c for t in texts if (c := territory_named(t))), None)
+        if territory is not None:
+            countries.add(territory)
+        elif (c := country_from_name(country_src)) is not None:
             countries.add(c)
+            countries |= {t for t, parent in TERRITORY_PARENT.items() if parent == c}
         tld = dom.rsplit(".", 1)[-1] if dom else ""
         if len(tld) == 2 and (c := country_from_tld(dom)) is not None and not countries:
-            countries.add(c)  # .edu/.com say nothing firm about the country
+            countries.add(c)
         cands: list[tuple[str, int, int, str]] = []
         offset = 0
         for text in texts:

@@ -61,6 +61,8 @@ import numpy as np
 from ibis import _
 from ibis.expr.types import Table
 
+from talentatlas.resolve.countries import WEBMAIL
+
 Materialize = Callable[[str, Table], Table]
 
 #: (key_kind, mention column, person id prefix), strongest first
@@ -188,6 +190,8 @@ class LinkageModel:
 class PeopleResult:
     table: Table
     model: LinkageModel
+    #: ``mid, key, name``: mention keys left out for a name conflict (:func:`name_conflicts`)
+    conflicts: Table
 
 
 def link_people(mentions: Table, *, materialize: Materialize | None = None) -> Table:
@@ -208,7 +212,8 @@ def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -
     m = mat("people_mentions", prepare(mentions))
 
     # 1. reliable keys
-    keyed = mat("people_keyed", keyed_persons(m, mat))
+    keyed_expr, conflicts = keyed_persons(m, mat)
+    keyed = mat("people_keyed", keyed_expr)
 
     # 2. record linkage on names
     bins = mat("people_name_bins", name_bins(m))
@@ -227,7 +232,7 @@ def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -
 
     # 3. clusters and ids
     labels = cluster(m, scored, keyed, mat)
-    return PeopleResult(assemble(m, keyed, labels, mat), model)
+    return PeopleResult(assemble(m, keyed, labels, mat, bins), model, conflicts)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -272,13 +277,6 @@ def _pattern_counts(t: Table, cols: list[str]) -> list[dict[str, Any]]:
 
 # -- preparation ------------------------------------------------------------------------
 
-#: free e-mail providers: their domain says nothing about an organisation
-WEBMAIL = (
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "icloud.com", "me.com", "aol.com", "protonmail.com", "proton.me",
-    "163.com", "126.com", "qq.com", "foxmail.com", "sina.com", "sohu.com", "aliyun.com",
-    "mail.ru", "yandex.ru", "naver.com", "hanmail.net", "daum.net", "gmx.de", "web.de",
-)  # fmt: skip
 _SECOND_LEVEL = "edu|ac|co|com|org|gov|net|or"
 
 
@@ -290,7 +288,7 @@ def organisation_domain(col: Any) -> Any:
     three = d.re_extract(rf"([^.]+\.({_SECOND_LEVEL})\.[^.]+)$", 1)
     two = d.re_extract(r"([^.]+\.[^.]+)$", 1)
     reg = (three != "").ifelse(three, (two != "").ifelse(two, d))
-    return reg.isin(WEBMAIL).ifelse(ibis.null("string"), reg)
+    return reg.isin(sorted(WEBMAIL)).ifelse(ibis.null("string"), reg)
 
 
 def prepare(mentions: Table) -> Table:
@@ -319,16 +317,23 @@ def prepare(mentions: Table) -> Table:
         domain=organisation_domain(t.domain),
         inst=_blank_null(t.institution),
         **{col: _blank_null(t[col]) for _kind, col, _pre in KEYS},
+        openreview_alias=(
+            _blank_null(t.openreview_alias)
+            if "openreview_alias" in t.columns
+            else ibis.null("string")
+        ),
     )
 
 
 # -- reliable keys --------------------------------------------------------------------
 
 
-def keyed_persons(m: Table, mat: Materialize) -> Table:
-    """``mid, klabel, kid``: keyed mentions, their component label and person id."""
+def keyed_persons(m: Table, mat: Materialize) -> tuple[Table, Table]:
+    """``mid, klabel, kid``: keyed mentions, their component label and person id; and
+    the mention keys left out for a name conflict (:func:`name_conflicts`)."""
+    cols = [(col, prefix) for _k, col, prefix in KEYS] + [("openreview_alias", "or:")]
     mk = _union_all(
-        m.filter(m[col].notnull()).select("mid", key=prefix + m[col]) for _k, col, prefix in KEYS
+        m.filter(m[col].notnull()).select("mid", key=prefix + m[col]) for col, prefix in cols
     )
     mk = mk.distinct()
     # a key that several people carry (a placeholder, a DBLP page of homonyms) links
@@ -340,7 +345,12 @@ def keyed_persons(m: Table, mat: Materialize) -> Table:
         ~kn.key.startswith("or:") & ((kn.names >= KEY_MAX_PEOPLE) | (kn.ors >= KEY_MAX_PEOPLE))
     )
     bad = bad.select(bkey=bad.key)
-    mk = mat("people_mention_keys", _flat(mk.anti_join(bad, mk.key == bad.bkey)))
+    mk = _flat(mk.anti_join(bad, mk.key == bad.bkey))
+    # a key joins only mentions whose names agree with it (:func:`name_conflicts`)
+    conflicts = mat("people_key_conflicts", name_conflicts(m, mk))
+    cf = conflicts.select(cmid=conflicts.mid, ckey=conflicts.key)
+    mk = mk.anti_join(cf, [mk.mid == cf.cmid, mk.key == cf.ckey])
+    mk = mat("people_mention_keys", _flat(mk))
     # mention-key graph as edges from each key's smallest mention to its other mentions
     first = mk.group_by(fkey=mk.key).agg(root=mk.mid.min())
     e = _flat(mk.join(first, mk.key == first.fkey).select(a=first.root, b=mk.mid))
@@ -358,7 +368,47 @@ def keyed_persons(m: Table, mat: Materialize) -> Table:
     best = kl.group_by(bl=kl.klabel).agg(r=kl.rank.min())
     pick = _flat(kl.join(best, [kl.klabel == best.bl, kl.rank == best.r]).select(kl.klabel, kl.key))
     kid = pick.group_by(il=pick.klabel).agg(kid=pick.key.min())
-    return _flat(lab.join(kid, lab.klabel == kid.il).select(lab.mid, lab.klabel, kid.kid))
+    keyed = _flat(lab.join(kid, lab.klabel == kid.il).select(lab.mid, lab.klabel, kid.kid))
+    return keyed, conflicts
+
+
+def _tokens(t: Table, col: str, keep: list[str]) -> Table:
+    """One row per word of two or more letters in a normalised name column: ``tok``."""
+    x = t.select(*keep, tok=t[col].split(" ").unnest())
+    return x.filter(x.tok.length() >= 2)
+
+
+def openreview_id_name(col: Any) -> Any:
+    """The normalised name an OpenReview id spells (``~Jane_Q._Doe2`` -> ``jane q doe``;
+    accents are kept, which only makes an accented id agree less often)."""
+    s = col.lower().re_replace(r"^~", "").re_replace(r"[0-9]+$", "")
+    return s.re_replace(r"[_.\-]+", " ").re_replace(r"[^a-z0-9 ]", "").re_replace(r" +", " ")
+
+
+def name_conflicts(m: Table, mk: Table) -> Table:
+    """``mid, key, name``: mention keys whose mention's name shares no word (of two or
+    more letters) with the key's reference names: the key's most frequent mention name,
+    and for an OpenReview id also the name the id spells. Such a key was attached to
+    the wrong author (a misaligned record, a shared placeholder) and does not join the
+    mention to the key's person; the mention is linked like a keyless one. Mentions
+    without a name of two or more letters are never in conflict."""
+    info = m.select(imid=m.mid, iname=m.name)
+    kn = _flat(mk.join(info, mk.mid == info.imid).select(mk.mid, mk.key, name=info.iname))
+    counts = kn.filter(kn.name != "").group_by(["key", "name"]).agg(n=_.count())
+    w = ibis.window(group_by="key", order_by=[ibis.desc("n"), ibis.asc("name")])
+    modal = counts.mutate(rk=ibis.row_number().over(w))
+    modal = modal.filter(modal.rk == 0).select(rkey=modal.key, rname=modal.name)
+    ids = kn.filter(kn.key.startswith("or:")).select("key").distinct()
+    ids = ids.select(rkey=ids.key, rname=openreview_id_name(ids.key.substr(3)))
+    ref = _tokens(_union_all([modal, ids]), "rname", ["rkey"]).distinct()
+    mine = _tokens(kn, "name", ["mid", "key"])
+    agree = _flat(
+        mine.join(ref, [mine.key == ref.rkey, mine.tok == ref.tok]).select(mine.mid, mine.key)
+    ).distinct()
+    worded = mine.select("mid", "key").distinct()
+    out = worded.anti_join(agree, [worded.mid == agree.mid, worded.key == agree.key])
+    out = _flat(out)
+    return _flat(out.join(info, out.mid == info.imid).select(out.mid, out.key, name=info.iname))
 
 
 # -- name commonness ------------------------------------------------------------------
@@ -1028,7 +1078,39 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
     )
 
 
-def assemble(m: Table, keyed: Table, labels: Table, mat: Materialize) -> Table:
+def anchors(m: Table, keyed: Table, bins: Table) -> Table:
+    """``aname, akid``: rare names that exactly one keyed person bears (as the most
+    frequent name of its mentions, in any word order): a keyless cluster of such a name
+    is that person.
+
+    A name is rare when fewer than 2**:data:`M_BIN_MAX` people are expected to bear it
+    (:func:`name_bins`); then the name alone says "one person", which pair comparisons
+    can fail to see for prolific people who hold two affiliations at once (a professor
+    also at a company: every pair across the two reads as "overlapping organisations",
+    strong evidence of two people)."""
+    info = m.select(imid=m.mid, iname=m.name)
+    kn = _flat(keyed.join(info, keyed.mid == info.imid).select(keyed.kid, name=info.iname))
+    kn = kn.filter(kn.name != "").group_by(["kid", "name"]).agg(n=_.count())
+    w = ibis.window(group_by="kid", order_by=[ibis.desc("n"), ibis.asc("name")])
+    kn = kn.mutate(rk=ibis.row_number().over(w))
+    top = kn.filter(kn.rk == 0)
+    per = top.group_by("name").agg(kids=top.kid.nunique(), akid=top.kid.min())
+    per = per.filter(per.kids == 1)
+    # the cluster's name in any word order ("fei fei li" is "li fei fei"), when rare
+    rare = bins.filter(bins.bin <= M_BIN_MAX).select(rname=bins.name)
+    rare = rare.mutate(okey=order_free(rare.rname))
+    per = per.mutate(pkey=order_free(per.name))
+    out = _flat(per.join(rare, per.pkey == rare.okey))
+    out = out.group_by(aname=out.rname).agg(kids=out.akid.nunique(), akid=out.akid.min())
+    return out.filter(out.kids == 1).select("aname", "akid")
+
+
+def order_free(name: Any) -> Any:
+    """A name's words in alphabetical order (``li fei fei`` -> ``fei fei li``)."""
+    return ibis.literal(" ").join(name.split(" ").sort())
+
+
+def assemble(m: Table, keyed: Table, labels: Table, mat: Materialize, bins: Table) -> Table:
     """The output table: ``work_id, position, person_id, key_kind``."""
     kind = ibis.cases(*[(m[col].notnull(), kk) for kk, col, _p in KEYS], else_=ibis.null("string"))
     t = m.select("mid", "work_id", "position", "name", "year", kind=kind)
@@ -1050,17 +1132,23 @@ def assemble(m: Table, keyed: Table, labels: Table, mat: Materialize) -> Table:
     w2 = ibis.window(group_by="cname", order_by=[ibis.asc("first"), ibis.asc("low")])
     info = info.mutate(k=ibis.row_number().over(w2) + 1)
     info = info.select(
+        cname=info.cname,
         nlabel=info.il,
         nid=(info.k == 1).ifelse(
             "name:" + info.cname, "name:" + info.cname + "#" + info.k.cast("string")
         ),
     )
+    # keyless clusters of a rare name that one keyed person bears join that person
+    an = anchors(m, keyed, bins)
+    info = _flat(info.left_join(an, info.cname == an.aname)).drop("aname")
     info = mat("people_name_ids", info)
     t = _flat(t.left_join(info, t.label == info.nlabel))
-    person = ibis.coalesce(t.kkid, t.gkid, (t.name != "").ifelse(t.nid, ibis.null("string")))
+    person = ibis.coalesce(
+        t.kkid, t.gkid, t.akid, (t.name != "").ifelse(t.nid, ibis.null("string"))
+    )
     key_kind = ibis.cases(
         (t.kkid.notnull(), t.kind),
-        (t.gkid.notnull(), "linked"),
+        (t.gkid.notnull() | t.akid.notnull(), "linked"),
         (t.name != "", "name"),
         else_=ibis.null("string"),
     )

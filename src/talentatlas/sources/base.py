@@ -28,6 +28,7 @@ WORKS_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("track", pa.string()),
         ("accepted", pa.bool_()),
+        ("tier", pa.string()),
         ("n_authors", pa.int32()),
         ("file", pa.string()),
         ("record", pa.int64()),
@@ -41,6 +42,9 @@ AUTHORSHIPS_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("name_norm", pa.string()),
         ("openreview_id", pa.string()),
+        # another OpenReview id of the same author (the paper's id when it differs from
+        # the profile's: one person, two ids)
+        ("openreview_alias", pa.string()),
         ("email_key", pa.string()),
         ("source_author_id", pa.string()),
         ("dblp", pa.string()),
@@ -82,9 +86,6 @@ SCHEMAS: dict[str, pa.Schema] = {
     "affiliations": AFFILIATIONS_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
-
-#: Statuses that mean a submission was not (or not yet) accepted.
-NOT_ACCEPTED = {"reject", "withdraw", "withdrawn", "desk reject", "desk rejected", "active"}
 
 
 class RecordError(ValueError):
@@ -151,10 +152,6 @@ def venue_year(path: Path) -> tuple[str, int]:
     if not m:
         raise RecordError(f"file name {path.name!r} does not look like <venue><year>.json[l][.gz]")
     return m["venue"], int(m["year"])
-
-
-def is_accepted(status: str | None) -> bool:
-    return (status or "").strip().lower() not in NOT_ACCEPTED
 
 
 def text_field(rec: dict[str, Any], key: str) -> str:

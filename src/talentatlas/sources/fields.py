@@ -26,12 +26,20 @@ def slots(value: str, n: int) -> list[str] | None:
     return parts if len(parts) == n else None
 
 
-def undouble(names: list[str]) -> list[str]:
-    """ICRA/IROS lists write every author twice: keep one copy."""
+def undouble(names: list[str], *per_author: str) -> list[str]:
+    """ICRA/IROS lists write every author twice: keep one copy.
+
+    A list whose second half repeats the first is taken for doubled unless a per-author
+    field (``;``-separated, e.g. ids or affiliations) has one slot per listed name and
+    its halves differ: then the names are namesakes (two authors called alike)."""
     n = len(names)
-    if n >= 2 and n % 2 == 0 and names[: n // 2] == names[n // 2 :]:
-        return names[: n // 2]
-    return names
+    if n < 2 or n % 2 or names[: n // 2] != names[n // 2 :]:
+        return names
+    for value in per_author:
+        parts = [p.strip() for p in value.split(";")] if value.strip() else []
+        if len(parts) == n and parts[: n // 2] != parts[n // 2 :]:
+            return names
+    return names[: n // 2]
 
 
 def email_domain(value: str) -> str | None:

@@ -6,6 +6,14 @@ Person keys read: OpenReview profile ids (``or_profile``, else ``authorids``), D
 Google Scholar and ORCID ids; e-mail author ids become a one-way hash. Stated
 positions (PhD student, Professor, ...) are kept as the author's role. Personal
 fields (gender, LinkedIn) are never read, even if present.
+
+**Profile order.** ``or_profile`` and the fields that come from the profiles (``aff``,
+``aff_domain``, ``position``, ``dblp``, ``google_scholar``, ``orcid``, ``homepage``)
+follow the order of the profiles, which in about 4% of records is not the order of
+the authors (one author's profile id differs from the id on the paper, an alias such
+as ``~Daniel_Seita1`` for ``~Daniel_Takeshi_Seita1``). :func:`align_profiles` maps each
+author to a profile slot: the slot whose id equals the author's id on the paper, then,
+for the rest, the most similar name (id name against author name), one to one.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from rapidfuzz import fuzz
 
 from talentatlas.config import canonical_venue
 from talentatlas.resolve.names import normalise_name
@@ -48,9 +58,40 @@ def _dblp(v: str) -> str | None:
     return v or None
 
 
+def id_name(openreview_id: str) -> str:
+    """The normalised name an OpenReview id spells (``~Jane_Q._Doe2`` -> ``jane q doe``)."""
+    return normalise_name(re.sub(r"\d+$", "", openreview_id.lstrip("~")))
+
+
+def align_profiles(names: list[str], ids: list[str], profiles: list[str]) -> list[int]:
+    """For each author position, the slot of ``profiles`` (and of the profile fields)
+    that belongs to that author (see the module doc). ``ids`` are the authors' ids on
+    the paper; all three lists have one entry per author."""
+    n = len(names)
+    if all(not p or p == i for p, i in zip(profiles, ids, strict=True)):
+        return list(range(n))
+    slot: dict[int, int] = {}
+    where = {p: j for j, p in enumerate(profiles) if p}
+    for i, aid in enumerate(ids):
+        j = where.get(aid) if aid else None
+        if j is not None and j not in slot.values():
+            slot[i] = j
+    free_i = [i for i in range(n) if i not in slot]
+    free_j = [j for j in range(n) if j not in slot.values()]
+    scored = sorted(
+        (-fuzz.token_sort_ratio(normalise_name(names[i]), id_name(profiles[j])), i, j)
+        for i in free_i
+        for j in free_j
+    )
+    for _score, i, j in scored:
+        if i not in slot and j not in slot.values():
+            slot[i] = j
+    return [slot[i] for i in range(n)]
+
+
 class OpenReviewAuthors:
     name = "openreview"
-    version = 2
+    version = 4
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "openreview" / "authors"
@@ -89,7 +130,7 @@ class OpenReviewAuthors:
         result.rows["works"].append(
             {"work_id": work_id, "source": self.name, "venue": venue, "year": year,
              "paper_id": pid, "title": None, "status": None, "track": None,
-             "accepted": None, "n_authors": n, "file": result.file, "record": index}
+             "accepted": None, "tier": None, "n_authors": n, "file": result.file, "record": index}
         )  # fmt: skip
         if n == 0:
             return
@@ -102,12 +143,18 @@ class OpenReviewAuthors:
         dblp = slots(text_field(rec, "dblp"), n) or empty
         scholar = slots(text_field(rec, "google_scholar"), n) or empty
         orcid = slots(text_field(rec, "orcid"), n) or empty
+        order = align_profiles(names, ids, profiles)
+        profiles, aff, dom, role, dblp, scholar, orcid = (
+            [f[j] for j in order] for f in (profiles, aff, dom, role, dblp, scholar, orcid)
+        )
         for pos, name in enumerate(names):
             aid = profiles[pos] if profiles[pos].startswith("~") else ids[pos]
+            alias = ids[pos] if ids[pos].startswith("~") and ids[pos] != aid else None
             result.rows["authorships"].append(
                 {"work_id": work_id, "position": pos, "name": name,
                  "name_norm": normalise_name(name),
                  "openreview_id": aid if aid.startswith("~") else None,
+                 "openreview_alias": alias,
                  "email_key": email_key(ids[pos]), "source_author_id": None,
                  "dblp": _dblp(dblp[pos]), "orcid": _orcid(orcid[pos]),
                  "google_scholar": _scholar(scholar[pos]), "role": role[pos] or None,

@@ -21,7 +21,6 @@ from talentatlas.resolve.names import normalise_name
 from talentatlas.sources.base import (
     ParseResult,
     RecordError,
-    is_accepted,
     parse_records,
     text_field,
 )
@@ -35,10 +34,11 @@ from talentatlas.sources.fields import (
     undouble,
 )
 from talentatlas.sources.reading import iter_json_array, read_text
+from talentatlas.sources.tiers import ACCEPTED_TIERS, tier_of
 
 KNOWN_FIELDS = {
     # read
-    "id", "title", "status", "track", "author", "authorids", "aff", "aff_domain", "email",
+    "id", "title", "status", "track", "author", "authors", "authorids", "aff", "aff_domain", "email",
     "position", "aff_unique_norm", "aff_unique_index", "aff_country_unique",
     "aff_country_unique_index",
     # known and deliberately not read
@@ -48,7 +48,10 @@ KNOWN_FIELDS = {
     "poster", "slides", "title_site", "bibtex", "doi", "award", "author_num",
     "aff_unique_abbr", "aff_unique_dep", "aff_unique_url", "aff_campus_unique",
     "aff_campus_unique_index", "gs_citation", "gs_cited_by_link", "gs_version_total",
-    "tldr", "or_profile", "homepage", "dblp", "google_scholar", "orcid",
+    "tldr", "or_profile", "homepage", "dblp", "google_scholar", "orcid", "correctness",
+    "technical_novelty", "empirical_novelty", "presentation", "correctness_avg",
+    "technical_novelty_avg", "empirical_novelty_avg", "presentation_avg",
+    "corr_rating_correctness",
 }  # fmt: skip
 
 
@@ -63,7 +66,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 2
+    version = 4
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"
@@ -84,15 +87,26 @@ class Paperlists:
         if not text.strip():
             result.problems.append("empty file")
         items = iter_json_array(text)
+        unknown: dict[str, int] = {}  # status values the tier table does not know
 
         def handle(index: int, rec: dict[str, Any]) -> None:
-            self._record(result, venue, year, index, rec)
+            self._record(result, venue, year, index, rec, unknown)
 
         parse_records(result, items, handle, KNOWN_FIELDS)
+        for status, count in sorted(unknown.items()):
+            result.problems.append(
+                f"unknown status {status!r} on {count} record(s): counted as accepted"
+            )
         return result
 
     def _record(
-        self, result: ParseResult, venue: str, year: int, index: int, rec: dict[str, Any]
+        self,
+        result: ParseResult,
+        venue: str,
+        year: int,
+        index: int,
+        rec: dict[str, Any],
+        unknown: dict[str, int],
     ) -> None:
         title = text_field(rec, "title")
         pid = text_field(rec, "id").strip()
@@ -102,13 +116,21 @@ class Paperlists:
             pid = "t" + hashlib.sha1(title.strip().lower().encode()).hexdigest()[:12]
         work_id = f"{venue}:{year}:{pid}"
         status = text_field(rec, "status").strip()
-        names = undouble(split_authors(text_field(rec, "author")))
+        tier, known = tier_of(status)
+        if not known:
+            unknown[status] = unknown.get(status, 0) + 1
+        # site-scraped lists name authors under ``author``; lists derived from OpenReview
+        # (NeurIPS 2022/2023, ICLR 2023) under ``authors``
+        author = text_field(rec, "author") or text_field(rec, "authors")
+        names = undouble(
+            split_authors(author), *(text_field(rec, k) for k in ("authorids", "aff", "email"))
+        )
         n = len(names)
         result.rows["works"].append(
             {"work_id": work_id, "source": self.name, "venue": venue, "year": year,
              "paper_id": pid, "title": title, "status": status,
-             "track": text_field(rec, "track"), "accepted": is_accepted(status),
-             "n_authors": n, "file": result.file, "record": index}
+             "track": text_field(rec, "track"), "accepted": tier in ACCEPTED_TIERS,
+             "tier": tier, "n_authors": n, "file": result.file, "record": index}
         )  # fmt: skip
         if n == 0:
             return
@@ -119,7 +141,7 @@ class Paperlists:
                 {"work_id": work_id, "position": pos, "name": name,
                  "name_norm": normalise_name(name),
                  "openreview_id": aid if aid.startswith("~") else None,
-                 "email_key": email_key(aid), "source_author_id": source_author_id(aid, venue),
+                 "openreview_alias": None, "email_key": email_key(aid), "source_author_id": source_author_id(aid, venue),
                  "dblp": None, "orcid": None, "google_scholar": None,
                  "role": role or None, "source": self.name, "file": result.file,
                  "record": index}

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from talentatlas.sources.tiers import tier_of
+
 COUNTRIES = {
     "US": ("United States", "edu"), "CN": ("China", "edu.cn"), "KR": ("South Korea", "ac.kr"),
     "GB": ("United Kingdom", "ac.uk"), "DE": ("Germany", "de"), "CA": ("Canada", "ca"),
@@ -147,6 +149,7 @@ class World:
                 "person_id": cols["person_id"], "key_kind": ["openreview"] * len(cols["work_id"]),
                 "venue": cols["venue"], "area": [area] * len(cols["work_id"]),
                 "year": pa.array(cols["year"], pa.int32()), "status": cols["status"],
+                "tier": [tier_of(s)[0] for s in cols["status"]],
                 "accepted": [True] * len(cols["work_id"]),
             }
         )  # fmt: skip
@@ -183,10 +186,16 @@ class World:
         }[dim]
 
     def expected(self, dim: str) -> Expected:
-        """Observed, padded person-years and moves on one dimension (reference code)."""
+        """Observed, padded person-years and moves on one dimension (reference code):
+        a person-year's authorships must agree with its modal values of the dimensions
+        the careers rule nests this one in (``careers.WITHIN``)."""
+        within = {"country": (), "institution": ("country",)}.get(dim, ("country", "institution"))
+        parents = {d: self.expected(d).observed for d in within}
         counts: dict[tuple[str, int], Counter] = defaultdict(Counter)
         years_with: dict[tuple[str, str], set[int]] = defaultdict(set)
         for pid, year, inst in self.facts:
+            if any(self.value_of(inst, d) != parents[d][(pid, year)] for d in within):
+                continue
             v = self.value_of(inst, dim)
             counts[(pid, year)][v] += 1
             years_with[(pid, v)].add(year)
