@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,17 @@ SHARED = Path(
 
 
 def pytest_collection_modifyitems(config, items):
-    if SHARED.is_dir():
-        return
-    skip = pytest.mark.skip(
-        reason=f"real corpus not found at {SHARED} (set TALENTATLAS_SHARED_DATA)"
-    )
+    """Tests that need what this machine lacks skip and say why: the real corpus, or
+    Java for the Spark engine (``bash scripts/test`` installs Java where it can)."""
+    reasons = {}
+    if not SHARED.is_dir():
+        reasons["realdata"] = f"real corpus not found at {SHARED} (set TALENTATLAS_SHARED_DATA)"
+    if shutil.which("java") is None:
+        reasons["spark"] = "no Java for PySpark (Debian: apt-get install openjdk-17-jre-headless)"
     for item in items:
-        if "realdata" in item.keywords:
-            item.add_marker(skip)
+        for mark, reason in reasons.items():
+            if mark in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def make_settings(root: Path, engine: str = "duckdb", **kw) -> Settings:

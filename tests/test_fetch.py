@@ -136,3 +136,15 @@ def test_fetch_probes_names_when_the_mirror_has_no_listing(
         assert (
             tmp_path / "d" / "paperlists" / "www" / "www2024.json.gz"
         ).read_bytes() == src.read_bytes()
+
+
+def test_fetch_follows_a_mirror_of_symbolic_links(tmp_path: Path, shared_data: Path) -> None:
+    """A mirror whose top folders are links to where the data lives (as people lay one
+    out to avoid copying) gives every file, not only those at its own top level."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    for top in shared_data.iterdir():
+        (mirror / top.name).symlink_to(top, target_is_directory=top.is_dir())
+    s = Settings(data_dir=tmp_path / "d", mirror=str(mirror), scope=WEB)
+    r = fetch(s)
+    assert set(r.fetched) == _expected(shared_data) and len(r.fetched) > 10

@@ -57,6 +57,9 @@ WORLD = [
     rec("0tueb0001", "Universität Tübingen", "DE", ["education"]),
     rec("0kaist001", "Korea Advanced Institute of Science and Technology", "KR",
         ["education"], acronyms=["KAIST"], domains=["kaist.ac.kr"]),
+    rec("0ntu00001", "National Taiwan University", "TW", ["education"], domains=["ntu.edu.tw"]),
+    rec("0sinica01", "Institute of Information Science", "SI", ["facility"]),
+    rec("0huawei01", "Huawei Technologies (China)", "CN", ["company"]),
 ]  # fmt: skip
 
 
@@ -197,3 +200,30 @@ def test_gold_precision_and_recall(shared_data: Path) -> None:
     assert present > 5000
     assert correct / predicted >= 0.95
     assert correct / present >= 0.80
+
+
+@pytest.mark.parametrize(
+    ("raw", "country_src", "domain", "institution", "country"),
+    [
+        # the source files Taiwan under China: the registry record's location wins
+        ("National Taiwan University", "China", None, "0ntu00001", "TW"),
+        # the string names Taiwan: no institute elsewhere of the same name may win
+        ("Institute of Information Science, Academia Sinica, Taiwan", None, None, None, "TW"),
+        # unmatched, source "China", a Taiwanese e-mail domain
+        ("Academia Sinica", "China", "iis.sinica.edu.tw", None, "TW"),
+        # a lab in Hong Kong of a company in China is located in Hong Kong
+        ("Huawei Technologies (China), Hong Kong", None, None, "0huawei01", "HK"),
+        ("Some Lab, Kowloon", "China", None, None, "HK"),
+        ("University of Macau", "China", None, None, "MO"),
+        # free mail says nothing
+        (None, None, "gmail.com", None, None),
+    ],
+)
+def test_country_evidence_is_weighed(matcher, raw, country_src, domain, institution, country):
+    from talentatlas.resolve.affiliations import AffiliationResolver
+    from talentatlas.resolve.countries import DomainTable
+
+    out = AffiliationResolver(DomainTable(None), matcher).resolve(raw, None, country_src, domain)
+    assert (out["institution_id"], out["country"]) == (institution, country), out
+    if domain == "gmail.com":
+        assert out["sector"] is None and out["domain"] == "gmail.com"

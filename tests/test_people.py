@@ -267,6 +267,51 @@ def test_one_person_merges_on_domain_alone(background) -> None:
     assert persons == {got[("a:0", 0)][0]}
 
 
+def test_a_key_on_a_mention_of_another_name_does_not_join_it(background) -> None:
+    """A student's id attached to the professor's mention (a misaligned record) must not
+    file the professor under the student, nor the student's papers under him."""
+    rows = [
+        _row(f"s:{i}", 0, "mirela tanaka", 2019 + i, openreview_id="~Mirela_Tanaka1")
+        for i in range(3)
+    ]
+    rows += [_row(f"s:{i}", 1, "zbigniew okafor", 2019 + i) for i in range(3)]
+    rows.append(_row("s:9", 1, "zbigniew okafor", 2022, openreview_id="~Mirela_Tanaka1"))
+    got = run(_with(background, rows))
+    assert {got[(f"s:{i}", 0)] for i in range(3)} == {("or:~Mirela_Tanaka1", "openreview")}
+    prof = {got[("s:9", 1)][0]} | {got[(f"s:{i}", 1)][0] for i in range(3)}
+    assert prof == {"name:zbigniew okafor"}
+
+
+def test_openreview_aliases_are_one_person(background) -> None:
+    alias = SCHEMA.append(pa.field("openreview_alias", pa.string()))
+    rows = [
+        dict(_row("al:1", 0, "jo quist", 2020, openreview_id="~Jo_Quist2"), openreview_alias="~Jo_Quist1"),
+        dict(_row("al:2", 0, "jo quist", 2023, openreview_id="~Jo_Quist1"), openreview_alias=None),
+    ]  # fmt: skip
+    bg = background.append_column("openreview_alias", pa.nulls(background.num_rows, pa.string()))
+    got = run(pa.concat_tables([bg, pa.Table.from_pylist(rows, schema=alias)]))
+    assert got[("al:1", 0)][0] == got[("al:2", 0)][0] == "or:~Jo_Quist1"
+
+
+def test_a_rare_name_joins_its_one_keyed_bearer_despite_two_affiliations(background) -> None:
+    """A professor who is also at a company: the keyed mentions (from the profile) say
+    the company, the keyless ones (paper lists) the university, in the same years. The
+    rare name joins them; a common name would not be joined on the name alone."""
+    rows = [
+        _row(f"k:{i}", 0, "svetozar lindqvist", 2019 + i, openreview_id="~Svetozar_Lindqvist1",
+             domain="google.com", institution="google")
+        for i in range(4)
+    ]  # fmt: skip
+    rows += [
+        _row(f"u:{i}", 0, "lindqvist svetozar" if i == 0 else "svetozar lindqvist", 2017 + i,
+             domain="berkeley.edu", institution="uc berkeley")
+        for i in range(6)
+    ]  # fmt: skip
+    rows += [_row(f"u:{i}", 1, f"student{i} ngata", 2017 + i) for i in range(6)]
+    got = run(_with(background, rows))
+    assert {got[(f"u:{i}", 0)] for i in range(6)} == {("or:~Svetozar_Lindqvist1", "linked")}
+
+
 # -- (c) planted truth -----------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -77,13 +78,26 @@ def venue_dirs(settings: Settings) -> set[str]:
 
 
 def list_local(root: Path, dirs: set[str]) -> list[str]:
-    out = []
-    for p in sorted(root.rglob("*")):
-        if p.is_file():
-            rel = p.relative_to(root).as_posix()
-            if _wanted(rel, dirs):
-                out.append(rel)
-    return out
+    """Wanted files of a local mirror: those its ``MANIFEST.csv`` lists (when it has one)
+    and those found by walking it. Symbolic links are followed (a mirror may link its
+    top folders to where the data lives), each real directory once."""
+    found: set[str] = set()
+    manifest = root / "MANIFEST.csv"
+    if manifest.is_file():
+        listed = list_manifest(manifest.read_text(encoding="utf-8"), dirs)
+        found.update(rel for rel in listed if (root / rel).is_file())
+    seen: set[str] = set()
+    for top, subdirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:  # a link back up the tree
+            subdirs[:] = []
+            continue
+        seen.add(real)
+        for name in names:
+            rel = (Path(top) / name).relative_to(root).as_posix()
+            if _wanted(rel, dirs) and (Path(top) / name).is_file():
+                found.add(rel)
+    return sorted(found)
 
 
 def list_manifest(text: str, dirs: set[str]) -> list[str]:
