@@ -446,7 +446,7 @@ def test_openreview_names_only_beat_the_same_name_baseline(shared_data: Path) ->
     files = eval_identity.discover(shared_data / "openreview", {"iclr2020", "iclr2021"})
     assert len(files) == 2
     with Progress(disable=True) as progress:
-        data = eval_identity.load(files, "authorids", True, progress)
+        data = eval_identity.load(files, "authorids", progress)
     con = ibis.duckdb.connect()
     t = con.create_table("m", data.drop_columns(["truth"]))
     result = resolve_people(t, materialize=lambda n, e: con.create_table(n, e, overwrite=True))

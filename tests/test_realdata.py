@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,17 @@ def _indicator_commands_on_the_real_corpus(wh: Path, data: Path, tmp: Path) -> N
         assert head.startswith(b"\x89PNG") if name.endswith("png") else b"<html" in head
     out = run("validate")
     assert "talentatlas" in out and "openalex_2023" in out and "scopus_2024" in out
+
+
+@pytest.mark.slow
+def test_identity_of_the_build_as_it_is(real_build: Settings, shared_data: Path) -> None:
+    """The built persons scored against the OpenReview ids of records aligned with their
+    names (benchmarks/eval_identity.py --warehouse): documented 0.9985 / 1.0000."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    import eval_identity
+
+    out = eval_identity.score_build(real_build.warehouse, shared_data)
+    assert float(out["build_bcubed_p"]) >= 0.997 and float(out["build_bcubed_r"]) >= 0.998
+    assert out["build_scored"] >= 130_000
+    assert out["top200_one_person"] == out["top200_name_matches_id"] == 200
+    assert out["or_persons_name_not_id"] <= 20

@@ -111,3 +111,19 @@ def test_every_listed_status_has_a_known_tier(status: str) -> None:
     assert (tier in ACCEPTED_TIERS) == (
         tier not in ("workshop", "rejected", "withdrawn", "pending")
     )
+
+
+def test_several_current_positions_are_several_affiliations(tmp_path: Path) -> None:
+    rec = {
+        "id": "p2", "author": "Ada Byron;Carl Dunn", "authorids": "~Ada_Byron1;carl@x.org",
+        "or_profile": "~Ada_Byron1;", "aff": "University of Oxford+Google+Google;",
+        "aff_domain": "ox.ac.uk+google.com+google.com;", "position": "Professor;",
+    }  # fmt: skip
+    t = _openreview(tmp_path, [rec])
+    aff = [
+        (r["position"], r["aff_pos"], r["raw"], r["domain"]) for r in t["affiliations"].to_pylist()
+    ]
+    assert aff == [
+        (0, 0, "University of Oxford", "ox.ac.uk"), (0, 1, "Google", "google.com"),
+        (1, 0, None, "x.org"),
+    ]  # fmt: skip

@@ -89,9 +89,30 @@ def align_profiles(names: list[str], ids: list[str], profiles: list[str]) -> lis
     return [slot[i] for i in range(n)]
 
 
+def profile_affiliations(aff: str, dom: str) -> list[tuple[str | None, str | None]]:
+    """``(raw, domain)`` of each affiliation in a profile slot, first (current) first.
+
+    A profile with several current positions writes them joined by ``+``, in ``aff`` and
+    ``aff_domain`` alike (``University of Oxford+Google``, ``ox.ac.uk+google.com``);
+    repeated positions are kept once. With no text and no domain, nothing."""
+    names = [a.strip() for a in aff.split("+")] if aff.strip() else []
+    domains = [d.strip() for d in dom.split("+")] if dom.strip() else []
+    if len(domains) == 1 and len(names) > 1:
+        domains = domains * len(names)
+    out: list[tuple[str | None, str | None]] = []
+    for j in range(max(len(names), len(domains))):
+        raw = names[j] if j < len(names) and names[j] else None
+        domain = email_domain(domains[j]) if j < len(domains) else None
+        if (raw or domain) and (raw, domain) not in out:
+            out.append((raw, domain))
+    if not out and not aff.strip() and not dom.strip():
+        return [(None, None)]  # (the caller may still know a domain from the e-mail id)
+    return out
+
+
 class OpenReviewAuthors:
     name = "openreview"
-    version = 4
+    version = 5
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "openreview" / "authors"
@@ -160,10 +181,12 @@ class OpenReviewAuthors:
                  "google_scholar": _scholar(scholar[pos]), "role": role[pos] or None,
                  "source": self.name, "file": result.file, "record": index}
             )  # fmt: skip
-            domain = email_domain(dom[pos]) or (email_domain(ids[pos]) if "@" in ids[pos] else None)
-            if aff[pos] or domain:
+            for j, (raw, domain) in enumerate(profile_affiliations(aff[pos], dom[pos])):
+                if j == 0 and domain is None and "@" in ids[pos]:
+                    domain = email_domain(ids[pos])
+                if raw is None and domain is None:
+                    continue
                 result.rows["affiliations"].append(
-                    {"work_id": work_id, "position": pos, "aff_pos": 0,
-                     "raw": aff[pos] or None, "inst_src": None, "country_src": None,
-                     "domain": domain}
+                    {"work_id": work_id, "position": pos, "aff_pos": j, "raw": raw,
+                     "inst_src": None, "country_src": None, "domain": domain}
                 )  # fmt: skip
