@@ -86,7 +86,10 @@ def _expected(shared: Path) -> set[str]:
         out |= {p.relative_to(shared).as_posix() for p in od.glob("*")} if od.is_dir() else set()
     out |= {p.relative_to(shared).as_posix() for p in (shared / "ror").glob("ror_records*")}
     out |= {p.relative_to(shared).as_posix() for p in (shared / "mpidr").glob("*.csv")}
-    return out | {"affiliations/lossfunk_affiliation_domain_country.csv"}
+    return out | {
+        "affiliations/lossfunk_affiliation_domain_country.csv",
+        "affiliations/lossfunk_neurips-2024-cc-authors.json",
+    }
 
 
 def _same(a: Path, b: Path, rels: set[str]) -> None:

@@ -215,6 +215,8 @@ def test_gold_precision_and_recall(shared_data: Path) -> None:
         ("Huawei Technologies (China), Hong Kong", None, None, "0huawei01", "HK"),
         ("Some Lab, Kowloon", "China", None, None, "HK"),
         ("University of Macau", "China", None, None, "MO"),
+        # a Hong Kong university's campus on the mainland is in China
+        ("The Chinese University of Hong Kong, Shenzhen", "China", None, None, "CN"),
         # free mail says nothing
         (None, None, "gmail.com", None, None),
     ],

@@ -65,6 +65,42 @@ def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
     return landing_affiliations.semi_join(chosen, ["work_id", "source"])
 
 
+def author_map_hits(auth: Table, works_t: Table, maps: Table) -> Table:
+    """``work_id, position, oid, country``: authorships of a mapped venue-year whose
+    normalised name is borne by exactly one entry of the venue-year's author map."""
+    one = maps.group_by(["venue", "year", "name_norm"]).agg(
+        n=_.openreview_id.nunique(), oid=_.openreview_id.min(), country=_.country.min()
+    )
+    one = one.filter(one.n == 1).drop("n")
+    a = auth.select("work_id", "position", "name_norm").join(
+        works_t.select("work_id", "venue", "year"), "work_id"
+    )
+    hit = a.join(one, ["venue", "year", "name_norm"])
+    return hit.select("work_id", "position", "oid", "country")
+
+
+def with_author_maps(auth: Table, aff: Table, hits: Table) -> tuple[Table, Table]:
+    """Authorships with the map's OpenReview id where they carry none, and affiliations
+    with a country-only row (source ``author_map``) for mapped authorships that have no
+    affiliation of their own."""
+    h = hits.select(h_w="work_id", h_p="position", h_oid="oid")
+    j = auth.left_join(h, [auth.work_id == h.h_w, auth.position == h.h_p])
+    auth2 = j.mutate(openreview_id=j.openreview_id.fill_null(j.h_oid)).drop("h_w", "h_p", "h_oid")
+    own = aff.filter(aff.position >= 0).select("work_id", "position").distinct()
+    new = hits.anti_join(own, ["work_id", "position"])
+    rows = new.select(
+        "work_id",
+        position=new.position.cast("int32"),
+        aff_pos=ibis.literal(0, "int32"),
+        raw=ibis.null("string"),
+        inst_src=ibis.null("string"),
+        country_src=new.country,
+        domain=ibis.null("string"),
+        source=ibis.literal("author_map"),
+    )
+    return auth2, aff.union(rows.select(*aff.columns), distinct=False)
+
+
 def persons(auth: Table, works_t: Table) -> Table:
     """One row per person: display name (most frequent spelling), key kind, works, years."""
     a = auth.filter(auth.person_id.notnull()).join(works_t.select("work_id", "year"), "work_id")

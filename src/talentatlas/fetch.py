@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from talentatlas.config import DOMAIN_TABLE, Settings, source_venue_dirs
+from talentatlas.sources.authormaps import USED as AUTHOR_MAPS
 
 RETRIES = 4
 BACKOFF_S = 0.5
@@ -61,6 +62,8 @@ def _is_url(s: str) -> bool:
 def _wanted(rel: str, venue_dirs: set[str]) -> bool:
     parts = rel.split("/")
     if rel == DOMAIN_TABLE.as_posix() or rel == DOMAIN_TABLE.as_posix() + ".gz":
+        return True
+    if len(parts) == 2 and parts[0] == "affiliations" and parts[1] in AUTHOR_MAPS:
         return True
     if len(parts) == 2 and parts[0] == "ror":  # registry records and dumps, not gold sets
         return parts[1].startswith("ror_records") or "ror-data" in parts[1]

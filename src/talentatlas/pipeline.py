@@ -183,10 +183,16 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
     engine.materialize("files", files_src)
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
-    engine.materialize("works", canonical.works(raw["works"], prec))
+    works = engine.materialize("works", canonical.works(raw["works"], prec))
     chosen = engine.materialize("work_sources", canonical.chosen_sources(raw["authorships"], prec))
-    engine.materialize("authorships", canonical.authorships(raw["authorships"], chosen))
-    engine.materialize("affiliations", canonical.affiliations(raw["affiliations"], chosen))
+    auth = canonical.authorships(raw["authorships"], chosen)
+    aff = canonical.affiliations(raw["affiliations"], chosen)
+    hits = engine.scratch(
+        "author_map_hits", canonical.author_map_hits(auth, works, raw["author_countries"])
+    )
+    auth, aff = canonical.with_author_maps(auth, aff, hits)
+    engine.materialize("authorships", auth)
+    engine.materialize("affiliations", aff)
 
 
 def stage_institutions(
@@ -228,10 +234,13 @@ def stage_resolve(
     j = a.join(
         resolved.drop(*KEY_COLUMNS), [a[f"k_{c}"] == resolved[f"k_{c}"] for c in KEY_COLUMNS]
     )
+    # a country taken from an author map is inferred, not read off the paper
+    evidence = (j.source == "author_map").ifelse("author-map", j.country_evidence)
     j = j.select(
         "work_id", "position", "aff_pos", "raw", "inst_src", "domain", "institution_id",
-        "institution", "org_id", "country", "hq_country", "sector", "country_evidence",
-        "sector_evidence", "match_score", "match_evidence",
+        "institution", "org_id", "country", "hq_country", "sector",
+        country_evidence=evidence, sector_evidence=j.sector_evidence,
+        match_score=j.match_score, match_evidence=j.match_evidence,
     )  # fmt: skip
     engine.materialize("affiliations_resolved", j)
 
@@ -240,7 +249,7 @@ def stage_resolve(
 FACT_COLUMNS = {
     "country": "country", "institution": "institution_id", "sector": "sector",
     "hq_country": "hq_country", "org": "org_id", "domain": "domain",
-    "institution_text": "institution",
+    "institution_text": "institution", "country_evidence": "country_evidence",
 }  # fmt: skip
 
 

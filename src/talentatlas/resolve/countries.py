@@ -36,6 +36,12 @@ TERRITORIES = {
     "HK": re.compile(r"\bhong ?kong\b|\bkowloon\b"),
     "MO": re.compile(r"\bmaca[ou]\b"),
 }
+#: mainland cities that campuses of Hong Kong universities are named after ("The
+#: Chinese University of Hong Kong, Shenzhen", "HKUST (Guangzhou)"): located in China
+MAINLAND_CAMPUS = re.compile(
+    r"\b(shenzhen|guangzhou|dongguan|foshan|zhuhai|beijing|shanghai|hangzhou|nanjing|"
+    r"suzhou|wuhan|chengdu|xian|hefei|tianjin|qingdao|xiamen|fuzhou)\b"
+)
 #: the country a source may write for these territories
 TERRITORY_PARENT = {"TW": "CN", "HK": "CN", "MO": "CN"}
 
@@ -150,10 +156,13 @@ def country_from_text(raw: str | None) -> str | None:
 
 def territory_named(raw: str | None) -> str | None:
     """TW, HK or MO when the string names a place there anywhere (``National Taiwan
-    University``, ``Kowloon``), else None."""
+    University``, ``Kowloon``) and no mainland city (a Hong Kong university's campus in
+    Shenzhen is in China), else None."""
     if not raw:
         return None
     key = normalise_name(raw)
+    if MAINLAND_CAMPUS.search(key):
+        return None
     for code, pattern in TERRITORIES.items():
         if pattern.search(key):
             return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from talentatlas.sources.authormaps import AuthorCountryMaps
 from talentatlas.sources.base import Adapter
 from talentatlas.sources.openreview import OpenReviewAuthors
 from talentatlas.sources.paperlists import Paperlists
@@ -11,6 +12,7 @@ from talentatlas.sources.paperlists import Paperlists
 REGISTRY: dict[str, Adapter] = {
     "openreview": OpenReviewAuthors(),
     "paperlists": Paperlists(),
+    "author_map": AuthorCountryMaps(),
 }
 
 __all__ = ["REGISTRY", "Adapter"]

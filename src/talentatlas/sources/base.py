@@ -70,6 +70,20 @@ AFFILIATIONS_SCHEMA = pa.schema(
     ]
 )
 
+#: author -> country maps of a venue-year (``sources.authormaps``)
+AUTHOR_COUNTRIES_SCHEMA = pa.schema(
+    [
+        ("venue", pa.string()),
+        ("year", pa.int32()),
+        ("openreview_id", pa.string()),
+        ("name", pa.string()),
+        ("name_norm", pa.string()),
+        ("country", pa.string()),
+        ("source", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
+
 QUARANTINE_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -84,6 +98,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "works": WORKS_SCHEMA,
     "authorships": AUTHORSHIPS_SCHEMA,
     "affiliations": AFFILIATIONS_SCHEMA,
+    "author_countries": AUTHOR_COUNTRIES_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
 

@@ -66,7 +66,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 4
+    version = 5
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"
