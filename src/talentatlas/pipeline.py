@@ -319,7 +319,68 @@ def stage_people(engine: Engine, fixes: Corrections) -> None:
         has_affiliation=facts.has_affiliation.fill_null(False),
         has_affiliation_text=facts.has_affiliation_text.fill_null(False),
     )
-    engine.materialize("authorship_facts", facts)
+    facts = engine.scratch("facts_observed", facts)
+    engine.materialize(
+        "authorship_facts", _paper_level(facts, engine.table("affiliations_resolved"))
+    )
+
+
+#: the authorship values a paper-level affiliation can give (see :func:`_paper_level`)
+_PLACE = ("country", "institution", "sector", "hq_country", "org", "institution_text")
+
+
+def _paper_level(facts: ibis.Table, ra: ibis.Table) -> ibis.Table:
+    """Authorships without a value of their own, filled from the affiliations a paper
+    lists without saying whose (CVPR/ICCV lists of distinct affiliations, ``position
+    = -1``), marked in ``country_evidence`` as inferred:
+
+    - ``paper-institution``: the author's other papers that year name exactly one of the
+      paper's institutions: that institution, with its country and sector;
+    - ``paper-country``: otherwise, when every affiliation of the paper resolves to one
+      and the same country: that country (and only the country).
+    """
+    wl = ra.filter(ra.position == -1)
+    # (1) an institution of the paper that the author's other papers that year name
+    own = (
+        facts.filter(facts.institution.notnull())
+        .select(o_p="person_id", o_y="year", o_i="institution")
+        .distinct()
+    )
+    open_ = facts.filter(facts.institution.isnull() & facts.person_id.notnull())
+    insts = wl.filter(wl.institution_id.notnull()).select(
+        c_w="work_id", inst="institution_id", c_country="country", c_sector="sector",
+        c_hq="hq_country", c_org="org_id", c_text="institution",
+    )  # fmt: skip
+    o = open_.select("work_id", "position", "person_id", "year")
+    c = o.join(insts, o.work_id == insts.c_w)
+    c = c.join(own, [c.person_id == own.o_p, c.year == own.o_y, c.inst == own.o_i])
+    one = c.group_by(i_w=c.work_id, i_p=c.position).agg(
+        k=c.inst.nunique(), inst=c.inst.min(), c_country=c.c_country.min(),
+        c_sector=c.c_sector.min(), c_hq=c.c_hq.min(), c_org=c.c_org.min(), c_text=c.c_text.min(),
+    )  # fmt: skip
+    one = one.filter(one.k == 1).drop("k")
+    # (2) a paper whose affiliations all resolve to one country
+    pc = wl.group_by(p_w="work_id").agg(
+        n=_.count(), nn=_.country.count(), nc=_.country.nunique(), p_country=_.country.min()
+    )
+    pc = pc.filter((pc.nc == 1) & (pc.nn == pc.n)).select("p_w", "p_country")
+    f = facts.left_join(one, [facts.work_id == one.i_w, facts.position == one.i_p])
+    f = f.left_join(pc, f.work_id == pc.p_w)
+    by_inst = f.institution.isnull() & f.inst.notnull()
+    by_country = f.country.isnull() & ~by_inst & f.p_country.notnull()
+    evidence = ibis.cases(
+        (by_inst, "paper-institution"), (by_country, "paper-country"), else_=f.country_evidence
+    )
+    filled = {
+        "institution": by_inst.ifelse(f.inst, f.institution),
+        "country": ibis.cases((by_inst, f.c_country), (by_country, f.p_country), else_=f.country),
+        "sector": by_inst.ifelse(f.c_sector, f.sector),
+        "hq_country": by_inst.ifelse(f.c_hq, f.hq_country),
+        "org": by_inst.ifelse(f.c_org, f.org),
+        "institution_text": by_inst.ifelse(f.c_text, f.institution_text),
+    }
+    f = f.mutate(**filled, country_evidence=evidence)
+    return f.select(*facts.columns)
 
 
 def stage_careers(engine: Engine, settings: Settings) -> None:
