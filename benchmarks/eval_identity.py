@@ -239,6 +239,14 @@ def _words(name: str) -> set[str]:
     return {w for w in normalise_name(name).split() if len(w) >= 2}
 
 
+def _mapped(work_id: str) -> bool:
+    """A work of a venue-year whose authors' ids may come from an author map."""
+    from talentatlas.sources.authormaps import USED, venue_year_of
+
+    venue, year, _ = work_id.split(":", 2)
+    return (venue, int(year)) in {venue_year_of(n) for n in USED}
+
+
 def score_build(warehouse: Path, data_root: Path, top_n: int = 200) -> dict[str, object]:
     """Scores of the built persons (see the module doc, "The build as it is")."""
     con = ibis.duckdb.connect(str(warehouse), read_only=True)
@@ -266,6 +274,8 @@ def score_build(warehouse: Path, data_root: Path, top_n: int = 200) -> dict[str,
             p = r["openreview_id"]
             if own and p and p != own and _words(_profile_name(p)) & _words(r["name_norm"]):
                 aliases.append((own, p))
+        elif _mapped(r["work_id"]):
+            continue  # an id given by an author map (by name), not read off the record
         else:
             own = r["openreview_id"]
         if own:

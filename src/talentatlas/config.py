@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     fetch_years: tuple[int, int] = (1987, 2026)
     workers: int = Field(default=2, ge=1)
     corrections: Path | None = None
+    #: apply the project's own corrections (``talentatlas/data/organisations.toml``:
+    #: organisations the registry copy lacks) before the user's file
+    default_corrections: bool = True
     scope: Scope = Field(default_factory=Scope)
 
     @classmethod

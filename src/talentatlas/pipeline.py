@@ -96,7 +96,7 @@ def build(
             f"no input files under {settings.data_dir}: run `talentatlas fetch` first "
             "(or point TALENTATLAS_DATA_DIR at a data directory)"
         )
-    fixes = corrections.load(settings.corrections)
+    fixes = corrections.load(settings.corrections, defaults=settings.default_corrections)
     fp = fingerprint(settings, files, fixes)
     mpath = manifest_path(target)
     if (

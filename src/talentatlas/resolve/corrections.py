@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pyarrow as pa
@@ -122,7 +124,10 @@ class Corrections(_Strict):
             reg.add(li.id, li.name, li.country, [], li.aliases, li.domains)
             if li.sector:
                 reg.sector_override[li.id] = li.sector
-            if li.parent is not None:
+        for li in self.institution:
+            if li.parent and li.parent not in reg.name:
+                problems.append(f"institution {li.id}: unknown parent {li.parent}")
+            elif li.parent is not None:
                 reg.parent_override[li.id] = li.parent
         for o in self.institution_override:
             if o.id not in reg.name:
@@ -192,12 +197,34 @@ class CorrectionsError(ValueError):
     """The corrections file cannot be used; the message names the file and the problem."""
 
 
-def load(path: Path | None) -> Corrections:
-    """Read and validate a corrections file; no file means no corrections."""
+#: the project's own corrections, shipped with the package
+DEFAULTS = "organisations.toml"
+
+
+def load(path: Path | None, defaults: bool = False) -> Corrections:
+    """Read and validate a corrections file (no file: no corrections); with
+    ``defaults``, the project's own corrections come first and the file's entries
+    after them (a later entry wins: a forced match, a local institution's record)."""
+    own = _read(files("talentatlas.data") / DEFAULTS) if defaults else Corrections()
     if path is None:
-        return Corrections()
+        return own
     if not path.exists():
         raise CorrectionsError(f"{path}: corrections file not found")
+    user = _read(path)
+    if not defaults:
+        return user
+    merged = Corrections(
+        **{k: getattr(own, k) + getattr(user, k) for k in _ENTRY_KINDS}, version=VERSION
+    )
+    merged.digest = hashlib.sha256((own.digest + user.digest).encode()).hexdigest()
+    return merged
+
+
+_ENTRY_KINDS = ("affiliation", "institution", "institution_override", "person_merge",
+                "person_split")  # fmt: skip
+
+
+def _read(path: Path | Traversable) -> Corrections:
     data = path.read_bytes()
     try:
         parsed = tomllib.loads(data.decode("utf-8"))

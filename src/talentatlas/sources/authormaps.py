@@ -29,6 +29,12 @@ KNOWN_FIELDS = {"author_id", "full_name", "openreview_id", "affiliation_country"
 _NAME = re.compile(r"^lossfunk_(?P<venue>[a-z]+)-(?P<year>(19|20)\d{2})-cc-authors\.json(\.gz)?$")
 
 
+def venue_year_of(file_name: str) -> tuple[str, int] | None:
+    """The venue and year a map's file name names (``lossfunk_neurips-2024-...``)."""
+    m = _NAME.match(file_name)
+    return (canonical_venue(m["venue"]), int(m["year"])) if m else None
+
+
 class AuthorCountryMaps:
     name = "author_map"
     version = 1
@@ -39,11 +45,11 @@ class AuthorCountryMaps:
 
     def parse(self, path: Path, rel: str) -> ParseResult:
         result = ParseResult(self.name, rel)
-        m = _NAME.match(path.name)
-        if not m:
+        vy = venue_year_of(path.name)
+        if vy is None:
             result.quarantine(-1, f"file name {path.name!r} names no venue and year", "")
             return result
-        venue, year = canonical_venue(m["venue"]), int(m["year"])
+        venue, year = vy
         text, problems = read_text(path)
         result.problems.extend(problems)
 
