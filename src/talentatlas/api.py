@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.names import normalise_name
 from talentatlas.store import open_warehouse
+from talentatlas.vocabulary import country_code, venue_code, year_in
 
 
 @dataclass
@@ -56,6 +58,41 @@ class Atlas:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- what the warehouse knows (query values are checked against it) ----------------
+    @cached_property
+    def countries(self) -> set[str]:
+        """Countries where the warehouse places researchers (location or headquarters)."""
+        s = self.table("stock")
+        s = s.filter(s.dimension.isin(["country", "hq_country"]))
+        return set(s.select("value").distinct().to_pyarrow().column(0).to_pylist()) - {None}
+
+    @cached_property
+    def venues(self) -> set[str]:
+        return set(
+            self.table("works").select("venue").distinct().to_pyarrow().column(0).to_pylist()
+        )
+
+    @cached_property
+    def years(self) -> tuple[int, int]:
+        """First and last year of the careers tables."""
+        r = self.table("stock").agg(lo=_.year.min(), hi=_.year.max()).to_pyarrow().to_pylist()[0]
+        return int(r["lo"] or 0), int(r["hi"] or 0)
+
+    def _country(self, value: str | None) -> str | None:
+        return country_code(value, self.countries) if value else None
+
+    def _year(self, year: int | None) -> int | None:
+        return year_in(year, self.years) if year is not None else None
+
+    def _checked(self, filters: Filters | None) -> Filters | None:
+        """Filters whose venues and years the warehouse knows (else a QueryError)."""
+        if filters is None:
+            return None
+        venues = tuple(venue_code(v, self.venues) for v in filters.venues)
+        for y in (filters.year_min, filters.year_max):
+            self._year(y)
+        return replace(filters, venues=venues) if venues != filters.venues else filters
 
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
@@ -153,7 +190,7 @@ class Atlas:
         if by not in DIMENSIONS:
             raise ValueError(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
         if by == "country":
-            return _in_year(self.world_share(_code(value)), year)
+            return _in_year(self.world_share(value), self._year(year))
         s = self.table("stock")
         s = stock_with_share(s.filter(s.dimension == by))
         s = s.mutate(share=s.share.round(4))
@@ -162,11 +199,15 @@ class Atlas:
         if value is not None:
             s = s.filter(s.value == value)
         s = s.select(**{by: s.value}, year=s.year, stock=s.stock, share=s.share)
+        if by == "institution":  # a name beside every id
+            names = self.table("institutions").select(i_id="institution_id", name="name")
+            s = s.left_join(names, s.institution == names.i_id).drop("i_id")
+            s = s.select("institution", "name", "year", "stock", "share")
         return s.order_by([ibis.asc("year"), ibis.desc("stock"), ibis.asc(by)]).to_pyarrow()
 
     def frame(self, filters: Filters | None = None) -> Frame:
         """The careers under ``filters``; derived tables are cached as temporary tables."""
-        return Frame(self.table, filters, cache=self._temporary)
+        return Frame(self.table, self._checked(filters), cache=self._temporary)
 
     def _temporary(self, name: str, expr: ibis.Table) -> ibis.Table:
         return self.con.create_table(name, expr, temp=True, overwrite=True)
@@ -180,14 +221,15 @@ class Atlas:
     ) -> pa.Table:
         """Stock, in, out, net, net rate per 10,000 (with its interval), in and out rates
         and churn per country and year."""
-        t = countries.migration(self.frame(filters), _code(country), **interval)
-        return _in_year(t, year)
+        t = countries.migration(self.frame(filters), self._country(country), **interval)
+        return _in_year(t, self._year(year))
 
     def flows(
         self, country: str | None = None, year: int | None = None, filters: Filters | None = None
     ) -> pa.Table:
         """Bilateral moves per year (``origin, destination, year, moves``)."""
-        return _in_year(countries.flows(self.frame(filters), _code(country)), year)
+        t = countries.flows(self.frame(filters), self._country(country))
+        return _in_year(t, self._year(year))
 
     def partners(
         self, country: str, filters: Filters | None = None, flows: pa.Table | None = None
@@ -195,12 +237,12 @@ class Atlas:
         """A country's balance with each partner over the filtered years (from ``flows``
         when given)."""
         f = self.flows(country, filters=filters) if flows is None else flows
-        return countries.partners(f, _code(country) or "")
+        return countries.partners(f, self._country(country) or "")
 
     def world_share(
         self, country: str | None = None, filters: Filters | None = None, **interval: Any
     ) -> pa.Table:
-        return countries.stock_share(self.frame(filters), _code(country), **interval)
+        return countries.stock_share(self.frame(filters), self._country(country), **interval)
 
     def pathways(
         self,
@@ -216,7 +258,8 @@ class Atlas:
         country, workplace), ``outside_origin``, ``stay_rates``, ``paths`` (counts of
         origin -> first academic -> workplace), and ``origin_mix`` when ``workplace``."""
         f = self.frame(filters)
-        v = venue.lower() if venue else None
+        v = venue_code(venue, self.venues) if venue else None
+        self._year(year)
         out = {
             "shares": pathways.shares(f, v, year, **interval),
             "outside_origin": pathways.outside_origin(f, v, year, **interval),
@@ -224,7 +267,9 @@ class Atlas:
             "paths": pathways.pathway_counts(f, v, year).to_pyarrow(),
         }
         if workplace:
-            out["origin_mix"] = pathways.shares(f, v, year, workplace=_code(workplace), **interval)
+            out["origin_mix"] = pathways.shares(
+                f, v, year, workplace=self._country(workplace), **interval
+            )
         return out
 
     def sectors(
@@ -392,10 +437,6 @@ class Atlas:
     ) -> pa.Table:
         ids = self.descendants(institution_id) if roll_up else [institution_id]
         return organisations.attrition(self.frame(filters), ids, **interval)
-
-
-def _code(country: str | None) -> str | None:
-    return country.strip().upper() if country else None
 
 
 def _in_year(t: pa.Table, year: int | None) -> pa.Table:

@@ -556,7 +556,17 @@ def trend(
 
     import plotly.graph_objects as go
 
+    from talentatlas.indicators.result import THIN_RATIO, mark_thin, thin_years
+
     fig = go.Figure()
+    # years of thin coverage are greyed (indicators.result.mark_thin)
+    thin = thin_years(mark_thin(t)) if x == "year" else []
+    for yr in thin:
+        fig.add_vrect(x0=yr - 0.5, x1=yr + 0.5, fillcolor="#9e9e9e", opacity=0.18,
+                      line_width=0, layer="below")  # fmt: skip
+    if thin:
+        grey = f"grey: years of thin coverage (below {THIN_RATIO:.0%} of the median)"
+        note = f"{note} · {grey}" if note else grey
     many = len(groups) > 1
     for k, (name, g) in enumerate(groups.items()):
         col = PALETTE[k % len(PALETTE)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,13 +22,41 @@ from rich.progress import (
 )
 
 from talentatlas.config import Settings
-from talentatlas.indicators.result import annotate, coverage_note, describe
+from talentatlas.indicators.result import (
+    annotate,
+    coverage_note,
+    describe,
+    mark_thin,
+    thin_note,
+)
 
 app = typer.Typer(
     help="Measure the global market for AI researchers from open data.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``app.command`` whose query values the warehouse does not know (an unknown
+    country, venue or year) end in a clear error and exit code 2, not an empty table."""
+
+    def register(f: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(f)
+        def run(*a: Any, **kw: Any) -> None:
+            from talentatlas.vocabulary import QueryError
+
+            try:
+                f(*a, **kw)
+            except QueryError as e:
+                err.print(f"[red]error:[/] {e}")
+                raise typer.Exit(2) from e
+
+        return app.command(*args, **kwargs)(run)
+
+    return register
+
+
 #: wide enough for indicator tables when the output is not a terminal
 console = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
@@ -102,7 +132,7 @@ def _progress() -> Progress:
     )
 
 
-@app.command()
+@command()
 def fetch(data_dir: DataDir = None) -> None:
     """Download the default sources (paper lists, OpenReview authors) into the data dir."""
     from talentatlas.fetch import fetch as do_fetch
@@ -130,7 +160,7 @@ def fetch(data_dir: DataDir = None) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def build(
     data_dir: DataDir = None,
     warehouse: Warehouse = None,
@@ -164,7 +194,7 @@ def build(
     err.print(f"[green]{verb}[/] {result.warehouse} in {result.seconds:.1f}s")
 
 
-@app.command()
+@command()
 def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
     """What is in the warehouse: sources, counts, coverage, quarantined records."""
     from talentatlas.export import render
@@ -225,7 +255,14 @@ def _emit(table: pa.Table, fmt: str, output: Path | None, title: str, caption: s
     An indicator's coverage and filters are printed under it (to stderr unless a table)."""
     from talentatlas.export import write
 
-    note = coverage_note(table)
+    table = mark_thin(table)
+    note = "\n".join(n for n in (thin_note(table), coverage_note(table)) if n)
+    if fmt == "table" and "thin_coverage" in table.column_names:
+        # the marker beside the year, instead of a column of booleans
+        year = [f"{y}†" if t else str(y) for y, t in zip(table["year"].to_pylist(),
+                table["thin_coverage"].to_pylist(), strict=True)]  # fmt: skip
+        i = table.column_names.index("year")
+        table = table.set_column(i, "year", pa.array(year)).drop_columns(["thin_coverage"])
     if note and fmt == "table":
         caption = f"{caption}\n{note}" if caption else note
     elif note:
@@ -237,7 +274,7 @@ def _emit(table: pa.Table, fmt: str, output: Path | None, title: str, caption: s
         raise typer.Exit(2) from e
 
 
-@app.command()
+@command()
 def stock(
     by: Annotated[str, typer.Option(help="country, institution or sector.")] = "country",
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
@@ -306,7 +343,7 @@ def _plot(kind: str, table: pa.Table, path: Path | None, **kw) -> None:
 MIN_STOCK = 30
 
 
-@app.command()
+@command()
 def migration(
     country: Annotated[str | None, typer.Option(help="ISO 3166 alpha-2 code, e.g. KR.")] = None,
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
@@ -380,7 +417,7 @@ def pooled_rates(t: pa.Table, first: int, last: int) -> pa.Table:
     return out.filter(pc.greater_equal(out["stock"], MIN_STOCK))
 
 
-@app.command()
+@command()
 def flows(
     country: Annotated[str, typer.Option(help="ISO 3166 alpha-2 code, e.g. KR.")],
     year: Annotated[int | None, typer.Option(help="Only this year.")] = None,
@@ -422,7 +459,7 @@ def flows(
         )
 
 
-@app.command()
+@command()
 def pathways(
     venue: Annotated[str | None, typer.Option(help="Venue, e.g. neurips (default: all).")] = None,
     year: Annotated[
@@ -503,7 +540,7 @@ def _tiers_side_by_side(t: pa.Table, limit: int) -> pa.Table:
     return pa.Table.from_pylist([{c: d.get(c) for c in cols} for d in data])
 
 
-@app.command()
+@command()
 def sectors(
     early_years: Annotated[
         int, typer.Option(help="Early career: first observed within this many years.")
@@ -551,7 +588,7 @@ def sectors(
               title="Academia → industry", y_title="share")  # fmt: skip
 
 
-@app.command()
+@command()
 def org(
     name: Annotated[str, typer.Argument(help="Institution name, alias or ROR id.")],
     own_only: Annotated[
@@ -660,7 +697,7 @@ def _institution(atlas, name: str) -> dict:
     return rows[0]
 
 
-@app.command()
+@command()
 def validate(
     country: Annotated[str, typer.Option(help="Country shown side by side (ISO alpha-2).")] = "KR",
     since: Annotated[int, typer.Option(help="First year of the side-by-side view.")] = 2010,
@@ -714,7 +751,7 @@ def validate(
         raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def person(
     name: Annotated[str, typer.Argument(help="A person's name (or part of it).")],
     limit: Annotated[int, typer.Option(help="Candidates shown when the name is shared.")] = 5,
@@ -751,7 +788,7 @@ def person(
         _emit(pa.concat_tables(parts), fmt, output, name, "")
 
 
-@app.command()
+@command()
 def run(
     data_dir: DataDir = None,
     warehouse: Warehouse = None,
@@ -763,7 +800,7 @@ def run(
     summary(warehouse, engine)
 
 
-@app.command()
+@command()
 def summary(warehouse: Warehouse = None, engine: Engine = None) -> None:
     """Headline figures: size, coverage, the largest countries and their net migration."""
     from talentatlas.export import render

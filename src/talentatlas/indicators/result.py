@@ -44,3 +44,49 @@ def coverage_note(table: pa.Table) -> str:
     if meta.get("interval"):
         parts.append(str(meta["interval"]))
     return " · ".join(parts)
+
+
+#: a year is flagged *thin* when its coverage is below this fraction of the median
+#: coverage of the table's years: its counts rest on much less data than the series'
+#: usual level, and a fall there is not a trend (docs/methodology.md, Coverage)
+THIN_RATIO = 0.75
+
+
+def mark_thin(table: pa.Table) -> pa.Table:
+    """``table`` with a boolean ``thin_coverage`` column (when it has ``year`` and a
+    per-row ``coverage``): True where the year's coverage is below :data:`THIN_RATIO`
+    times the median coverage of the table's distinct years."""
+    names = table.column_names
+    if "coverage" not in names or "year" not in names or "thin_coverage" in names:
+        return table
+    by_year: dict[int, float] = {}
+    for y, c in zip(table["year"].to_pylist(), table["coverage"].to_pylist(), strict=True):
+        if y is not None and c is not None:
+            by_year.setdefault(y, c)
+    if not by_year:
+        return table
+    values = sorted(by_year.values())
+    mid = len(values) // 2
+    median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    thin = [(c is not None and c < THIN_RATIO * median) for c in table["coverage"].to_pylist()]
+    out = table.append_column("thin_coverage", pa.array(thin, pa.bool_()))
+    return out.replace_schema_metadata(table.schema.metadata)
+
+
+def thin_years(table: pa.Table) -> list[int]:
+    """The years a :func:`mark_thin` table flags."""
+    if "thin_coverage" not in table.column_names:
+        return []
+    flags = zip(table["year"].to_pylist(), table["thin_coverage"].to_pylist(), strict=True)
+    return sorted({y for y, t in flags if t})
+
+
+def thin_note(table: pa.Table) -> str:
+    """A footnote naming the thin years of a :func:`mark_thin` table (empty when none)."""
+    years = thin_years(table)
+    if not years:
+        return ""
+    return (
+        f"† thin coverage in {', '.join(map(str, years))}: below {THIN_RATIO:.0%} of the"
+        " series' median coverage; counts there rest on little data and are not a trend"
+    )
