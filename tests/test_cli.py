@@ -130,7 +130,10 @@ def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
 
     r = runner.invoke(app, ["sectors", "-f", "json", *wh])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout) == atlas.sectors()["summary"].to_pylist()
+    # the CLI adds the thin-coverage flag of each year (all years are complete here)
+    got = json.loads(r.stdout)
+    assert not any(x.pop("thin_coverage") for x in got)
+    assert got == atlas.sectors()["summary"].to_pylist()
 
     inst = world.institutions[0]
     r = runner.invoke(app, ["org", inst.ror_id, "--flows", "-f", "json", *wh])
@@ -164,3 +167,48 @@ def test_map_pools_moves_and_stocks_over_years(sim_build) -> None:
         net = sum(r[0] - r[1] for r in rows)
         assert got[c]["net"] == net
         assert got[c]["net_rate"] == pytest.approx(net / stock * 1e4, abs=0.01)
+
+
+def test_unknown_query_values_are_errors_that_say_what_exists(sim_build) -> None:
+    _world, _atlas, s = sim_build
+    env = {"TALENTATLAS_WAREHOUSE": str(s.warehouse)}
+    for args, says in (
+        (["migration", "--country", "XX"], "unknown country 'XX'"),
+        (["migration", "--country", "Atlantis"], "unknown country"),
+        (["flows", "--country", "BR"], "no researchers are placed in Brazil (BR)"),
+        (["pathways", "--venue", "nips", "--year", "2015"], "unknown venue 'nips'"),
+        (["pathways", "--venue", "icm", "--year", "2015"], "did you mean icml"),
+        (["stock", "--year", "1850"], "no data for 1850: this warehouse covers 2010"),
+        (["migration", "--since", "1900"], "no data for 1900"),
+    ):
+        r = runner.invoke(app, args, env=env)
+        assert r.exit_code == 2, (args, r.output)
+        assert says in r.output.replace("\n", " "), (args, r.output)
+    # a country's name is accepted for its code
+    by_name = runner.invoke(app, ["migration", "--country", "South Korea", "-f", "json"], env=env)
+    by_code = runner.invoke(app, ["migration", "--country", "kr", "-f", "json"], env=env)
+    assert by_name.exit_code == 0 and json.loads(by_name.stdout) == json.loads(by_code.stdout)
+
+
+def test_institution_stock_names_and_thin_years_marked(sim_build) -> None:
+    _world, atlas, s = sim_build
+    env = {"TALENTATLAS_WAREHOUSE": str(s.warehouse)}
+    r = runner.invoke(app, ["stock", "--by", "institution", "--year", "2015", "-f", "json"],
+                      env=env)  # fmt: skip
+    rows = json.loads(r.stdout)
+    names = {
+        i["institution_id"]: i["name"] for i in atlas.table("institutions").to_pyarrow().to_pylist()
+    }
+    assert rows and all(x["name"] == names[x["institution"]] for x in rows)
+
+
+def test_thin_years_are_flagged_against_the_series_median() -> None:
+    import pyarrow as pa
+
+    from talentatlas.indicators.result import mark_thin, thin_note
+
+    cov = [0.83, 0.81, 0.71, 0.67, 0.40, 0.66, 0.46, 0.65, 0.36, 0.12]  # median 0.655
+    flagged = mark_thin(pa.table({"year": list(range(2016, 2026)), "coverage": cov}))
+    assert [c < 0.75 * 0.655 for c in cov] == flagged["thin_coverage"].to_pylist()
+    assert "2020, 2022, 2024, 2025" in thin_note(flagged)
+    assert mark_thin(pa.table({"year": [2020], "stock": [3]})).column_names == ["year", "stock"]
