@@ -143,3 +143,32 @@ def test_padding_and_moves_on_a_hand_made_career() -> None:
     assert [(r["year"], r["from_year"], r["origin"], r["destination"]) for r in mv] == [
         (2014, 2013, "US", "KR")
     ]
+
+
+def test_every_active_year_has_a_row_even_without_a_place() -> None:
+    """A person whose last papers carry no affiliation keeps those years in the
+    timeline (place unknown); the padded population, which stocks count, does not."""
+    con = ibis.duckdb.connect()
+    facts = con.create_table(
+        "f",
+        pa.table(
+            {
+                "person_id": ["a", "a", "a", "b"],
+                "year": [2020, 2022, 2024, 2021],
+                "country": ["KR", "US", None, None],
+            }
+        ),  # fmt: skip
+    )
+    cal = con.create_table("c", pa.table({"y": pa.array(range(2019, 2026), pa.int32())}))
+    obs = careers.observed(facts, "country", lambda d: None)  # no nesting for country
+    pad = careers.padded(obs, cal)
+    active = facts.select("person_id", year=facts.year.cast("int32")).distinct()
+    py = careers.person_years({"country": pad}, active).to_pyarrow().to_pylist()
+    got = {(r["person_id"], r["year"]): r["country"] for r in py}
+    assert got == {("a", 2020): "KR", ("a", 2021): "KR", ("a", 2022): "US",
+                    ("a", 2024): None, ("b", 2021): None}  # fmt: skip
+    assert {(r["person_id"], r["year"]) for r in pad.to_pyarrow().to_pylist()} == {
+        ("a", 2020),
+        ("a", 2021),
+        ("a", 2022),
+    }

@@ -295,7 +295,9 @@ class Atlas:
         return hits.order_by([ibis.desc("authorships"), "person_id"]).limit(limit).to_pyarrow()
 
     def timeline(self, person_id: str) -> pa.Table:
-        """A person's padded years: institution (name), country, sector, works that year."""
+        """A person's years: institution (name), country, sector, works that year; every
+        year the person published at the scoped venues has a row (its place empty when
+        no evidence places them), and years between observed ones are padded."""
         py = self.table("person_years")
         py = py.filter(py.person_id == person_id)
         inst = self.table("institutions").select(
@@ -319,7 +321,7 @@ class Atlas:
                 country=py.country,
                 sector=py.sector,
                 works=py.works.fill_null(0),
-                observed=py.country_observed,
+                observed=py.country_observed.fill_null(False),
             )
             .order_by("year")
             .to_pyarrow()

@@ -112,9 +112,14 @@ def timeline(facts: Table, calendar: Table, dim: str) -> tuple[Table, Table, Tab
     return obs, padded(obs, calendar), moves(obs)
 
 
-def person_years(padded_by_dim: dict[str, Table]) -> Table:
-    """One row per person and year in any dimension's population, a column per dimension."""
-    keys = None
+def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -> Table:
+    """One row per person and year in any dimension's population, a column per dimension.
+
+    With ``active`` (``person_id, year``: the years a person published), every such
+    year has a row too, its values null where no evidence places the person (a year
+    after the last observed one, or a person never placed): the timeline shows every
+    active year, while stocks count the padded population only."""
+    keys = active.select("person_id", "year") if active is not None else None
     for t in padded_by_dim.values():
         k = t.select("person_id", "year")
         keys = k if keys is None else keys.union(k)

@@ -782,7 +782,8 @@ def person(
             view = t.select(["year", "institution", "country", "sector", "works", "observed"])
             _emit(view, fmt, None, title,
                   "observed: the year's country comes from that year's own papers; other "
-                  "years are padded with the last observed values.")  # fmt: skip
+                  "years are padded with the last observed values; a year without any "
+                  "evidence of a place shows none.")  # fmt: skip
         parts.append(t.append_column("person_id", pa.array([r["person_id"]] * t.num_rows)))
     if fmt != "table":
         _emit(pa.concat_tables(parts), fmt, output, name, "")

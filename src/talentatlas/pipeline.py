@@ -420,7 +420,8 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
         st = stock(pad)
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
-    engine.materialize("person_years", careers.person_years(padded_by_dim))
+    active = facts.select("person_id", year=facts.year.cast("int32")).distinct()
+    engine.materialize("person_years", careers.person_years(padded_by_dim, active))
     engine.materialize("moves", functools.reduce(ibis.Table.union, move_parts))
     engine.materialize("stock", functools.reduce(ibis.Table.union, stock_parts))
 
