@@ -157,7 +157,7 @@ def test_every_active_year_has_a_row_even_without_a_place() -> None:
                 "year": [2020, 2022, 2024, 2021],
                 "country": ["KR", "US", None, None],
             }
-        ),  # fmt: skip
+        ),
     )
     cal = con.create_table("c", pa.table({"y": pa.array(range(2019, 2026), pa.int32())}))
     obs = careers.observed(facts, "country", lambda d: None)  # no nesting for country
