@@ -2,20 +2,18 @@
 
     python benchmarks/bench_build.py [--data-dir ../shared/data] [--sim-authorships 1000000]
 
-Each case runs in a fresh process so that peak memory (max RSS of the child) is its
-own. The last line is ``name=value`` pairs for comparison from run to run.
+Each case runs in a fresh process, and its peak memory is that process's own (``wait4``,
+``benchmarks/child.py``). The last line is ``name=value`` pairs for comparison from run to run.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child import peak_of
 
 CHILD = r"""
 import json, sys, time
@@ -37,19 +35,9 @@ print(json.dumps(out))
 
 
 def run_case(data: Path, wh: Path, force: bool, count: bool, engine: str = "duckdb") -> dict:
-    args = json.dumps({"data": str(data), "wh": str(wh), "force": force, "count": count,
-                       "engine": engine})  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", CHILD, args], capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        sys.exit(p.stderr[-3000:])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = json.loads(p.stdout.strip().splitlines()[-1])
-    out["wall_s"] = wall
-    out["peak_rss_mb"] = max(peak, before) / 1024
-    return out
+    """One build in a fresh process: its result, wall time and its own peak memory."""
+    args = {"data": str(data), "wh": str(wh), "force": force, "count": count, "engine": engine}
+    return peak_of(CHILD, args)
 
 
 def main() -> None:

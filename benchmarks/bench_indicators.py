@@ -17,14 +17,11 @@ last line is ``name=value`` pairs for comparison from run to run.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from child import peak_of
 
 REAL = r"""
 import json, sys, time
@@ -77,25 +74,6 @@ out = {"careers_s": careers, "seconds": time.perf_counter() - t, "tables": per}
 engine.close()
 print(json.dumps(out))
 """
-
-
-def peak_of(code: str, args: dict) -> dict:
-    """Run ``code`` in a fresh interpreter: its JSON result, wall time and its own peak
-    RSS (from ``wait4``)."""
-    t = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-c", code, json.dumps(args)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    out_text = p.stdout.read() if p.stdout else ""
-    err_text = p.stderr.read() if p.stderr else ""
-    _pid, status, usage = os.wait4(p.pid, 0)
-    p.returncode = status
-    wall = time.perf_counter() - t
-    if status != 0:
-        sys.exit(err_text[-3000:])
-    out = json.loads(out_text.strip().splitlines()[-1])
-    out["wall_s"] = wall
-    out["peak_rss_mb"] = usage.ru_maxrss / 1024
-    return out
 
 
 def main() -> None:

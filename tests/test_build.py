@@ -149,3 +149,20 @@ def test_killed_build_rerun_equals_uninterrupted_build(tmp_path: Path, kill_at: 
     b = open_warehouse(s.warehouse)
     for name in TABLES:
         assert _canon(a.table(name).to_pyarrow()) == _canon(b.table(name).to_pyarrow()), name
+
+
+def test_every_planted_authorship_lands(sim_build) -> None:
+    """Landed authorships equal the planted ones, paper by paper (two namesakes on one
+    paper are two authors, not a doubled list)."""
+    world, atlas, _s = sim_build
+    planted = {
+        f"{v}:{y}:{rec['id']}": len(rec["authorids"].split(";")) for v, y, rec in world.papers
+    }
+    a = atlas.table("authorships")
+    landed = {
+        r["work_id"]: r["n"]
+        for r in a.group_by("work_id").agg(n=a.count()).to_pyarrow().to_pylist()
+    }
+    assert landed == planted
+    ids = a.filter(a.openreview_id.notnull()).openreview_id.nunique().to_pyarrow().as_py()
+    assert ids == len({i for _v, _y, rec in world.papers for i in rec["authorids"].split(";")})

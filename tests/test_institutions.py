@@ -60,6 +60,7 @@ WORLD = [
     rec("0ntu00001", "National Taiwan University", "TW", ["education"], domains=["ntu.edu.tw"]),
     rec("0sinica01", "Institute of Information Science", "SI", ["facility"]),
     rec("0huawei01", "Huawei Technologies (China)", "CN", ["company"]),
+    rec("0cuhk0001", "Chinese University of Hong Kong", "HK", ["education"]),
 ]  # fmt: skip
 
 
@@ -216,7 +217,9 @@ def test_gold_precision_and_recall(shared_data: Path) -> None:
         ("Some Lab, Kowloon", "China", None, None, "HK"),
         ("University of Macau", "China", None, None, "MO"),
         # a Hong Kong university's campus on the mainland is in China
-        ("The Chinese University of Hong Kong, Shenzhen", "China", None, None, "CN"),
+        ("The Chinese University of Hong Kong, Shenzhen", "China", None, "0cuhk0001", "CN"),
+        ("Chinese University of Hong Kong", None, "link.cuhk.edu.cn", "0cuhk0001", "CN"),
+        ("Chinese University of Hong Kong", None, "cuhk.edu.hk", "0cuhk0001", "HK"),
         # free mail says nothing
         (None, None, "gmail.com", None, None),
     ],

@@ -238,8 +238,10 @@ def fetch(
         listed = list_manifest(text, dirs) if text is not None else None
     names = listed if listed is not None else candidates(dirs, settings.fetch_years)
     domain_table = DOMAIN_TABLE.as_posix()
-    if not any(n.startswith(domain_table) for n in names):
-        names = [*names, domain_table]  # listings may omit it: probe for it
+    tables = [domain_table, *(f"affiliations/{m}" for m in AUTHOR_MAPS)]
+    for t in tables:
+        if not any(n.startswith(t) for n in names):
+            names = [*names, t]  # listings may omit them: probe for them
     if not any(n.startswith("ror/") for n in names) and ("" in bases or "ror/" in bases):
         names = [*names, *ROR_CANDIDATES]  # and the registry
     if not any(n.startswith("mpidr/") for n in names) and "" in bases:
@@ -248,7 +250,7 @@ def fetch(
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
-        probe = listed is None or rel == domain_table or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
+        probe = listed is None or rel in tables or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
         try:
             got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)
             if got is True:

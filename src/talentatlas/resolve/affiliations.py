@@ -20,6 +20,7 @@ from talentatlas.resolve.countries import (
     country_from_text,
     country_from_tld,
     is_webmail,
+    mainland_campus,
     registered_domain,
     territory_named,
 )
@@ -106,10 +107,14 @@ class AffiliationResolver:
             sector, sector_evidence = reg.sector(rid)
             out = self._evidence(raw, inst_src, country_src, domain)
             # the registry record's location, unless the string names a territory the
-            # record's country contains (a lab in Hong Kong of a company in China)
+            # record's country contains (a lab in Hong Kong of a company in China), or
+            # names the mainland campus of a Hong Kong or Macao institution
             named = territory_named(raw) or territory_named(inst_src)
             if named and TERRITORY_PARENT.get(named) == country:
                 country = named
+            # and a Hong Kong university's mainland campus is in China
+            elif TERRITORY_PARENT.get(country or "") and mainland_campus(raw or inst_src, domain):
+                country = TERRITORY_PARENT[country or ""]
             if country:
                 out["country"], out["country_evidence"] = country, "institution"
             out.update(

@@ -169,6 +169,15 @@ def territory_named(raw: str | None) -> str | None:
     return None
 
 
+def mainland_campus(raw: str | None, domain: str | None) -> bool:
+    """The affiliation is on the mainland although its institution may be registered in
+    Hong Kong or Macao: the string names a mainland city, or the e-mail domain is
+    Chinese (``cuhk.edu.cn`` is CUHK-Shenzhen's; the Hong Kong campus uses ``.hk``)."""
+    if raw and MAINLAND_CAMPUS.search(normalise_name(raw)):
+        return True
+    return bool(domain) and domain.lower().rstrip(".").endswith(".cn")  # type: ignore[union-attr]
+
+
 def country_named(raw: str | None) -> str | None:
     """The country or territory an affiliation string names: a territory anywhere in it
     (which outranks a trailing "China"), else the country at its end."""
