@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import ibis
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from talentatlas.indicators import countries
@@ -46,6 +47,8 @@ def test_doubled_lists_are_halved_and_slots_align(names: list[str]) -> None:
     ),
     st.integers(0, 200),
 )
+@example(records=[{"id": "a", "title": "b"}, {"author": "c"}], cut=0)
+@example(records=[{"id": "a", "title": "b"}, {"author": "c"}], cut=12)
 @settings(max_examples=60)
 def test_any_truncation_of_a_gzip_array_reads_a_prefix(records: list[dict], cut: int) -> None:
     raw = gzip.compress(json.dumps(records).encode())
@@ -57,6 +60,17 @@ def test_any_truncation_of_a_gzip_array_reads_a_prefix(records: list[dict], cut:
         p.unlink()
     got = [obj for _, obj, _ in iter_json_array(text) if isinstance(obj, dict)]
     assert got == records[: len(got)]
+    # every record whose text lies wholly inside what can still be decompressed is read
+    d = zlib.decompressobj(wbits=31)
+    readable = len(d.decompress(raw[: max(0, len(raw) - cut)]).decode("utf-8", "ignore"))
+    ends, pos = [], 1
+    for r in records:
+        pos += len(json.dumps(r))
+        ends.append(pos)
+        pos += 2  # ", "
+    assert len(got) >= sum(1 for e in ends if e <= readable)
+    if cut == 0:
+        assert got == records  # an intact file gives back every record
 
 
 careers_st = st.lists(
