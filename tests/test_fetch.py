@@ -19,10 +19,13 @@ WEB = Scope(areas=["Web/IR"])  # kdd, www, sigir: a small real subset
 
 
 class Handler(SimpleHTTPRequestHandler):
-    """Static files with Range support; can cut the first response of each file short."""
+    """Static files with Range support; can cut the first two responses of each file
+    short (the second one a resumed, ranged response), and logs what it served."""
 
     flaky: bool = False
-    seen: set[str] = set()  # noqa: RUF012
+    cuts: dict[str, int] = {}  # noqa: RUF012
+    #: (path, first byte asked for, bytes sent) of every GET
+    served: list[tuple[str, int, int]] = []  # noqa: RUF012
 
     def log_message(self, *args: object) -> None:
         pass
@@ -48,17 +51,20 @@ class Handler(SimpleHTTPRequestHandler):
         body = data[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.flaky and self.path not in self.seen and len(body) > 1000:
-            self.seen.add(self.path)
+        if self.flaky and self.cuts.get(self.path, 0) < 2 and len(body) > 1000:
+            self.cuts[self.path] = self.cuts.get(self.path, 0) + 1
+            self.served.append((self.path, start, len(body) // 2))
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True
             return
+        self.served.append((self.path, start, len(body)))
         self.wfile.write(body)
 
 
 def _serve(root: Path, flaky: bool = False) -> Iterator[str]:
-    handler = type("H", (Handler,), {"flaky": flaky, "seen": set()})
+    handler = type("H", (Handler,), {"flaky": flaky, "cuts": {}, "served": []})
+    _serve.handler = handler  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
@@ -123,6 +129,17 @@ def test_fetch_resumes_interrupted_downloads(
     assert not r.failed and r.fetched
     _same(shared_data, tmp_path / "d", set(r.fetched))
     assert not list((tmp_path / "d").rglob("*.part"))
+    # each cut download went on from where it stopped: later requests ask for a range
+    # starting past zero, and no byte was sent twice
+    served = _serve.handler.served  # type: ignore[attr-defined]
+    cuts = _serve.handler.cuts  # type: ignore[attr-defined]
+    cut = {p for p, n in cuts.items() if n and not p.endswith("MANIFEST.csv")}  # (a listing)
+    assert cut
+    for path in cut:
+        gets = [(start, n) for p, start, n in served if p == path]
+        assert len(gets) == 3 and gets[0][0] == 0 and all(st > 0 for st, _n in gets[1:])
+        size = (shared_data / path.lstrip("/")).stat().st_size
+        assert sum(n for _st, n in gets) == size, (path, gets, size)
 
 
 def test_fetch_probes_names_when_the_mirror_has_no_listing(

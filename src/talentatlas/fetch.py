@@ -172,7 +172,7 @@ class Downloader:
                     r.raise_for_status()
                     mode = "ab" if r.status_code == 206 and have else "wb"
                     with part.open(mode) as f:
-                        for chunk in r.iter_bytes(1 << 16):
+                        for chunk in r.iter_bytes():  # as it arrives: a cut keeps it all
                             f.write(chunk)
                             if on_bytes:
                                 on_bytes(len(chunk))
