@@ -287,11 +287,39 @@ def test_org_headcount_flows_retention_attrition_exact(sim_build) -> None:
 
 
 def test_headquarters_basis_reads_the_top_organisation(sim_build) -> None:
-    """The simulated institutions have no parents: both bases agree."""
-    _world, atlas, _ = sim_build
-    a = atlas.migration().select(["country", "year", "inflow", "outflow", "stock"])
-    b = atlas.migration(filters=Filters(basis="headquarters"))
-    assert a.to_pylist() == b.select(["country", "year", "inflow", "outflow", "stock"]).to_pylist()
+    """Labs abroad of a US company (planted parents): on the headquarters basis their
+    researchers count for the US, exactly as the planted careers say."""
+    world, atlas, _ = sim_build
+    assert any(i.parent is not None for i in world.institutions)  # the world has labs abroad
+    hq = world.expected("hq_country").migration()
+    got = {
+        (r["country"], r["year"]): (r["inflow"], r["outflow"], r["stock"])
+        for r in atlas.migration(filters=Filters(basis="headquarters")).to_pylist()
+    }
+    assert got == hq
+    assert hq != world.expected("country").migration()  # the two bases differ here
+
+
+def test_child_labs_roll_up_into_their_organisation(sim_build) -> None:
+    world, atlas, _ = sim_build
+    top = next(k for k, i in enumerate(world.institutions) if any(
+        j.parent == k for j in world.institutions))  # fmt: skip
+    unit = {k for k in range(len(world.institutions)) if world.top(k) == top}
+    padded = world.expected("institution").padded
+    ror = {i.ror_id: k for k, i in enumerate(world.institutions)}
+    want: dict[int, int] = {}
+    own: dict[int, int] = {}
+    for (_p, y), v in padded.items():
+        if ror[v] in unit:
+            want[y] = want.get(y, 0) + 1
+        if ror[v] == top:
+            own[y] = own.get(y, 0) + 1
+    rid = world.institutions[top].ror_id
+    rolled = {r["year"]: (r["headcount"], r["own"]) for r in atlas.headcount(rid).to_pylist()}
+    assert {y: h for y, (h, _o) in rolled.items() if h} == want
+    assert {y: o for y, (_h, o) in rolled.items() if o} == own
+    alone = {r["year"]: r["headcount"] for r in atlas.headcount(rid, roll_up=False).to_pylist()}
+    assert {y: h for y, h in alone.items() if h} == own and want != own
 
 
 # -- bootstrap ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import itertools
 import json
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -48,6 +48,8 @@ class Institution:
     sector: str
     domain: str
     ror_id: str = ""
+    #: index of the parent organisation (a company's lab abroad under its headquarters)
+    parent: int | None = None
 
 
 @dataclass
@@ -98,10 +100,27 @@ class World:
                 ],
                 "domains": [i.domain],
                 "links": [],
-                "relationships": [],
+                "relationships": self._relationships(k),
             }
-            for i in self.institutions
+            for k, i in enumerate(self.institutions)
         ]
+
+    def _relationships(self, k: int) -> list[dict]:
+        insts = self.institutions
+        out = []
+        if insts[k].parent is not None:
+            p = insts[insts[k].parent]
+            out.append({"type": "parent", "id": f"https://ror.org/{p.ror_id}", "label": p.name})
+        for c in insts:
+            if c.parent == k:
+                out.append({"type": "child", "id": f"https://ror.org/{c.ror_id}", "label": c.name})
+        return out
+
+    def top(self, k: int) -> int:
+        """The top organisation of institution ``k`` (itself when it has no parent)."""
+        while self.institutions[k].parent is not None:
+            k = self.institutions[k].parent  # type: ignore[assignment]
+        return k
 
     def write(self, root: Path, *, with_ids: bool = True) -> list[Path]:
         """Write ``paperlists/<venue>/<venue><year>.json`` files and the world's
@@ -154,8 +173,9 @@ class World:
             }
         )  # fmt: skip
         k = pa.array(cols["inst"], pa.int32())
+        hq = [insts[self.top(j)].country for j in range(len(insts))]
         for name, values in (
-            ("country", [i.country for i in insts]), ("hq_country", [i.country for i in insts]),
+            ("country", [i.country for i in insts]), ("hq_country", hq),
             ("institution", [i.ror_id for i in insts]), ("sector", [i.sector for i in insts]),
         ):  # fmt: skip
             t = t.append_column(name, pa.array(values, pa.string()).take(k))
@@ -169,9 +189,13 @@ class World:
                 "institution_id": ids, "name": [i.name for i in self.institutions],
                 "country": [i.country for i in self.institutions],
                 "sector": [i.sector for i in self.institutions],
-                "parent_id": pa.array([None] * len(ids), pa.string()),
-                "org_id": ids, "org_name": [i.name for i in self.institutions],
-                "hq_country": [i.country for i in self.institutions],
+                "parent_id": pa.array(
+                    [None if i.parent is None else ids[i.parent] for i in self.institutions],
+                    pa.string(),
+                ),
+                "org_id": [ids[self.top(k)] for k in range(len(ids))],
+                "org_name": [self.institutions[self.top(k)].name for k in range(len(ids))],
+                "hq_country": [self.institutions[self.top(k)].country for k in range(len(ids))],
             }
         )  # fmt: skip
 
@@ -182,7 +206,7 @@ class World:
             "country": i.country,
             "institution": i.ror_id,
             "sector": i.sector,
-            "hq_country": i.country,
+            "hq_country": self.institutions[self.top(inst)].country,
         }[dim]
 
     def expected(self, dim: str) -> Expected:
@@ -265,6 +289,19 @@ def simulate(
         name = SECTOR_PATTERNS[sector].format(city=city)
         tld = COUNTRIES[code][1] if sector == "academia" else "com"
         institutions.append(Institution(name, code, sector, f"inst{i}.{tld}", f"0sim{i:05d}"))
+    # every other company abroad is a lab of the first US company (its headquarters): the
+    # headquarters basis and the roll-up of child labs have something to find
+    hq = next(
+        (k for k, i in enumerate(institutions) if i.sector == "industry" and i.country == "US"),
+        None,
+    )
+    if hq is not None:
+        institutions = [
+            replace(i, parent=hq)
+            if i.sector == "industry" and i.country != "US" and k % 2 == 0
+            else i
+            for k, i in enumerate(institutions)
+        ]
 
     people: list[Person] = []
     names_used: list[str] = []
