@@ -284,6 +284,9 @@ def _indicator_commands_on_the_real_corpus(wh: Path, data: Path, tmp: Path) -> N
         run(*args, "--plot", str(tmp / name))
         head = (tmp / name).read_bytes()[:200]
         assert head.startswith(b"\x89PNG") if name.endswith("png") else b"<html" in head
+    out = run("status")  # inferred places and keys set aside are reported
+    assert "Places inferred" in out and "author-map" in out
+    assert "Keys not used for mentions whose names disagree" in out
     out = run("validate")
     assert "talentatlas" in out and "openalex_2023" in out and "scopus_2024" in out
 

@@ -141,6 +141,25 @@ class Atlas:
             text_resolved=(r["text_inst"] or 0) / (r["text"] or 1),
         )
 
+    def key_conflicts(self, limit: int = 20) -> pa.Table:
+        """Keys left out of linking for mentions whose names share no word with them
+        (``key_conflicts``), most mentions first."""
+        k = self.table("key_conflicts")
+        return k.order_by([ibis.desc("mentions"), "key", "name"]).limit(limit).to_pyarrow()
+
+    def inferred_share(self, scoped: bool = True) -> dict[str, float]:
+        """Of the (in-scope) authorships, the share placed in a country by each kind of
+        inferred evidence (author map, paper institution, paper country)."""
+        f = self.table("scoped_facts" if scoped else "authorship_facts")
+        kinds = ("author-map", "paper-institution", "paper-country")
+        if "country_evidence" not in f.columns:
+            return dict.fromkeys(kinds, 0.0)
+        agg = f.agg(
+            n=_.count(), **{k: (f.country_evidence == k).cast("int64").sum() for k in kinds}
+        )
+        r = agg.to_pyarrow().to_pylist()[0]
+        return {k: (r[k] or 0) / (r["n"] or 1) for k in kinds}
+
     def unmatched(self, limit: int = 50) -> pa.Table:
         """The most frequent affiliation strings that no institution matched, with the
         number of authorships carrying them."""

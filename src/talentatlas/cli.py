@@ -233,6 +233,24 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
             "Scholar); other authorships are linked by name, coauthors, affiliation, time.",
         )
     )
+    inferred = atlas.inferred_share()
+    if any(inferred.values()):
+        console.print(
+            "Places inferred (in scope, marked in country_evidence): "
+            + ", ".join(f"{k} {v:.1%}" for k, v in inferred.items())
+            + "  (TALENTATLAS_INFER_PLACES=false builds without them)",
+            style="dim",
+        )
+    kc = atlas.key_conflicts()
+    if kc.num_rows:
+        console.print(
+            render(
+                kc,
+                "Keys not used for mentions whose names disagree with them",
+                "A person key (OpenReview, ORCID, DBLP, Scholar) seen on a mention whose name "
+                "shares no word with the key's names: the key does not join that mention.",
+            )
+        )
     um = atlas.unmatched(50)
     if um.num_rows:
         console.print(

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     #: apply the project's own corrections (``talentatlas/data/organisations.toml``:
     #: organisations the registry copy lacks) before the user's file
     default_corrections: bool = True
+    #: fill places the sources leave empty by inference, marked in ``country_evidence``
+    #: (author maps; papers that list affiliations without saying whose)
+    infer_places: bool = True
     scope: Scope = Field(default_factory=Scope)
 
     @classmethod

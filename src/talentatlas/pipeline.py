@@ -44,7 +44,7 @@ from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 Report = Callable[[str], None]
 
@@ -61,7 +61,7 @@ class BuildResult:
 
 def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) -> str:
     h = hashlib.sha256()
-    h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}".encode())
+    h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}/{settings.infer_places}".encode())
     h.update(settings.scope.model_dump_json().encode())
     for f in sorted(files, key=lambda f: (f.source, f.rel)):
         h.update(f"{f.source}|{f.rel}|{f.sha256}\n".encode())
@@ -120,13 +120,18 @@ def build(
     state: dict[str, Institutions] = {}
     try:
         for name, stage in [
-            ("canonical", lambda: stage_canonical(engine, files, settings.landing_dir)),
+            (
+                "canonical",
+                lambda: stage_canonical(
+                    engine, files, settings.landing_dir, infer=settings.infer_places
+                ),
+            ),
             (
                 "institutions",
                 lambda: state.update(reg=stage_institutions(engine, settings, fixes, say)),
             ),
             ("resolve", lambda: stage_resolve(engine, settings, fixes, state["reg"])),
-            ("people", lambda: stage_people(engine, fixes)),
+            ("people", lambda: stage_people(engine, fixes, infer=settings.infer_places)),
             ("careers", lambda: stage_careers(engine, settings)),
             ("indicators", lambda: stage_indicators(engine)),
         ]:
@@ -153,7 +158,9 @@ def build(
     return BuildResult(target, False, len(files), len(parsed), time.perf_counter() - t0, timings)
 
 
-def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> None:
+def stage_canonical(
+    engine: Engine, files: list[InputFile], landing: Path, infer: bool = True
+) -> None:
     raw = {
         table: engine.read_parquet(
             f"landing_{table}", landed_paths(files, landing, table), SCHEMAS[table]
@@ -187,10 +194,11 @@ def stage_canonical(engine: Engine, files: list[InputFile], landing: Path) -> No
     chosen = engine.materialize("work_sources", canonical.chosen_sources(raw["authorships"], prec))
     auth = canonical.authorships(raw["authorships"], chosen)
     aff = canonical.affiliations(raw["affiliations"], chosen)
-    hits = engine.scratch(
-        "author_map_hits", canonical.author_map_hits(auth, works, raw["author_countries"])
-    )
-    auth, aff = canonical.with_author_maps(auth, aff, hits)
+    if infer:  # author maps fill places the paper lists lack (inferred evidence)
+        hits = engine.scratch(
+            "author_map_hits", canonical.author_map_hits(auth, works, raw["author_countries"])
+        )
+        auth, aff = canonical.with_author_maps(auth, aff, hits)
     engine.materialize("authorships", auth)
     engine.materialize("affiliations", aff)
 
@@ -270,7 +278,7 @@ def _firsts(engine: Engine) -> ibis.Table:
     return out
 
 
-def stage_people(engine: Engine, fixes: Corrections) -> None:
+def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> None:
     """Authorships -> persons: reliable keys, then probabilistic linking, then corrections."""
     firsts = engine.materialize("authorship_affiliation", _firsts(engine))
     auth = engine.table("authorships")
@@ -319,10 +327,10 @@ def stage_people(engine: Engine, fixes: Corrections) -> None:
         has_affiliation=facts.has_affiliation.fill_null(False),
         has_affiliation_text=facts.has_affiliation_text.fill_null(False),
     )
-    facts = engine.scratch("facts_observed", facts)
-    engine.materialize(
-        "authorship_facts", _paper_level(facts, engine.table("affiliations_resolved"))
-    )
+    if infer:  # paper-level affiliations fill authors without their own (inferred)
+        facts = engine.scratch("facts_observed", facts)
+        facts = _paper_level(facts, engine.table("affiliations_resolved"))
+    engine.materialize("authorship_facts", facts)
 
 
 #: the authorship values a paper-level affiliation can give (see :func:`_paper_level`)
