@@ -154,11 +154,15 @@ def country_from_text(raw: str | None) -> str | None:
     return country_from_name(tail)
 
 
+_TERRITORY_HINT = re.compile(r"taiwan|taipei|hsinchu|taichung|tainan|taoyuan|hong|kowloon|maca", re.I)
+
+
+@lru_cache(maxsize=200_000)
 def territory_named(raw: str | None) -> str | None:
     """TW, HK or MO when the string names a place there anywhere (``National Taiwan
     University``, ``Kowloon``) and no mainland city (a Hong Kong university's campus in
     Shenzhen is in China), else None."""
-    if not raw:
+    if not raw or not _TERRITORY_HINT.search(raw):  # (most strings: no normalising)
         return None
     key = normalise_name(raw)
     if MAINLAND_CAMPUS.search(key):
