@@ -102,6 +102,9 @@ def test_full_real_build(real_build: Settings, tmp_path: Path, shared_data: Path
         first_cells = [line.split(" | ")[0] for line in doc.splitlines() if line.startswith("| `")]
         documented = {t for cell in first_cells for t in re.findall(r"`([a-z_]+)`", cell)}
         assert set(atlas.tables()) == documented
+        a = atlas.table("authorships")
+        keys = a.select("work_id", "position")
+        assert keys.count().to_pyarrow().as_py() == keys.distinct().count().to_pyarrow().as_py()
     _indicator_commands_on_the_real_corpus(s.warehouse, shared_data, tmp_path)
     again = build(s)
     assert again.skipped

@@ -127,3 +127,10 @@ def test_several_current_positions_are_several_affiliations(tmp_path: Path) -> N
         (0, 0, "University of Oxford", "ox.ac.uk"), (0, 1, "Google", "google.com"),
         (1, 0, None, "x.org"),
     ]  # fmt: skip
+
+
+def test_a_paper_listed_twice_lands_once(tmp_path: Path) -> None:
+    rec = {"id": "a", "title": "T", "status": "Poster", "author": "Ann Lee; Bo Chan"}
+    t, problems = _paperlist(tmp_path, [rec, rec, {**rec, "id": "b"}])
+    assert t["works"].num_rows == 2 and t["authorships"].num_rows == 4
+    assert problems == ["1 paper(s) listed more than once (1 repeats): the first kept"]

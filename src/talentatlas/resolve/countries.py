@@ -154,7 +154,9 @@ def country_from_text(raw: str | None) -> str | None:
     return country_from_name(tail)
 
 
-_TERRITORY_HINT = re.compile(r"taiwan|taipei|hsinchu|taichung|tainan|taoyuan|hong|kowloon|maca", re.I)
+_TERRITORY_HINT = re.compile(
+    r"taiwan|taipei|hsinchu|taichung|tainan|taoyuan|hong|kowloon|maca", re.I
+)
 
 
 @lru_cache(maxsize=200_000)

@@ -66,7 +66,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 5
+    version = 6
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"
@@ -88,11 +88,18 @@ class Paperlists:
             result.problems.append("empty file")
         items = iter_json_array(text)
         unknown: dict[str, int] = {}  # status values the tier table does not know
+        seen: dict[str, int] = {}  # work id -> times seen (a file may repeat a record)
 
         def handle(index: int, rec: dict[str, Any]) -> None:
-            self._record(result, venue, year, index, rec, unknown)
+            self._record(result, venue, year, index, rec, unknown, seen)
 
         parse_records(result, items, handle, KNOWN_FIELDS)
+        repeated = {w: n for w, n in seen.items() if n > 1}
+        if repeated:
+            result.problems.append(
+                f"{len(repeated)} paper(s) listed more than once"
+                f" ({sum(repeated.values()) - len(repeated)} repeats): the first kept"
+            )
         for status, count in sorted(unknown.items()):
             result.problems.append(
                 f"unknown status {status!r} on {count} record(s): counted as accepted"
@@ -107,6 +114,7 @@ class Paperlists:
         index: int,
         rec: dict[str, Any],
         unknown: dict[str, int],
+        seen: dict[str, int],
     ) -> None:
         title = text_field(rec, "title")
         pid = text_field(rec, "id").strip()
@@ -115,6 +123,9 @@ class Paperlists:
                 raise RecordError("record has neither an id nor a title")
             pid = "t" + hashlib.sha1(title.strip().lower().encode()).hexdigest()[:12]
         work_id = f"{venue}:{year}:{pid}"
+        seen[work_id] = seen.get(work_id, 0) + 1
+        if seen[work_id] > 1:
+            return  # a repeated record (SIGGRAPH 2025 lists some papers five times)
         status = text_field(rec, "status").strip()
         tier, known = tier_of(status)
         if not known:

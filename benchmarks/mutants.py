@@ -1,0 +1,115 @@
+"""Mutation check: do the tests fail when the code is wrong in the ways that matter?
+
+    python benchmarks/mutants.py [--only NAME]
+
+Each mutant is a copy of the repository's tracked files with one deliberate fault; the
+tests named for it run against the copy (its ``src`` first on ``PYTHONPATH``). A mutant
+is *caught* when those tests fail. The real corpus is read from ``../shared/data`` (or
+``TALENTATLAS_SHARED_DATA``). The last line is ``name=value`` pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant(
+        "basis_ignored",  # every indicator reads the location basis
+        "src/talentatlas/indicators/frame.py",
+        'if name == "country" and self.filters.basis == "headquarters":',
+        "if False:",
+        ("tests/test_indicators.py::test_headquarters_basis_reads_the_top_organisation",),
+    ),
+    Mutant(
+        "authorship_dropped",  # landing loses the last authorship of every file
+        "src/talentatlas/landing.py",
+        "for table, data in result.tables().items():",
+        "for table, data in ((t, d.slice(0, max(0, d.num_rows - 1)) if t == 'authorships'"
+        " else d) for t, d in result.tables().items()):",
+        ("tests/test_build.py::test_every_planted_authorship_lands",),
+    ),
+    Mutant(
+        "download_restarts",  # a cut download starts again from byte 0
+        "src/talentatlas/fetch.py",
+        'headers = {"Range": f"bytes={have}-"} if have else {}',
+        "headers = {}",
+        ("tests/test_fetch.py::test_fetch_resumes_interrupted_downloads",),
+    ),
+    Mutant(
+        "intervals_doubled",  # bootstrap intervals twice as wide
+        "src/talentatlas/indicators/bootstrap.py",
+        '    for name, arr in (("estimate", estimate), ("lo", lo), ("hi", hi)):',
+        "    lo, hi = estimate - 2 * (estimate - lo), estimate + 2 * (hi - estimate)\n"
+        '    for name, arr in (("estimate", estimate), ("lo", lo), ("hi", hi)):',
+        ("tests/test_indicators.py::test_bootstrap_intervals_are_calibrated_over_50_worlds",),
+    ),
+)
+
+
+def copy_tree(dest: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for rel in files:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+
+
+def run(m: Mutant, work: Path) -> tuple[bool, float]:
+    """Apply the mutant to a fresh copy and run its tests: (caught, seconds)."""
+    copy = work / m.name
+    copy_tree(copy)
+    path = copy / m.file
+    text = path.read_text()
+    if text.count(m.old) != 1:
+        sys.exit(f"{m.name}: the text to mutate is not in {m.file} exactly once")
+    path.write_text(text.replace(m.old, m.new))
+    env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+    env.setdefault("TALENTATLAS_SHARED_DATA", str((ROOT / ".." / "shared" / "data").resolve()))
+    t = time.perf_counter()
+    p = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *m.tests],
+        cwd=copy, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if "no tests ran" in p.stdout or p.returncode in (4, 5):
+        sys.exit(f"{m.name}: its tests did not run\n{p.stdout[-2000:]}")
+    return p.returncode != 0, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--only", help="run this mutant only")
+    args = ap.parse_args()
+    chosen = [m for m in MUTANTS if args.only in (None, m.name)]
+    caught = 0
+    with tempfile.TemporaryDirectory(prefix="talentatlas-mutants-") as tmp:
+        for m in chosen:
+            ok, secs = run(m, Path(tmp))
+            caught += ok
+            print(f"{m.name}: {'caught' if ok else 'NOT CAUGHT'} ({secs:.0f}s)", flush=True)
+    print(f"mutants={len(chosen)} caught={caught} missed={len(chosen) - caught}")
+
+
+if __name__ == "__main__":
+    main()
