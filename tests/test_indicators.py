@@ -10,13 +10,9 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from talentatlas.indicators import bootstrap, countries, organisations, pathways, sectors
+from talentatlas.indicators import bootstrap, countries, organisations, pathways
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.sources.simulated import World, simulate
-
-
-def _pm(world: World) -> dict[str, str]:
-    return {f"or:{p.openreview_id}": p.pid for p in world.people}
 
 
 def _authorships(world: World) -> list[tuple[str, str, int, str]]:
@@ -78,7 +74,6 @@ def test_flows_and_world_share_exact(sim_build) -> None:
 
 def test_sector_and_stage_filters_count_the_right_person_years(sim_build) -> None:
     world, atlas, _ = sim_build
-    pm = _pm(world)
     cexp, sexp = world.expected("country"), world.expected("sector")
     first = _first_years(world)
     f = Filters(sector="industry", stage="early")
@@ -93,7 +88,6 @@ def test_sector_and_stage_filters_count_the_right_person_years(sim_build) -> Non
     assert {(r["country"], r["year"]): r["stock"] for r in got if r["stock"]} == dict(stock)
     assert {(r["country"], r["year"]): r["inflow"] for r in got if r["inflow"]} == dict(inflow)
     assert {(r["country"], r["year"]): r["outflow"] for r in got if r["outflow"]} == dict(outflow)
-    assert pm  # identities are given: person ids map to planted people
 
 
 def test_venue_filter_rebuilds_careers_from_that_venue_only(sim_build) -> None:
@@ -378,5 +372,5 @@ def test_bootstrap_intervals_are_calibrated_over_50_worlds() -> None:
         widths.append(row[0]["hi"] - row[0]["lo"])
     print(f"coverage {covered}/50, mean width {sum(widths) / 50:.3f}")
     assert covered >= 43, f"90% intervals covered the planted share in {covered}/50 worlds"
-    assert covered < 50 or max(widths) < 0.1
-    assert sectors and organisations  # every indicator family is exercised above
+    # and not wider than they need be: documented 44/50 with a mean width of 0.067
+    assert covered <= 48 and sum(widths) / 50 < 0.08, (covered, sum(widths) / 50)
