@@ -183,7 +183,7 @@ def test_real_registry_copy(shared_data: Path) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_gold_precision_and_recall(shared_data: Path) -> None:
-    """The floors of the evaluation script: precision >= 0.95 at recall >= 0.80."""
+    """Just under the documented figures (precision 0.962 at recall 0.887)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
@@ -199,8 +199,8 @@ def test_gold_precision_and_recall(shared_data: Path) -> None:
             correct + s["correct"], predicted + s["predicted"], present + s["present"]
         )  # fmt: skip
     assert present > 5000
-    assert correct / predicted >= 0.95
-    assert correct / present >= 0.80
+    assert correct / predicted >= 0.955
+    assert correct / present >= 0.88
 
 
 @pytest.mark.parametrize(

@@ -333,11 +333,12 @@ def test_simulated_world_recovers_planted_people(tmp_path, seed: int) -> None:
     base = dict(zip(keys, table["name_norm"].to_pylist(), strict=True))
     bp, _br = bcubed(base, truth)
     assert bp < 0.95  # the world has shared names: the same-name baseline is wrong
-    assert p >= 0.90, (p, r, bp)
-    assert r >= 0.95, (p, r, bp)
+    # just under the measured figures: seed 1 0.966 / 0.971, seed 2 0.913 / 0.991
+    assert p >= 0.91, (p, r, bp)
+    assert r >= 0.965, (p, r, bp)
     assert p > bp + 0.07
     n, apart = concurrent_namesakes(world, pred, truth)
-    assert n >= 30 and apart >= 0.9 * n, (n, apart)
+    assert n >= 30 and apart >= n - 1, (n, apart)  # measured 51/52 and 40/41
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -350,12 +351,13 @@ def test_keyless_movers_stay_one_person(tmp_path, seed: int) -> None:
     got = run(table)
     pred = {k: v[0] for k, v in got.items()}
     p, r = bcubed(pred, truth)
-    assert r >= 0.93, (p, r)
-    assert p >= 0.90, (p, r)
+    # just under the measured figures: seed 11 0.925 / 0.943, seed 12 0.969 / 0.978
+    assert r >= 0.94, (p, r)
+    assert p >= 0.92, (p, r)
     movers, linked = movers_linked(world, pred, truth)
-    assert movers >= 20 and linked >= 0.8 * movers, (movers, linked)
+    assert movers >= 20 and linked == movers, (movers, linked)  # every mover (25/25)
     n, apart = concurrent_namesakes(world, pred, truth)
-    assert n >= 10 and apart >= 0.85 * n, (n, apart)
+    assert n >= 10 and apart >= n - 2, (n, apart)  # measured 18/20 and 10/11
 
 
 @pytest.mark.slow
@@ -390,8 +392,9 @@ def test_keyless_build_finds_the_planted_moves(tmp_path) -> None:
     right = sum(f in planted for f in found)
     recovered = len(planted & set(found))
     assert len(planted) >= 30
-    assert recovered >= 0.6 * len(planted), (recovered, len(planted))
-    assert right >= 0.6 * len(found), (right, len(found))
+    # measured: 39 of 49 planted moves recovered, 39 of 50 found moves right
+    assert recovered >= 0.78 * len(planted), (recovered, len(planted))
+    assert right >= 0.76 * len(found), (right, len(found))
 
 
 def test_ids_and_kinds(tmp_path) -> None:
@@ -456,10 +459,12 @@ def test_openreview_names_only_beat_the_same_name_baseline(shared_data: Path) ->
     for gap in range(2):  # on real papers a shared coauthor is strong evidence
         assert result.model.weight["coauthors"][(gap, 1)] > 300
     assert n > 10_000
-    assert sc[""]["bcubed_p"] >= sc["base_"]["bcubed_p"] + 0.005
-    assert sc["top200_"]["bcubed_p"] >= sc["base_top200_"]["bcubed_p"] + 0.01
-    assert sc[""]["bcubed_r"] >= 0.95
-    assert sc["top200_"]["bcubed_r"] >= 0.95
+    # just under the figures measured on these two files (eval_identity.py --only
+    # iclr2020,iclr2021): 0.9953 / 0.9994 overall, 0.9862 / 1.0 on the top 200 names,
+    # against a same-name baseline of 0.9816 and 0.9539
+    assert sc[""]["bcubed_p"] >= 0.993 and sc[""]["bcubed_r"] >= 0.998
+    assert sc["top200_"]["bcubed_p"] >= 0.983 and sc["top200_"]["bcubed_r"] >= 0.998
+    assert sc["top200_"]["bcubed_p"] >= sc["base_top200_"]["bcubed_p"] + 0.025
 
 
 # -- (e) Spark gives the same persons --------------------------------------------------
