@@ -1,4 +1,5 @@
-"""The command line, in-process, on a simulated world; and a minimal-install smoke test."""
+"""The command line, in-process, on a simulated world; and a minimal install in a virtual
+environment of its own."""
 
 from __future__ import annotations
 
@@ -92,11 +93,38 @@ def test_status_without_warehouse_is_a_clear_error(tmp_path: Path, monkeypatch) 
     assert r.exit_code == 2 and "talentatlas build" in r.output
 
 
-def test_help_runs_in_a_fresh_interpreter() -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "talentatlas.cli", "--help"], capture_output=True, text=True
+@pytest.mark.slow
+def test_minimal_install_imports_and_runs_without_test_extras(tmp_path: Path) -> None:
+    """A plain install (no extras: no PySpark, pytest, hypothesis) in a virtual
+    environment of its own imports, answers --help and builds a small world on DuckDB."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    root = Path(__file__).parents[1]
+    pip = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", str(root)], capture_output=True, text=True
     )
-    assert r.returncode == 0 and "build" in r.stdout and "migration" in r.stdout
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    py = str(venv / "bin" / "python")
+    probe = (
+        "import importlib.util, talentatlas.api, talentatlas.cli, talentatlas.pipeline;"
+        "assert importlib.util.find_spec('pyspark') is None;"
+        "assert importlib.util.find_spec('pytest') is None"
+    )
+    r = subprocess.run([py, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(venv / "bin" / "talentatlas"), "--help"], capture_output=True,
+                       text=True, cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0 and "migration" in r.stdout
+    world = simulate(seed=3, n_people=60)
+    world.write(tmp_path / "data")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "TALENTATLAS_DATA_DIR": str(tmp_path / "data"),
+           "TALENTATLAS_WAREHOUSE": str(tmp_path / "wh" / "atlas.duckdb")}  # fmt: skip
+    for args in (["build"], ["migration", "--country", "US", "-f", "csv"]):
+        r = subprocess.run([str(venv / "bin" / "talentatlas"), *args], capture_output=True,
+                           text=True, cwd=tmp_path, env=env)  # fmt: skip
+        assert r.returncode == 0, (args, r.stderr[-2000:])
+    assert r.stdout.startswith('"country","year","stock"')
 
 
 def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
