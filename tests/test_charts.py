@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+import zlib
 from pathlib import Path
 
 import pyarrow as pa
@@ -135,6 +136,43 @@ def png_size(path: Path) -> tuple[int, int]:
     assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     assert head[12:16] == b"IHDR"
     return struct.unpack(">II", head[16:24])
+
+
+def png_rows(path: Path) -> list[bytes]:
+    """The decoded scanlines of an 8-bit RGB(A) PNG (filters undone)."""
+    data = path.read_bytes()
+    width, height = struct.unpack(">II", data[16:24])
+    channels = {2: 3, 6: 4}[data[25]]
+    pos, idat = 8, b""
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos : pos + 4])
+        if data[pos + 4 : pos + 8] == b"IDAT":
+            idat += data[pos + 8 : pos + 8 + n]
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        f, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b, c = prev[i], prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                pa_, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[i] = (line[i] + (a if pa_ <= pb and pa_ <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return rows
 
 
 def assert_self_contained(path: Path) -> None:
@@ -361,7 +399,15 @@ def test_png(tmp_path: Path, chart: str, migration, paths, sectors, cohorts) -> 
     call = _calls(dict(migration=migration, paths=paths, sectors=sectors, cohorts=cohorts))
     out = call[chart](tmp_path / "sub" / f"{chart}.png")
     assert png_size(out) == (2 * charts.WIDTH, 2 * charts.HEIGHT)  # 1000 x 600 at scale 2
-    assert out.stat().st_size > 20_000  # more than a blank canvas
+    # something is drawn: many colours, and ink (non-white pixels) across the picture
+    rows = png_rows(out)[::20]  # every 20th scanline is enough to tell
+    step = 3 if png_size(out) and out.read_bytes()[25] == 2 else 4
+    pixels = {r[i : i + 3] for r in rows for i in range(0, len(r), step)}
+    assert len(pixels) > 50, len(pixels)
+    inked = sum(
+        1 for r in rows if any(r[i : i + 3] != b"\xff\xff\xff" for i in range(0, len(r), step))
+    )
+    assert inked > 0.3 * len(rows), (inked, len(rows))
 
 
 @pytest.mark.slow
