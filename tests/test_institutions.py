@@ -183,7 +183,8 @@ def test_real_registry_copy(shared_data: Path) -> None:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_gold_precision_and_recall(shared_data: Path) -> None:
-    """Just under the documented figures (precision 0.962 at recall 0.887)."""
+    """Just under the documented figures (precision 0.962 at recall 0.887 on the pairs
+    whose gold is in the registry copy; 0.903 over every match made)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
@@ -192,15 +193,17 @@ def test_gold_precision_and_recall(shared_data: Path) -> None:
     inst = Institutions.from_tables(ror.read_registry(ror.discover(shared_data)).tables())
     m = AffiliationMatcher(inst)
     known = set(inst.name)
-    correct = predicted = present = 0
+    t = {"correct": 0, "predicted": 0, "present": 0, "absent_fp": 0, "noid_fp": 0}
     for path in sorted((shared_data / "ror").glob("ror_api_gold_dataset_*.json")):
         s = evaluate(m, load_gold(path), known)
-        correct, predicted, present = (
-            correct + s["correct"], predicted + s["predicted"], present + s["present"]
-        )  # fmt: skip
-    assert present > 5000
-    assert correct / predicted >= 0.955
-    assert correct / present >= 0.88
+        t = {k: v + s[k] for k, v in t.items()}
+    assert t["present"] > 5000
+    assert t["correct"] / t["predicted"] >= 0.955
+    assert t["correct"] / t["present"] >= 0.88
+    # every match made, also where the gold institution is absent from the registry copy
+    # or the gold says none fits: documented 0.903 (255 and 75 wrong matches there)
+    made = t["predicted"] + t["absent_fp"] + t["noid_fp"]
+    assert t["correct"] / made >= 0.895, t
 
 
 @pytest.mark.parametrize(
