@@ -61,7 +61,10 @@ MUTANTS = (
         '    for name, arr in (("estimate", estimate), ("lo", lo), ("hi", hi)):',
         "    lo, hi = estimate - 2 * (estimate - lo), estimate + 2 * (hi - estimate)\n"
         '    for name, arr in (("estimate", estimate), ("lo", lo), ("hi", hi)):',
-        ("tests/test_indicators.py::test_bootstrap_intervals_are_calibrated_over_50_worlds",),
+        (
+            "tests/test_indicators.py::test_bootstrap_intervals_are_calibrated_over_50_worlds",
+            "tests/test_indicators.py::test_migration_rate_intervals_are_calibrated",
+        ),
     ),
 )
 
