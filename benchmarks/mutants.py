@@ -34,6 +34,42 @@ class Mutant:
 
 MUTANTS = (
     Mutant(
+        "namesakes_halved",  # two authors of one name taken for a doubled list (issue 10.3)
+        "src/talentatlas/sources/fields.py",
+        "    for value in per_author:",
+        "    for value in ():",
+        ("tests/test_build.py::test_every_planted_authorship_lands",),
+    ),
+    Mutant(
+        "empty_reader",  # a reader that gives back nothing (issue 10.4)
+        "src/talentatlas/sources/reading.py",
+        '    return text.lstrip("\\ufeff"), problems',
+        '    return "", problems',
+        ("tests/test_properties.py::test_any_truncation_of_a_gzip_array_reads_a_prefix",),
+    ),
+    Mutant(
+        "peak_of_all_children",  # RUSAGE_CHILDREN instead of the case's own (issue 10.2)
+        "benchmarks/child.py",
+        '    out["peak_rss_mb"] = usage.ru_maxrss / 1024',
+        '    out["peak_rss_mb"] = __import__("resource").getrusage('
+        '__import__("resource").RUSAGE_CHILDREN).ru_maxrss / 1024',
+        ("tests/test_benchmarks.py",),
+    ),
+    Mutant(
+        "linking_looser",  # pairs linked at 3 bits below even odds (issue 10.7: floors)
+        "src/talentatlas/resolve/people.py",
+        "THRESHOLD = 0\n",
+        "THRESHOLD = -300\n",
+        ("tests/test_people.py::test_simulated_world_recovers_planted_people",),
+    ),
+    Mutant(
+        "spark_at_import",  # the plain install needs PySpark (issue 10.12)
+        "src/talentatlas/api.py",
+        "from talentatlas.vocabulary import country_code, venue_code, year_in\n",
+        "from talentatlas.vocabulary import country_code, venue_code, year_in\nimport pyspark\n",
+        ("tests/test_cli.py::test_minimal_install_imports_and_runs_without_test_extras",),
+    ),
+    Mutant(
         "basis_ignored",  # every indicator reads the location basis
         "src/talentatlas/indicators/frame.py",
         'if name == "country" and self.filters.basis == "headquarters":',
