@@ -313,3 +313,52 @@ def test_filters_and_options_the_readme_shows(sim_build) -> None:
     bal = js("org", a, "--versus", b)
     assert sum(x["to_other"] for x in bal) == pairs[(a, b)]
     assert sum(x["from_other"] for x in bal) == pairs[(b, a)] and pairs[(a, b)] + pairs[(b, a)]
+
+
+def test_the_remaining_options_the_readme_shows(sim_build, tmp_path: Path) -> None:
+    """--basis headquarters, --level/--reps/--seed, sectors --early-years/--flows,
+    org --own-only and build --keep-scratch, each against the library or the planted
+    world."""
+
+    world, atlas, s = sim_build
+    wh = ["--warehouse", str(s.warehouse)]
+
+    def js(*args: str) -> list[dict]:
+        r = runner.invoke(app, [*args, "-f", "json", *wh])
+        assert r.exit_code == 0, (args, r.output)
+        rows = json.loads(r.stdout)
+        for x in rows:
+            x.pop("thin_coverage", None)
+        return rows
+
+    hq = js("migration", "--basis", "headquarters")
+    exp = world.expected("hq_country").migration()
+    assert {(x["country"], x["year"]): (x["inflow"], x["outflow"], x["stock"]) for x in hq} == exp
+    narrow = js("migration", "--country", "US", "--level", "0.5", "--reps", "50", "--seed", "3")
+    assert narrow == atlas.migration("US", level=0.5, reps=50, seed=3).to_pylist()
+    wide = js("migration", "--country", "US", "--level", "0.99", "--reps", "50", "--seed", "3")
+    for a, b in zip(narrow, wide, strict=True):
+        if a["net_rate_lo"] is not None:
+            assert b["net_rate_lo"] <= a["net_rate_lo"] <= a["net_rate_hi"] <= b["net_rate_hi"]
+    early = js("sectors", "--early-years", "1")
+    assert early == atlas.sectors(early_years=1)["summary"].to_pylist()
+    assert early != js("sectors", "--early-years", "5")
+    r = runner.invoke(app, ["sectors", "--flows", *wh])
+    assert r.exit_code == 0 and "academia" in r.stdout and "industry" in r.stdout
+    top = next(k for k, i in enumerate(world.institutions)
+               if any(j.parent == k for j in world.institutions))  # fmt: skip
+    rid = world.institutions[top].ror_id
+    own = js("org", rid, "--own-only")
+    assert (
+        own == atlas.headcount(rid, roll_up=False).to_pylist() != atlas.headcount(rid).to_pylist()
+    )
+    # --keep-scratch keeps the linker's working tables, which a build normally drops
+    env = {"TALENTATLAS_DATA_DIR": str(s.data_dir), "TALENTATLAS_WORKERS": "1",
+           "TALENTATLAS_WAREHOUSE": str(tmp_path / "kept" / "atlas.duckdb")}  # fmt: skip
+    r = runner.invoke(app, ["build", "--keep-scratch"], env=env)
+    assert r.exit_code == 0, r.output
+    from talentatlas.api import Atlas
+
+    with Atlas.open(tmp_path / "kept" / "atlas.duckdb") as kept:
+        extra = set(kept.tables()) - set(atlas.tables())
+    assert "people_mentions" in extra and "people_scored" in extra
