@@ -263,6 +263,16 @@ def test_run_fetches_builds_and_summarises_from_a_mirror(tmp_path: Path) -> None
     assert r.exit_code == 0 and f"0 files fetched, {n_files} already present" in r.output
 
 
+def _json_rows(warehouse: Path, *args: str) -> list[dict]:
+    """A command's JSON rows, without the CLI's thin-coverage flag (tested elsewhere)."""
+    r = runner.invoke(app, [*args, "-f", "json", "--warehouse", str(warehouse)])
+    assert r.exit_code == 0, (args, r.output)
+    rows = json.loads(r.stdout)
+    for x in rows:
+        x.pop("thin_coverage", None)
+    return rows
+
+
 def test_filters_and_options_the_readme_shows(sim_build) -> None:
     """--since/--until, --area, the career stages, flows --by-year, pathways --country and
     org --versus print what the library computes under the same filters."""
@@ -272,12 +282,7 @@ def test_filters_and_options_the_readme_shows(sim_build) -> None:
     wh = ["--warehouse", str(s.warehouse)]
 
     def js(*args: str) -> list[dict]:
-        r = runner.invoke(app, [*args, "-f", "json", *wh])
-        assert r.exit_code == 0, (args, r.output)
-        rows = json.loads(r.stdout)
-        for x in rows:  # the CLI's thin-coverage flag (tested elsewhere)
-            x.pop("thin_coverage", None)
-        return rows
+        return _json_rows(s.warehouse, *args)
 
     rows = js("migration", "--country", "US", "--since", "2013", "--until", "2016")
     assert {x["year"] for x in rows} <= set(range(2013, 2017)) and rows
@@ -324,12 +329,7 @@ def test_the_remaining_options_the_readme_shows(sim_build, tmp_path: Path) -> No
     wh = ["--warehouse", str(s.warehouse)]
 
     def js(*args: str) -> list[dict]:
-        r = runner.invoke(app, [*args, "-f", "json", *wh])
-        assert r.exit_code == 0, (args, r.output)
-        rows = json.loads(r.stdout)
-        for x in rows:
-            x.pop("thin_coverage", None)
-        return rows
+        return _json_rows(s.warehouse, *args)
 
     hq = js("migration", "--basis", "headquarters")
     exp = world.expected("hq_country").migration()
