@@ -70,6 +70,27 @@ MUTANTS = (
         ("tests/test_cli.py::test_minimal_install_imports_and_runs_without_test_extras",),
     ),
     Mutant(
+        "fuzzier_matching",  # affiliation matches accepted at a lower score (issue 10.8)
+        "src/talentatlas/resolve/institutions.py",
+        "        threshold: int = 90,",
+        "        threshold: int = 84,",
+        ("tests/test_institutions.py::test_gold_precision_and_recall",),
+    ),
+    Mutant(
+        "versus_swapped",  # org --versus reports the pair the wrong way round (issue 10.10)
+        "src/talentatlas/api.py",
+        "        return organisations.balance(self.frame(filters), ids, other)",
+        "        return organisations.balance(self.frame(filters), other, ids)",
+        ("tests/test_cli.py::test_filters_and_options_the_readme_shows",),
+    ),
+    Mutant(
+        "source_country_ignored",  # a source's country field unread (issue 10.5, slow)
+        "src/talentatlas/resolve/affiliations.py",
+        "            country = country_from_name(country_src)",
+        "            country = None",
+        ("tests/test_realdata.py::test_full_real_build",),
+    ),
+    Mutant(
         "basis_ignored",  # every indicator reads the location basis
         "src/talentatlas/indicators/frame.py",
         'if name == "country" and self.filters.basis == "headquarters":',
