@@ -22,7 +22,7 @@ TABLES = [
     "institution_names", "institution_relations", "affiliations_resolved",
     "authorship_affiliation", "person_links", "observed_hq_country", "padded_hq_country",
     "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
-    "org_headcount", "org_flows", "coverage_by_year",
+    "org_headcount", "org_flows", "coverage_by_year", "key_conflicts",
 ]  # fmt: skip
 
 
@@ -42,7 +42,15 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
     build(duck)
-    build(spark)
+    # the Spark build through the command line, as the README shows it
+    from typer.testing import CliRunner
+
+    from talentatlas.cli import app
+
+    env = {"TALENTATLAS_DATA_DIR": str(spark.data_dir), "TALENTATLAS_WORKERS": "1",
+           "TALENTATLAS_WAREHOUSE": str(spark.warehouse)}  # fmt: skip
+    r = CliRunner().invoke(app, ["build", "--engine", "spark", "--force"], env=env)
+    assert r.exit_code == 0, r.output
     a = open_warehouse(duck.resolved_warehouse())
     b = open_warehouse(spark.resolved_warehouse())
     assert spark.resolved_warehouse().is_dir()
