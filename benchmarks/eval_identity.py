@@ -49,6 +49,7 @@ from rich.table import Table as RichTable
 from talentatlas.resolve.names import normalise_name
 from talentatlas.sources import REGISTRY
 from talentatlas.sources.fields import slots
+from talentatlas.sources.openreview import id_name
 from talentatlas.sources.reading import iter_json_lines, read_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,11 +79,6 @@ def institution_key(raw: str | None) -> str | None:
     s = "".join(c for c in s if not unicodedata.combining(c)).lower()
     s = _NON_WORD.sub(" ", s).strip()
     return s or None
-
-
-def _profile_name(pid: str) -> str:
-    """``~Jane_Doe1`` -> ``jane doe``."""
-    return normalise_name(pid.lstrip("~").rstrip("0123456789").replace("_", " "))
 
 
 def _union(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -128,7 +124,7 @@ def load(files: list[Path], truth_kind: str, progress: Progress) -> pa.Table:
             ids = slots(str(rec.get("authorids") or ""), w["n_authors"]) or [""] * w["n_authors"]
             own = ids[pos] if ids[pos].startswith("~") else None
             p = r["openreview_id"] or ""  # the author's own profile id (aligned by the adapter)
-            if own and p.startswith("~") and (p == own or _profile_name(p) == r["name_norm"]):
+            if own and p.startswith("~") and (p == own or id_name(p) == r["name_norm"]):
                 # the author's own profile slot: its id and keys belong to the same person
                 if p != own:
                     aliases.append((own, p))
@@ -272,7 +268,7 @@ def score_build(warehouse: Path, data_root: Path, top_n: int = 200) -> dict[str,
             own = ids[r["position"]] if r["position"] < len(ids) else ""
             own = own if own.startswith("~") else None
             p = r["openreview_id"]
-            if own and p and p != own and _words(_profile_name(p)) & _words(r["name_norm"]):
+            if own and p and p != own and _words(id_name(p)) & _words(r["name_norm"]):
                 aliases.append((own, p))
         elif _mapped(r["work_id"]):
             continue  # an id given by an author map (by name), not read off the record
@@ -291,13 +287,11 @@ def score_build(warehouse: Path, data_root: Path, top_n: int = 200) -> dict[str,
     whole = [t for t in top if len(by_id[t]) == 1]
     named = [
         t for t in top
-        if _words(names.get(by_id[t].most_common(1)[0][0], "") or "") & _words(_profile_name(t))
+        if _words(names.get(by_id[t].most_common(1)[0][0], "") or "") & _words(id_name(t))
     ]  # fmt: skip
     split = [(t, dict(by_id[t].most_common(4))) for t in top if len(by_id[t]) > 1]
     keyed = [(pid, nm) for pid, nm in names.items() if pid.startswith("or:")]
-    mismatched = [
-        (pid, nm) for pid, nm in keyed if not _words(nm or "") & _words(_profile_name(pid[3:]))
-    ]
+    mismatched = [(pid, nm) for pid, nm in keyed if not _words(nm or "") & _words(id_name(pid[3:]))]
     return {
         "build_bcubed_p": f"{sc['bcubed_p']:.4f}", "build_bcubed_r": f"{sc['bcubed_r']:.4f}",
         "build_scored": len(items), f"top{top_n}_one_person": len(whole),

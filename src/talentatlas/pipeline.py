@@ -333,10 +333,6 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> None
     engine.materialize("authorship_facts", facts)
 
 
-#: the authorship values a paper-level affiliation can give (see :func:`_paper_level`)
-_PLACE = ("country", "institution", "sector", "hq_country", "org", "institution_text")
-
-
 def _paper_level(facts: ibis.Table, ra: ibis.Table) -> ibis.Table:
     """Authorships without a value of their own, filled from the affiliations a paper
     lists without saying whose (CVPR/ICCV lists of distinct affiliations, ``position

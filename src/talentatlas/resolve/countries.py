@@ -184,12 +184,6 @@ def mainland_campus(raw: str | None, domain: str | None) -> bool:
     return bool(domain) and domain.lower().rstrip(".").endswith(".cn")  # type: ignore[union-attr]
 
 
-def country_named(raw: str | None) -> str | None:
-    """The country or territory an affiliation string names: a territory anywhere in it
-    (which outranks a trailing "China"), else the country at its end."""
-    return territory_named(raw) or country_from_text(raw)
-
-
 def is_webmail(domain: str | None) -> bool:
     return bool(domain) and registered_domain(domain) in WEBMAIL  # type: ignore[arg-type]
 
