@@ -6,8 +6,9 @@ For accepted in-scope authorships (the population of every indicator), by year a
 ``--venue-years``, by venue and year:
 
 - ``own_country``: the authorship's own affiliation gives a country, split into
-  *observed* (read off the paper or profile) and *inferred* (from an author map,
-  ``sources.authormaps``);
+  *observed* (read off the paper or profile) and *inferred* (``INFERRED_EVIDENCE``:
+  an author map, the paper's unattributed affiliations, a multinational's bare name
+  placed by the person's other evidence that year);
 - ``placed``: its author has a country that year — own affiliation, the author's other
   papers that year, or padding between two observed years (the basis the indicators
   use);
@@ -27,6 +28,8 @@ import ibis
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
+
 QUERY = """
 WITH f AS (
   SELECT s.person_id, s.year, s.venue, s.country, s.country_evidence, s.institution,
@@ -36,9 +39,9 @@ WITH f AS (
   LEFT JOIN padded_country p ON p.person_id = s.person_id AND p.year = s.year
 )
 SELECT {select}count(*) AS authorships,
-  avg(CASE WHEN country IS NOT NULL AND coalesce(country_evidence, '') <> 'author-map'
+  avg(CASE WHEN country IS NOT NULL AND coalesce(country_evidence, '') NOT IN ({inferred})
            THEN 1 ELSE 0 END) AS own_observed,
-  avg(CASE WHEN country_evidence = 'author-map' THEN 1 ELSE 0 END) AS own_inferred,
+  avg(CASE WHEN country_evidence IN ({inferred}) THEN 1 ELSE 0 END) AS own_inferred,
   avg(CASE WHEN padded IS NOT NULL THEN 1 ELSE 0 END) AS placed,
   sum(CASE WHEN institution IS NOT NULL AND has_affiliation_text THEN 1 ELSE 0 END)
     / nullif(sum(CASE WHEN has_affiliation_text THEN 1 ELSE 0 END), 0) AS institution,
@@ -52,6 +55,7 @@ def coverage(con: ibis.BaseBackend, group: tuple[str, ...]) -> list[dict]:
     """The coverage columns, overall (no ``group``) or by the ``group`` columns."""
     cols = ", ".join(group)
     q = QUERY.format(
+        inferred=", ".join(f"'{k}'" for k in INFERRED_EVIDENCE),
         select=f"{cols}, " if group else "",
         tail=f"GROUP BY {cols} ORDER BY {cols}" if group else "",
     )

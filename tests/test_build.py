@@ -166,3 +166,36 @@ def test_every_planted_authorship_lands(sim_build) -> None:
     assert landed == planted
     ids = a.filter(a.openreview_id.notnull()).openreview_id.nunique().to_pyarrow().as_py()
     assert ids == len({i for _v, _y, rec in world.papers for i in rec["authorids"].split(";")})
+
+
+def test_a_multinationals_bare_name_takes_the_persons_place_that_year() -> None:
+    import ibis
+
+    from talentatlas.pipeline import _seat_located
+
+    rows = [  # (work, person, year, country, evidence)
+        ("w1", "p1", 2024, "GB", "seat"),  # "Google DeepMind" ...
+        ("w2", "p1", 2024, "FR", "institution"),  # ... and Inria the same year: France
+        ("w3", "p1", 2024, "FR", "text"),
+        ("w4", "p2", 2024, "GB", "seat"),  # nothing else that year: the seat
+        ("w5", "p2", 2023, "US", "institution"),  # another year is not used
+        ("w6", "p3", 2024, "US", "seat"),
+        ("w7", "p3", 2024, None, None),
+        ("w8", "p4", 2024, "CA", "institution"),  # not a seat: unchanged
+    ]
+    facts = ibis.memtable(
+        {
+            "work_id": [r[0] for r in rows],
+            "position": [0] * len(rows),
+            "person_id": [r[1] for r in rows],
+            "year": [r[2] for r in rows],
+            "country": [r[3] for r in rows],
+            "country_evidence": [r[4] for r in rows],
+        }
+    )
+    out = ibis.duckdb.connect().execute(_seat_located(facts)).set_index("work_id")
+    got = {w: (out.loc[w, "country"], out.loc[w, "country_evidence"]) for w in out.index}
+    assert got["w1"] == ("FR", "person-year")
+    assert got["w4"] == ("GB", "seat") and got["w6"] == ("US", "seat")
+    assert got["w8"] == ("CA", "institution") and got["w2"] == ("FR", "institution")
+    assert list(out.columns) == ["position", "person_id", "year", "country", "country_evidence"]

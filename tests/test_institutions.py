@@ -61,6 +61,10 @@ WORLD = [
     rec("0sinica01", "Institute of Information Science", "SI", ["facility"]),
     rec("0huawei01", "Huawei Technologies (China)", "CN", ["company"]),
     rec("0cuhk0001", "Chinese University of Hong Kong", "HK", ["education"]),
+    rec("0fair0001", "Facility for Antiproton and Ion Research", "DE", ["facility"],
+        acronyms=["FAIR"], domains=["fair-center.eu"]),
+    rec("0meta0001", "Meta (United States)", "US", ["company"], domains=["meta.com"]),
+    rec("0bore0001", "Borealis (Sweden)", "SE", ["company"], domains=["borealisgroup.com"]),
 ]  # fmt: skip
 
 
@@ -113,6 +117,9 @@ def test_top_organisation_and_headquarters(registry) -> None:
         ("Google Zurich", {"domain": "google.com"}, "0alpha001"),  # domain only: the top
         ("Google Zurich", {"domain": "google.com", "country_src": "USA"}, "0goog0001"),
         ("Universitaet Tuebingen", {}, "0tueb0001"),  # German transliteration
+        ("FAIR", {}, "0fair0001"),  # an acronym alone
+        ("FAIR", {"domain": "meta.com"}, "0meta0001"),  # ... that another's domain contradicts
+        ("Borealis AI", {"domain": "borealisgroup.com"}, "0bore0001"),
     ],
 )
 def test_matches(matcher, text, kw, expected) -> None:
@@ -235,3 +242,30 @@ def test_country_evidence_is_weighed(matcher, raw, country_src, domain, institut
     assert (out["institution_id"], out["country"]) == (institution, country), out
     if domain == "gmail.com":
         assert out["sector"] is None and out["domain"] == "gmail.com"
+
+
+def test_an_x_ai_company_is_not_a_unit_of_x(matcher) -> None:
+    # "Borealis AI" (borealisai.com) is not the chemicals company Borealis
+    assert matcher.match("Borealis AI", domain="borealisai.com").ror_id is None
+
+
+def test_multinational_records_are_seats(tmp_path: Path) -> None:
+    from talentatlas.resolve.affiliations import AffiliationResolver
+    from talentatlas.resolve.countries import DomainTable
+
+    path = tmp_path / "ror_records_test.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in WORLD))
+    reg = Institutions.from_tables(ror.read_registry([path]).tables())
+    assert not reg.multinational("0deep0001")
+    reg.multinational_override["0deep0001"] = True  # as the default corrections declare
+    resolve = AffiliationResolver(DomainTable(None), AffiliationMatcher(reg)).resolve
+    for raw, country_src, domain, country, evidence in [
+        ("Google DeepMind", None, None, "GB", "seat"),  # a bare name: the record's seat
+        ("Google DeepMind, Paris, France", None, None, "FR", "text"),  # where the string says
+        ("Google DeepMind", None, "google.fr", "FR", "domain-tld"),
+        ("Google DeepMind", "France", None, "GB", "seat"),  # a source's guess is not used
+        ("University of Michigan", None, None, "US", "institution"),  # one place
+    ]:
+        out = resolve(raw, None, country_src, domain)
+        assert (out["country"], out["country_evidence"]) == (country, evidence), (raw, out)
+        assert out["institution_id"] in ("0deep0001", "0mich0001"), (raw, out)

@@ -21,6 +21,7 @@ from talentatlas.careers import DIMENSIONS
 from talentatlas.indicators import countries, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
+from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
 from talentatlas.resolve.names import normalise_name
 from talentatlas.store import open_warehouse
 from talentatlas.vocabulary import country_code, venue_code, year_in
@@ -149,9 +150,9 @@ class Atlas:
 
     def inferred_share(self, scoped: bool = True) -> dict[str, float]:
         """Of the (in-scope) authorships, the share placed in a country by each kind of
-        inferred evidence (author map, paper institution, paper country)."""
+        inferred evidence (:data:`INFERRED_EVIDENCE`)."""
         f = self.table("scoped_facts" if scoped else "authorship_facts")
-        kinds = ("author-map", "paper-institution", "paper-country")
+        kinds = INFERRED_EVIDENCE
         if "country_evidence" not in f.columns:
             return dict.fromkeys(kinds, 0.0)
         agg = f.agg(

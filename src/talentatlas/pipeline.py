@@ -44,7 +44,7 @@ from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 Report = Callable[[str], None]
 
@@ -330,7 +330,29 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> None
     if infer:  # paper-level affiliations fill authors without their own (inferred)
         facts = engine.scratch("facts_observed", facts)
         facts = _paper_level(facts, engine.table("affiliations_resolved"))
+        facts = _seat_located(engine.scratch("facts_paper_level", facts))
     engine.materialize("authorship_facts", facts)
+
+
+def _seat_located(facts: ibis.Table) -> ibis.Table:
+    """Authorships placed only at a multinational's seat (``country_evidence = 'seat'``:
+    a bare "Google DeepMind" or "Meta", whose record gives one country of many) take the
+    person's modal located country of the same year (other papers, other affiliations),
+    marked ``person-year``; with none they keep the seat. Other years are not used: a
+    person who joins a multinational from abroad would be placed where they were."""
+    ev = facts.country_evidence.fill_null("")
+    located = facts.filter(facts.country.notnull() & (ev != "seat") & facts.person_id.notnull())
+    counts = located.group_by(l_p=_.person_id, l_y=_.year, l_c=_.country).agg(n=_.count())
+    w = ibis.window(group_by=["l_p", "l_y"], order_by=[ibis.desc("n"), "l_c"])
+    modal = counts.mutate(rk=ibis.row_number().over(w))
+    modal = modal.filter(modal.rk == 0).select("l_p", "l_y", "l_c")
+    f = facts.left_join(modal, [facts.person_id == modal.l_p, facts.year == modal.l_y])
+    hit = (f.country_evidence == "seat") & f.l_c.notnull()
+    f = f.mutate(
+        country=hit.ifelse(f.l_c, f.country),
+        country_evidence=hit.ifelse(ibis.literal("person-year"), f.country_evidence),
+    )
+    return f.select(*facts.columns)
 
 
 def _paper_level(facts: ibis.Table, ra: ibis.Table) -> ibis.Table:

@@ -29,6 +29,11 @@ from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
 
 KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
 
+#: ``country_evidence`` values that are inferred rather than read off the authorship:
+#: an author map, the paper's affiliations listed without saying whose, and the
+#: person's located country that year for a multinational's bare name
+INFERRED_EVIDENCE = ("author-map", "paper-institution", "paper-country", "person-year")
+
 RESOLVED_SCHEMA = pa.schema(
     [
         ("raw", pa.string()),
@@ -115,7 +120,12 @@ class AffiliationResolver:
             # and a Hong Kong university's mainland campus is in China
             elif TERRITORY_PARENT.get(country or "") and mainland_campus(raw or inst_src, domain):
                 country = TERRITORY_PARENT[country or ""]
-            if country:
+            if country and reg.multinational(rid):
+                # a multinational's record gives its seat: the author works where the
+                # string, its e-mail's country code or the source's field says, if any
+                located = self._located(raw, inst_src, domain)
+                out["country"], out["country_evidence"] = located or (country, "seat")
+            elif country:
                 out["country"], out["country_evidence"] = country, "institution"
             out.update(
                 institution_id=rid, institution=reg.name[rid], org_id=top,
@@ -131,6 +141,21 @@ class AffiliationResolver:
             match_score=m.score if m else None, match_evidence=m.evidence if m else None,
         )  # fmt: skip
         return out
+
+    @staticmethod
+    def _located(
+        raw: str | None, inst_src: str | None, domain: str | None
+    ) -> tuple[str, str] | None:
+        """``(country, evidence)`` from what places this one author: a country or
+        territory the string names, else the e-mail's country-code domain. (A source's
+        country field is not used: for a bare company name it is the source's own guess
+        — COLT 2024 files "Microsoft" under the United Kingdom.)"""
+        for text in (raw, inst_src):
+            if text and (c := territory_named(text) or country_from_text(text)):
+                return c, "text"
+        if c := country_from_tld(domain):
+            return c, "domain-tld"
+        return None
 
     def _evidence(
         self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None

@@ -79,6 +79,8 @@ class LocalInstitution(_Strict):
     parent: str | None = None
     aliases: list[str] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
+    #: the name stands for staff in several countries (its location is a seat)
+    multinational: bool | None = None
 
 
 class InstitutionOverride(_Strict):
@@ -86,6 +88,7 @@ class InstitutionOverride(_Strict):
     sector: str | None = None
     parent: str | None = None
     country: str | None = None
+    multinational: bool | None = None
 
 
 class PersonMerge(_Strict):
@@ -124,6 +127,8 @@ class Corrections(_Strict):
             reg.add(li.id, li.name, li.country, [], li.aliases, li.domains)
             if li.sector:
                 reg.sector_override[li.id] = li.sector
+            if li.multinational is not None:
+                reg.multinational_override[li.id] = li.multinational
         for li in self.institution:
             if li.parent and li.parent not in reg.name:
                 problems.append(f"institution {li.id}: unknown parent {li.parent}")
@@ -142,6 +147,8 @@ class Corrections(_Strict):
                     reg.parent_override[o.id] = o.parent
             if o.country:
                 reg.country_override[o.id] = o.country.upper()
+            if o.multinational is not None:
+                reg.multinational_override[o.id] = o.multinational
         for a in self.affiliation:
             if a.institution and a.institution != "none" and a.institution not in reg.name:
                 problems.append(f"affiliation {a.text!r}: unknown institution {a.institution}")

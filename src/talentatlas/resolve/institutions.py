@@ -155,6 +155,8 @@ class Institutions:
     sector_override: dict[str, str] = field(default_factory=dict)
     parent_override: dict[str, str] = field(default_factory=dict)
     country_override: dict[str, str] = field(default_factory=dict)
+    #: records the corrections declare multinational (True) or not (False)
+    multinational_override: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_tables(cls, tables: dict[str, pa.Table]) -> Institutions:
@@ -223,6 +225,13 @@ class Institutions:
 
     def country_of(self, rid: str) -> str | None:
         return self.country_override.get(rid) or self.country.get(rid)
+
+    def multinational(self, rid: str) -> bool:
+        """Whether the record's name stands for staff in several countries, so that its
+        location is the organisation's seat rather than where an author works (Google
+        DeepMind, Meta): declared so in the corrections. A record naming one site
+        (Microsoft Research Asia) is not."""
+        return self.multinational_override.get(rid, False)
 
     def sector(self, rid: str) -> tuple[str, str]:
         """``(sector, evidence)``: override, own types, then the nearest ancestor's types."""
@@ -367,7 +376,9 @@ class AffiliationMatcher:
                     out.append((r, s, i, f"fuzzy:{s}"))
                 stripped = _strip_units(chunks[i])
                 if stripped != chunks[i] and stripped in self.exact:
-                    out.extend((r, 94, i, "name-unit") for r in self.exact[stripped])
+                    # "X AI" is often a company of its own, not a unit of X
+                    ev = "name-unit-ai" if "ai" in chunks[i].split()[-2:] else "name-unit"
+                    out.extend((r, 94, i, ev) for r in self.exact[stripped])
                     continue
                 for gram in _ngrams(chunks[i]):
                     if gram in self.exact:
@@ -385,7 +396,7 @@ class AffiliationMatcher:
         return found
 
     def _country_ok(self, rid: str, countries: set[str]) -> bool:
-        if not countries:
+        if not countries or self.reg.multinational(rid):  # a multinational is anywhere
             return True
         c = self.reg.country_of(rid)
         return c is None or c in countries or bool(_COMPATIBLE.get(c, set()) & countries)
@@ -434,6 +445,8 @@ class AffiliationMatcher:
             if cands:
                 break
         dom_ids = self.by_domain.get(dom, set()) if dom else set()
+        if dom is not None:
+            cands = [c for c in cands if not self._domain_contradicts(c, dom, dom_ids)]
         if not cands:
             holders = sorted(dom_ids - banned)
             rid = self._disambiguate(holders, countries) if holders else None
@@ -459,6 +472,23 @@ class AffiliationMatcher:
             return Match(rid, top_score, best[rid][2])
         rid = ranked[0][0]
         return Match(rid, top_score, best[rid][2])
+
+    def _domain_contradicts(
+        self, cand: tuple[str, int, int, str], dom: str, dom_ids: set[str]
+    ) -> bool:
+        """A weak candidate that the e-mail domain contradicts: an acronym whose domain
+        belongs to another record ("FAIR" with meta.com is Meta's lab, not the antiproton
+        facility), or an "X AI" read as a unit of X whose domain is not X's ("Borealis
+        AI", borealisai.com, is not the chemicals company Borealis)."""
+        rid, _score, _pos, ev = cand
+        if ev not in ("acronym", "name-unit-ai"):
+            return False
+        family = set(self.reg.chain(rid))
+        if any(dom in self.reg.domains.get(r, ()) for r in family):
+            return False
+        if dom_ids and family & self._family(dom_ids):
+            return False
+        return ev == "name-unit-ai" or bool(dom_ids)
 
     def _family(self, ids: set[str]) -> set[str]:
         """Institutions that share a domain with ``ids``: they and their ancestors (ROR
