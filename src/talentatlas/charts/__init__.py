@@ -1,0 +1,40 @@
+"""Charts of talentatlas indicators, written as HTML, PNG or SVG.
+
+Every chart function takes a :class:`pyarrow.Table` (anything :func:`pyarrow.table`
+accepts will do) and an output path, and returns the path it wrote. The suffix picks
+the format:
+
+``.html``
+    A self-contained interactive page: plotly.js and the map geometry are inlined, so
+    it opens offline.
+``.png`` / ``.svg``
+    A static image (1000 x 600 layout pixels; PNGs at scale 2), rendered by kaleido in a
+    headless Chromium. The browser is ``$BROWSER_PATH`` when set, else
+    ``/usr/bin/chromium`` when it exists (Debian: ``apt-get install chromium``), else
+    whatever choreographer finds (e.g. a Chrome fetched with ``kaleido_get_chrome``).
+
+Nothing is fetched from the network. Plotly's world map normally downloads its base
+map from cdn.plot.ly; here the countries are drawn from the simplified world borders of
+thematicmapping.org (CC BY-SA 3.0) that ``geopip`` bundles, and the CDN lookup is
+answered with an empty topology.
+"""
+
+from talentatlas.charts.choropleth import choropleth
+from talentatlas.charts.export import FORMATS, StaticExportError, find_browser
+from talentatlas.charts.retention import retention
+from talentatlas.charts.sankey import sankey
+from talentatlas.charts.theme import HEIGHT, SOURCE_NOTE, WIDTH
+from talentatlas.charts.trend import trend
+
+__all__ = [
+    "FORMATS",
+    "HEIGHT",
+    "SOURCE_NOTE",
+    "WIDTH",
+    "StaticExportError",
+    "choropleth",
+    "find_browser",
+    "retention",
+    "sankey",
+    "trend",
+]
