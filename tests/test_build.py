@@ -171,7 +171,7 @@ def test_every_planted_authorship_lands(sim_build) -> None:
 def test_a_multinationals_bare_name_takes_the_persons_place_that_year() -> None:
     import ibis
 
-    from talentatlas.pipeline import _seat_located
+    from talentatlas.facts import seat_located
 
     rows = [  # (work, person, year, country, evidence)
         ("w1", "p1", 2024, "GB", "seat"),  # "Google DeepMind" ...
@@ -193,7 +193,7 @@ def test_a_multinationals_bare_name_takes_the_persons_place_that_year() -> None:
             "country_evidence": [r[4] for r in rows],
         }
     )
-    out = ibis.duckdb.connect().execute(_seat_located(facts)).set_index("work_id")
+    out = ibis.duckdb.connect().execute(seat_located(facts)).set_index("work_id")
     got = {w: (out.loc[w, "country"], out.loc[w, "country_evidence"]) for w in out.index}
     assert got["w1"] == ("FR", "person-year")
     assert got["w4"] == ("GB", "seat") and got["w6"] == ("US", "seat")

@@ -15,14 +15,8 @@ import pytest
 from conftest import make_settings
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
-from talentatlas.resolve.people import (
-    M_OVERLAP,
-    ORG_INST,
-    ORG_MOVE,
-    ORG_OVERLAP,
-    link_people,
-    resolve_people,
-)
+from talentatlas.resolve.people import link_people, resolve_people
+from talentatlas.resolve.people.params import M_OVERLAP, ORG_INST, ORG_MOVE, ORG_OVERLAP
 from talentatlas.sources import REGISTRY
 from talentatlas.sources.simulated import World, simulate
 
@@ -505,3 +499,49 @@ def test_spark_gives_the_same_persons_as_duckdb(tmp_path) -> None:
     assert len(res) == table.num_rows
     assert spark == duck
     assert len({p for p, _ in duck.values()}) > 50
+
+
+def test_saved_model_reproduces_pair_weights(tmp_path: Path) -> None:
+    """The linkage model the warehouse keeps (``linkage_weights``, ``linkage_prior``)
+    gives back the match weight of every scored pair the linker used."""
+    world = simulate(seed=11, n_people=150)
+    world.write(tmp_path / "data")
+    s = make_settings(tmp_path)
+    build(s, keep_scratch=True)
+    con = Atlas.open(s.warehouse).con
+    rows = (
+        con.sql(
+            """
+        SELECT p.*, s.w FROM people_pairs p JOIN people_scored s USING (a, b)
+        ORDER BY hash(a, b) LIMIT 2000
+        """
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    assert len(rows) >= 500, len(rows)
+    prior = {
+        r["cell"]: r["prior_weight"] for r in con.table("linkage_prior").to_pyarrow().to_pylist()
+    }
+    weights = {
+        (r["feature"], r["given_level"], r["level"]): r["weight"]
+        for r in con.table("linkage_weights").to_pyarrow().to_pylist()
+    }
+    parent = {
+        r["feature"]: r["given"] for r in con.table("linkage_weights").to_pyarrow().to_pylist()
+    }
+    for r in rows:
+        w = prior.get(r["cell"], 0) + r["tf"]
+        for f in ("gap", "org", "coauthors", "venue"):
+            if r[f] is None:
+                continue
+            given = parent[f]
+            if given is not None and r[given] is None:
+                continue
+            w += weights[(f, None if given is None else r[given], r[f])]
+        assert w == r["w"], r
+    assert {r["key"] for r in con.table("build_info").to_pyarrow().to_pylist()} >= {
+        "linkage_pairs",
+        "linkage_em_iterations",
+        "linkage_em_converged",
+    }

@@ -142,6 +142,15 @@ class Atlas:
             text_resolved=(r["text_inst"] or 0) / (r["text"] or 1),
         )
 
+    def linkage(self) -> tuple[dict[str, str], pa.Table]:
+        """The person linker's estimated model: the ``linkage_*`` figures of
+        ``build_info`` (candidate pairs, EM iterations and convergence) and the level
+        weights (``linkage_weights``: m, u, weight in bits)."""
+        info = {k: v for k, v in self.build_info().items() if k.startswith("linkage_")}
+        w = self.table("linkage_weights")
+        w = w.mutate(bits=(w.weight / 100).round(2)).order_by(["feature", "given_level", "level"])
+        return info, w.select("feature", "label", "given_label", "m", "u", "bits").to_pyarrow()
+
     def key_conflicts(self, limit: int = 20) -> pa.Table:
         """Keys left out of linking for mentions whose names share no word with them
         (``key_conflicts``), most mentions first."""

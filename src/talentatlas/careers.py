@@ -20,10 +20,13 @@ Every function takes and returns Ibis tables, so the same code runs on DuckDB an
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import ibis
 from ibis import _
 from ibis.expr.types import Table
+
+from talentatlas.tables import union_all
 
 #: ``hq_country`` is the country of the institution's top organisation (headquarters rule)
 DIMENSIONS = ("country", "institution", "sector", "hq_country")
@@ -35,6 +38,20 @@ WITHIN: dict[str, tuple[str, ...]] = {
     "sector": ("country", "institution"),
     "hq_country": ("country", "institution"),
 }
+
+
+def scoped(facts: Table, scope: Any, areas: Table) -> Table:
+    """The authorships in scope (DESIGN.md): linked to a person, accepted (unless the
+    scope says otherwise), within the scope's years, at a venue of the field (``areas``:
+    ``venue, area``), with the venue's area."""
+    f = facts.filter(facts.person_id.notnull())
+    if scope.accepted_only:
+        f = f.filter(f.accepted.fill_null(True))
+    if scope.year_min is not None:
+        f = f.filter(f.year >= scope.year_min)
+    if scope.year_max is not None:
+        f = f.filter(f.year <= scope.year_max)
+    return f.join(areas, "venue")
 
 
 def modal(facts: Table, dim: str) -> Table:
@@ -119,12 +136,10 @@ def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -
     year has a row too, its values null where no evidence places the person (a year
     after the last observed one, or a person never placed): the timeline shows every
     active year, while stocks count the padded population only."""
-    keys = active.select("person_id", "year") if active is not None else None
-    for t in padded_by_dim.values():
-        k = t.select("person_id", "year")
-        keys = k if keys is None else keys.union(k)
-    assert keys is not None
-    out = keys.distinct()
+    parts = [t.select("person_id", "year") for t in padded_by_dim.values()]
+    if active is not None:
+        parts.insert(0, active.select("person_id", "year"))
+    out = union_all(parts).distinct()
     for dim, t in padded_by_dim.items():
         r = t.select(p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed})
         out = out.left_join(r, [out.person_id == r.p, out.year == r.y]).drop("p", "y")

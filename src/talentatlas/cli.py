@@ -251,6 +251,21 @@ def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
                 "shares no word with the key's names: the key does not join that mention.",
             )
         )
+    info, weights = atlas.linkage()
+    if info:
+        console.print(
+            render(
+                weights,
+                "Person linkage model (linkage_weights; name prior by cell: linkage_prior)",
+                f"{int(info['linkage_pairs']):,} candidate pairs; m from "
+                f"{int(info['linkage_m_pairs']):,} rare-name pairs, u from "
+                f"{int(info['linkage_u_pairs']):,} same-family-name pairs; EM "
+                f"{info['linkage_em_iterations']} iterations"
+                f" ({'converged' if info['linkage_em_converged'] == 'true' else 'not converged'})."
+                " A pair's weight: its name cell's prior + its levels' bits + the"
+                " rarity of an agreed institution.",
+            )
+        )
     um = atlas.unmatched(50)
     if um.num_rows:
         console.print(

@@ -42,13 +42,15 @@ VENUE_ALIASES: dict[str, str] = {"nips": "neurips"}
 class Scope(BaseModel):
     """Which works count: a named field (areas of venues) and an optional year range."""
 
-    field: str = "ai"
-    fields: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-    areas: list[str] | None = None
-    venues: list[str] | None = None
-    year_min: int | None = None
-    year_max: int | None = None
-    accepted_only: bool = True
+    field: str = Field("ai", description="the field whose venues count (`ai`, or one of `fields`)")
+    fields: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="fields of your own: area -> venues"
+    )
+    areas: list[str] | None = Field(None, description="only these areas of the field")
+    venues: list[str] | None = Field(None, description="only these venues of the field")
+    year_min: int | None = Field(None, description="first year counted")
+    year_max: int | None = Field(None, description="last year counted")
+    accepted_only: bool = Field(True, description="count accepted papers only")
 
     def areas_of_field(self) -> dict[str, list[str]]:
         if self.field in self.fields:
@@ -91,25 +93,43 @@ class Settings(BaseSettings):
         env_prefix="TALENTATLAS_", env_nested_delimiter="__", extra="ignore"
     )
 
-    data_dir: Path = Path("data")
-    warehouse: Path = Path("warehouse/atlas.duckdb")
-    engine: EngineName = "duckdb"
-    mirror: str | None = None
-    upstream_paperlists: str = "https://raw.githubusercontent.com/papercopilot/paperlists/main"
-    upstream_openreview: str = "https://raw.githubusercontent.com/papercopilot/openreview/main"
-    #: base URL holding ``ror_records_*.jsonl.gz`` (or a ROR dump zip) when there is no
-    #: mirror; unset, fetch leaves the registry to the user (``data/ror/``)
-    upstream_ror: str | None = None
-    fetch_years: tuple[int, int] = (1987, 2026)
-    workers: int = Field(default=2, ge=1)
-    corrections: Path | None = None
-    #: apply the project's own corrections (``talentatlas/data/organisations.toml``:
-    #: organisations the registry copy lacks) before the user's file
-    default_corrections: bool = True
-    #: fill places the sources leave empty by inference, marked in ``country_evidence``
-    #: (author maps; papers that list affiliations without saying whose)
-    infer_places: bool = True
-    scope: Scope = Field(default_factory=Scope)
+    data_dir: Path = Field(Path("data"), description="where sources are fetched to and read from")
+    warehouse: Path = Field(
+        Path("warehouse/atlas.duckdb"),
+        description="the warehouse file (Spark: a Parquet directory beside it, `.spark`)",
+    )
+    engine: EngineName = Field("duckdb", description="`duckdb` (default) or `spark`")
+    mirror: str | None = Field(
+        None, description="a local directory or base URL laid out like the upstream trees"
+    )
+    upstream_paperlists: str = Field(
+        "https://raw.githubusercontent.com/papercopilot/paperlists/main",
+        description="where `fetch` reads paper lists without a mirror",
+    )
+    upstream_openreview: str = Field(
+        "https://raw.githubusercontent.com/papercopilot/openreview/main",
+        description="where `fetch` reads OpenReview author records without a mirror",
+    )
+    upstream_ror: str | None = Field(
+        None,
+        description="base URL holding `ror_records_*.jsonl.gz` (or a ROR dump zip) when"
+        " there is no mirror; unset, `fetch` leaves the registry to the user (`data/ror/`)",
+    )
+    fetch_years: tuple[int, int] = Field((1987, 2026), description="years `fetch` asks for")
+    workers: int = Field(default=2, ge=1, description="processes that parse input files")
+    corrections: Path | None = Field(None, description="your corrections file (TOML)")
+    default_corrections: bool = Field(
+        True,
+        description="apply the project's own corrections (`talentatlas/data/organisations.toml`:"
+        " organisations the registry copy lacks, multinationals) before yours",
+    )
+    infer_places: bool = Field(
+        True,
+        description="fill places the sources leave empty by inference, marked in"
+        " `country_evidence` (author maps; papers that list affiliations without saying"
+        " whose; a multinational's bare name placed by the person's other evidence that year)",
+    )
+    scope: Scope = Field(default_factory=Scope, description="which works count (below)")
 
     @classmethod
     def settings_customise_sources(

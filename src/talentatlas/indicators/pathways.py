@@ -26,6 +26,7 @@ from ibis.expr.types import Table
 from talentatlas.indicators import bootstrap
 from talentatlas.indicators.frame import Frame
 from talentatlas.indicators.result import annotate
+from talentatlas.tables import union_all
 
 TIERS = ("all", "oral")
 #: the stages of a pathway (not career stages, see ``frame.STAGES``)
@@ -118,11 +119,10 @@ def shares(
     p = _tiers(paths(frame, cohort))
     if workplace is not None:
         p = p.filter(p.workplace == workplace)
-    long = None
-    for stage in PATH_STAGES:
-        part = p.select("person_id", "tier", stage=ibis.literal(stage), country=p[stage])
-        long = part if long is None else long.union(part)
-    assert long is not None
+    long = union_all(
+        p.select("person_id", "tier", stage=ibis.literal(stage), country=p[stage])
+        for stage in PATH_STAGES
+    )
     long = frame.to_arrow(long.filter(long.country.notnull()).distinct())
     num = long.append_column("value", pa.array([1.0] * long.num_rows, pa.float64()))
     ci = bootstrap.ratio_intervals(

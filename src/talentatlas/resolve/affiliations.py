@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import ibis
 import pyarrow as pa
 
 from talentatlas.resolve.countries import (
@@ -209,3 +210,21 @@ class AffiliationResolver:
         cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
         rows = [self.resolve(*vals) for vals in zip(*cols, strict=True)]
         return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)
+
+
+def _keyed(t: ibis.Table) -> ibis.Table:
+    return t.mutate(**{f"k_{c}": t[c].fill_null("") for c in KEY_COLUMNS})
+
+
+def join_resolution(aff: ibis.Table, resolved: ibis.Table) -> ibis.Table:
+    """``affiliations`` joined with their resolution (by the four key columns, nulls
+    equal); a country taken from an author map is marked inferred (``author-map``)."""
+    a, r = _keyed(aff), _keyed(resolved)
+    j = a.join(r.drop(*KEY_COLUMNS), [a[f"k_{c}"] == r[f"k_{c}"] for c in KEY_COLUMNS])
+    evidence = (j.source == "author_map").ifelse("author-map", j.country_evidence)
+    return j.select(
+        "work_id", "position", "aff_pos", "raw", "inst_src", "domain", "institution_id",
+        "institution", "org_id", "country", "hq_country", "sector",
+        country_evidence=evidence, sector_evidence=j.sector_evidence,
+        match_score=j.match_score, match_evidence=j.match_evidence,
+    )  # fmt: skip

@@ -46,6 +46,7 @@ import tomllib
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -168,6 +169,18 @@ class Corrections(_Strict):
             if a.forbid:
                 out.setdefault(norm_org(a.text), set()).update(a.forbid)
         return out
+
+    @staticmethod
+    def apply_to_links(links: Any, splits: Any, merges: Any) -> Any:
+        """The linker's ``person_links`` with the person splits, then merges, applied
+        (``splits``: :meth:`person_splits`, ``merges``: :meth:`person_merges`, as engine
+        tables)."""
+        links = links.left_join(splits, ["person_id", "work_id"]).drop(
+            "person_id_right", "work_id_right"
+        )
+        links = links.mutate(person_id=links.new_id.fill_null(links.person_id)).drop("new_id")
+        links = links.left_join(merges, "person_id").drop("person_id_right")
+        return links.mutate(person_id=links.new_id.fill_null(links.person_id)).drop("new_id")
 
     def person_splits(self) -> pa.Table:
         rows = [

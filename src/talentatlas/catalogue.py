@@ -1,0 +1,367 @@
+"""The warehouse's public tables: what each holds, its grain and the stage that writes it.
+
+One catalogue for three readers: ``docs/warehouse.md`` is generated from it
+(``python scripts/reference.py``), every build stores it with each table's columns
+(``catalogue``), and a test fails when a build leaves a table it does not list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import pyarrow as pa
+
+
+class Entry(NamedTuple):
+    section: str
+    table: str
+    stage: str
+    grain: str
+    what: str
+
+
+CATALOGUE: tuple[Entry, ...] = (
+    Entry(
+        "What was read",
+        "files",
+        "landing",
+        "input file",
+        "one row per input file: source, path, content hash, records, works, authorships, quarantined records, unknown fields, problems (unknown statuses, read errors)",
+    ),
+    Entry(
+        "What was read",
+        "quarantine",
+        "landing",
+        "unreadable record",
+        "records that could not be read: source, file, record number, reason, raw text",
+    ),
+    Entry(
+        "What was read",
+        "build_info",
+        "build",
+        "setting (key, value)",
+        "fingerprint, version, engine, scope, build time, files, corrections digest, the person linker's candidate pairs, EM iterations and convergence",
+    ),
+    Entry(
+        "What was read",
+        "catalogue",
+        "build",
+        "table",
+        "this catalogue: every public table with its section, stage, grain, what it holds and its columns",
+    ),
+    Entry(
+        "Canonical tables",
+        "works",
+        "canonical",
+        "work",
+        "one row per paper (`venue:year:paper id`): source, venue, year, title, status, tier, track, accepted, number of authors, provenance",
+    ),
+    Entry(
+        "Canonical tables",
+        "work_sources",
+        "canonical",
+        "work",
+        "the source whose authorships a work uses",
+    ),
+    Entry(
+        "Canonical tables",
+        "authorships",
+        "canonical",
+        "authorship (work, position)",
+        "one row per author of a work: name (raw and normalised), OpenReview id and alias, hashed e-mail, DBLP / ORCID / Scholar ids, stated role, provenance",
+    ),
+    Entry(
+        "Canonical tables",
+        "affiliations",
+        "canonical",
+        "affiliation of an authorship (work, position, aff_pos)",
+        "each authorship's affiliations in order (`aff_pos`), and a paper's unattributed affiliations (`position = -1`): raw text, source's institution name and country, e-mail domain, source (`author_map` rows carry a mapped country)",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "institutions",
+        "institutions",
+        "institution",
+        "the ROR registry copy plus local institutions: name, location country, types, sector, parent, top organisation and its name, headquarters country, successor, domains",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "institution_names",
+        "institutions",
+        "institution name",
+        "every name of an institution: display, labels, aliases, acronyms",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "institution_relations",
+        "institutions",
+        "institution relation",
+        "parent, child, related, successor and predecessor links",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "affiliation_resolution",
+        "resolve",
+        "distinct affiliation evidence (raw, source name, source country, domain)",
+        "one row per distinct affiliation evidence: matched institution, country, sector, evidence, match score",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "affiliations_resolved",
+        "resolve",
+        "affiliation of an authorship",
+        "`affiliations` with their resolution",
+    ),
+    Entry(
+        "Institutions and resolution",
+        "authorship_affiliation",
+        "people",
+        "authorship",
+        "per authorship, the first affiliation that resolves each value (country, institution, sector, headquarters country, organisation, domain, country evidence)",
+    ),
+    Entry(
+        "People",
+        "person_links",
+        "people",
+        "authorship",
+        "the person of every authorship and how it was identified (`key_kind`)",
+    ),
+    Entry(
+        "People",
+        "persons",
+        "people",
+        "person",
+        "one row per person: display name, key kind, authorships, first and last year",
+    ),
+    Entry(
+        "People",
+        "person_keys",
+        "people",
+        "person key",
+        "every identifier seen for a person (OpenReview ids and aliases, DBLP, ORCID, Scholar, hashed e-mail, venue author ids)",
+    ),
+    Entry(
+        "People",
+        "linkage_weights",
+        "people",
+        "comparison level (given the parent level)",
+        "the person linker's estimated model: per comparison level (given the year-gap level where modelled so), m, u and the weight in centibits; `build_info` holds the candidate pairs, EM iterations and convergence",
+    ),
+    Entry(
+        "People",
+        "linkage_prior",
+        "people",
+        "name cell",
+        "the linker's name prior: per name cell (how common the first and last tokens are, a middle part), candidate pairs, match rate, prior weight in centibits",
+    ),
+    Entry(
+        "People",
+        "key_conflicts",
+        "people",
+        "key and name",
+        "keys left out of linking for a mention whose name shares no word with the key's names: key, name, mentions",
+    ),
+    Entry(
+        "Careers",
+        "authorship_facts",
+        "careers",
+        "authorship",
+        "one row per authorship with its person, venue, year, tier, and resolved country (with its evidence: observed or inferred), institution, sector, headquarters country, organisation",
+    ),
+    Entry(
+        "Careers",
+        "scoped_facts",
+        "careers",
+        "in-scope authorship",
+        "`authorship_facts` restricted to the scope (accepted works at the field's venues and years), with the area",
+    ),
+    Entry(
+        "Careers",
+        "observed_country",
+        "careers",
+        "person-year",
+        "observed person-years: modal value, its count and the year's total",
+    ),
+    Entry(
+        "Careers",
+        "observed_institution",
+        "careers",
+        "person-year",
+        "observed person-years: modal value, its count and the year's total",
+    ),
+    Entry(
+        "Careers",
+        "observed_sector",
+        "careers",
+        "person-year",
+        "observed person-years: modal value, its count and the year's total",
+    ),
+    Entry(
+        "Careers",
+        "observed_hq_country",
+        "careers",
+        "person-year",
+        "observed person-years: modal value, its count and the year's total",
+    ),
+    Entry(
+        "Careers",
+        "padded_country",
+        "careers",
+        "person-year",
+        "padded person-years, with the `observed` flag",
+    ),
+    Entry(
+        "Careers",
+        "padded_institution",
+        "careers",
+        "person-year",
+        "padded person-years, with the `observed` flag",
+    ),
+    Entry(
+        "Careers",
+        "padded_sector",
+        "careers",
+        "person-year",
+        "padded person-years, with the `observed` flag",
+    ),
+    Entry(
+        "Careers",
+        "padded_hq_country",
+        "careers",
+        "person-year",
+        "padded person-years, with the `observed` flag",
+    ),
+    Entry(
+        "Careers",
+        "person_years",
+        "careers",
+        "person-year",
+        "the four padded timelines side by side",
+    ),
+    Entry(
+        "Careers",
+        "moves",
+        "careers",
+        "move (person, year, dimension)",
+        "changes of modal value between consecutive observed years, per dimension",
+    ),
+    Entry(
+        "Careers",
+        "stock",
+        "careers",
+        "dimension, value and year",
+        "persons per value, year and dimension",
+    ),
+    Entry(
+        "Indicators",
+        "stock_share",
+        "indicators",
+        "country and year",
+        "country stock, world share with its interval, coverage",
+    ),
+    Entry(
+        "Indicators",
+        "migration",
+        "indicators",
+        "country and year",
+        "stock, in, out, net, net rate per 10,000 with its interval, in/out rates, churn, coverage (location and headquarters basis)",
+    ),
+    Entry(
+        "Indicators",
+        "migration_hq",
+        "indicators",
+        "country and year",
+        "stock, in, out, net, net rate per 10,000 with its interval, in/out rates, churn, coverage (location and headquarters basis)",
+    ),
+    Entry(
+        "Indicators",
+        "flows",
+        "indicators",
+        "origin, destination and year",
+        "bilateral moves per year (location and headquarters basis)",
+    ),
+    Entry(
+        "Indicators",
+        "flows_hq",
+        "indicators",
+        "origin, destination and year",
+        "bilateral moves per year (location and headquarters basis)",
+    ),
+    Entry(
+        "Indicators",
+        "pathways",
+        "indicators",
+        "venue-year, tier, stage and country",
+        "venue-year cohorts by origin, first academic country and workplace, all and oral tier",
+    ),
+    Entry(
+        "Indicators",
+        "sector_summary",
+        "indicators",
+        "year",
+        "sector stocks, industry share with its interval, academia ↔ industry moves, early-career next sector",
+    ),
+    Entry(
+        "Indicators",
+        "sector_flows",
+        "indicators",
+        "origin sector, destination sector and year",
+        "moves between sectors per year",
+    ),
+    Entry(
+        "Indicators",
+        "org_headcount",
+        "indicators",
+        "organisation and year",
+        "researchers per top organisation and year",
+    ),
+    Entry(
+        "Indicators",
+        "org_flows",
+        "indicators",
+        "origin, destination organisation and year",
+        "moves between top organisations per year",
+    ),
+    Entry(
+        "Indicators",
+        "coverage_by_year",
+        "indicators",
+        "year",
+        "shares of in-scope authorships resolved to a country, institution, sector and reliable key, per year",
+    ),
+)
+
+TABLES = tuple(e.table for e in CATALOGUE)
+
+
+def catalogue_table(columns_of: Callable[[str], list[str]]) -> pa.Table:
+    """The catalogue as a table, with each table's columns as the build wrote them
+    (``columns_of(table)``; the catalogue's own columns for itself)."""
+    rows = [
+        {
+            **e._asdict(),
+            "columns": ", ".join(
+                CATALOGUE_COLUMNS if e.table == "catalogue" else columns_of(e.table)
+            ),
+        }
+        for e in CATALOGUE
+    ]
+    return pa.Table.from_pylist(
+        rows, schema=pa.schema([(c, pa.string()) for c in CATALOGUE_COLUMNS])
+    )
+
+
+CATALOGUE_COLUMNS = [*Entry._fields, "columns"]
+
+
+def markdown(intro: str) -> str:
+    """``docs/warehouse.md``: the intro, then a table per section."""
+    out = [intro.rstrip()]
+    section = None
+    for e in CATALOGUE:
+        if e.section != section:
+            section = e.section
+            out += ["", f"## {section}", "", "| table | stage | one row per | what it holds |",
+                    "| --- | --- | --- | --- |"]  # fmt: skip
+        out.append(f"| `{e.table}` | {e.stage} | {e.grain} | {e.what} |")
+    return "\n".join(out) + "\n"
