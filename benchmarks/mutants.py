@@ -57,7 +57,7 @@ MUTANTS = (
     ),
     Mutant(
         "linking_looser",  # pairs linked at 3 bits below even odds (issue 10.7: floors)
-        "src/talentatlas/resolve/people.py",
+        "src/talentatlas/resolve/people/params.py",
         "THRESHOLD = 0\n",
         "THRESHOLD = -300\n",
         ("tests/test_people.py::test_simulated_world_recovers_planted_people",),

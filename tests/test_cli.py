@@ -182,7 +182,7 @@ def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
 
 
 def test_map_pools_moves_and_stocks_over_years(sim_build) -> None:
-    from talentatlas.cli import MIN_STOCK, pooled_rates
+    from talentatlas.indicators.countries import MIN_STOCK, pooled_rates
 
     world, atlas, _ = sim_build
     exp = world.expected("country").migration()

@@ -99,12 +99,43 @@ class Atlas:
         return self.con.table(name)
 
     def tables(self) -> list[str]:
-        return sorted(self.con.list_tables())
+        """The warehouse's tables (a Spark warehouse's Parquet datasets are views), not
+        the temporary tables a session creates for its queries."""
+        q = (
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
+            "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal"
+        )
+        return sorted(r[0] for r in self.con.raw_sql(q).fetchall())
 
     # -- what is in the warehouse ---------------------------------------------------
     def build_info(self) -> dict[str, str]:
         rows = self.table("build_info").to_pyarrow().to_pylist()
         return {r["key"]: r["value"] for r in rows}
+
+    def latest_complete_year(self) -> int:
+        """The last year whose stock is at least half the peak (later years are
+        censored: their papers are not all in the sources yet); 0 when empty."""
+        t = self.table("stock")
+        t = t.filter(t.dimension == "country").group_by("year").agg(n=t.stock.sum())
+        rows = t.to_pyarrow().to_pylist()
+        if not rows:
+            return 0
+        peak = max(r["n"] for r in rows)
+        return max(r["year"] for r in rows if r["n"] >= peak / 2)
+
+    def headline(self, year: int, top: int = 10) -> pa.Table:
+        """The ``top`` largest country stocks of ``year`` with their share, in- and
+        outflow and net rate per 10,000."""
+        st = self.stock(by="country", year=year).slice(0, top).to_pylist()
+        mig = {r["country"]: r for r in self.migration(year=year).to_pylist()}
+        rows = [
+            {"country": r["country"], "stock": r["stock"], "share": r["share"],
+             "in": mig.get(r["country"], {}).get("inflow"),
+             "out": mig.get(r["country"], {}).get("outflow"),
+             "net_rate": mig.get(r["country"], {}).get("net_rate")}
+            for r in st
+        ]  # fmt: skip
+        return pa.Table.from_pylist(rows)
 
     def counts(self) -> dict[str, int]:
         out = {}

@@ -211,3 +211,29 @@ def partners(flows_table: pa.Table, country: str) -> pa.Table:
     t = _sorted(t, [("_g", "descending"), ("partner", "ascending")]).drop_columns(["_g"])
     meta = {k: v for k, v in describe(flows_table).items() if k != "indicator"}
     return annotate(t, **meta, indicator="partners")
+
+
+#: maps and trends leave out country-years resting on fewer researchers than this
+MIN_STOCK = 30
+
+
+def pooled_rates(t: pa.Table, first: int, last: int) -> pa.Table:
+    """``country, year, inflow, outflow, net, stock, net_rate`` summed over the years
+    ``first..last`` of a migration table (``stock`` = mean stock; ``net_rate`` = net moves
+    a year per 10,000 researchers), countries with a mean stock of at least MIN_STOCK."""
+    w = t.filter(pc.and_(pc.greater_equal(t["year"], first), pc.less_equal(t["year"], last)))
+    g = w.group_by("country").aggregate(
+        [("inflow", "sum"), ("outflow", "sum"), ("net", "sum"), ("stock", "sum")]
+    )
+    years = last - first + 1
+    stock = pc.divide(pc.cast(g["stock_sum"], pa.float64()), years)
+    rate = pc.round(pc.multiply(pc.divide(pc.cast(g["net_sum"], pa.float64()),
+                                          pc.cast(g["stock_sum"], pa.float64())), 10_000), 2)  # fmt: skip
+    out = pa.table(
+        {
+            "country": g["country"], "year": pa.array([last] * g.num_rows, pa.int32()),
+            "inflow": g["inflow_sum"], "outflow": g["outflow_sum"], "net": g["net_sum"],
+            "stock": pc.round(stock, 1), "net_rate": rate,
+        }
+    )  # fmt: skip
+    return out.filter(pc.greater_equal(out["stock"], MIN_STOCK))

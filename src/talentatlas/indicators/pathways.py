@@ -220,3 +220,16 @@ def stay_rates(
         t, indicator="stay_rates", venue=venue, year=year, lag=lag,
         **_meta(frame, cohort, level, reps, seed),
     )  # fmt: skip
+
+
+def tiers_side_by_side(t: pa.Table, limit: int) -> pa.Table:
+    """``country, all, [lo, hi], oral, [lo, hi]`` from a long shares table."""
+    rows: dict[str, dict] = {}
+    for r in t.to_pylist():
+        d = rows.setdefault(r["country"], {"country": r["country"]})
+        d[f"{r['tier']}_n"] = r["persons"]
+        d[f"{r['tier']}_share"] = r["share"]
+        d[f"{r['tier']}_ci"] = f"{r['lo']:.1%}–{r['hi']:.1%}" if r["lo"] is not None else None
+    cols = ["country", "all_n", "all_share", "all_ci", "oral_n", "oral_share", "oral_ci"]
+    data = sorted(rows.values(), key=lambda d: -(d.get("all_n") or 0))[:limit]
+    return pa.Table.from_pylist([{c: d.get(c) for c in cols} for d in data])

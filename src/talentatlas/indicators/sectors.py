@@ -21,7 +21,7 @@ from ibis.expr.types import Table
 
 from talentatlas.indicators import bootstrap
 from talentatlas.indicators.frame import Frame
-from talentatlas.indicators.result import annotate
+from talentatlas.indicators.result import annotate, describe
 
 EARLY_YEARS = 3
 
@@ -117,3 +117,18 @@ def summary(
     return annotate(out, indicator="sectors", coverage=frame.coverage(),
                     filters=frame.filters.describe(), early_years=early_years,
                     interval=bootstrap.note(level, reps, seed))  # fmt: skip
+
+
+def sector_series(summary: pa.Table) -> pa.Table:
+    """The sector summary as two series for a trend chart (``year, series, value, lo,
+    hi``): the industry share of researchers, and the share of early-career academics
+    whose next sector is industry; with the summary's coverage and filters."""
+    s = summary
+    n = s.num_rows
+    long = pa.concat_tables([
+        pa.table({"year": s["year"], "series": ["industry share of researchers"] * n,
+                  "value": s["industry_share"], "lo": s["share_lo"], "hi": s["share_hi"]}),
+        pa.table({"year": s["year"], "series": ["early-career academics moving next to industry"] * n,
+                  "value": s["early_next_industry"], "lo": s["early_lo"], "hi": s["early_hi"]}),
+    ])  # fmt: skip
+    return annotate(long, **describe(s))

@@ -1,0 +1,3 @@
+from talentatlas.cli import main
+
+main()

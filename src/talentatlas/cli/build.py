@@ -1,0 +1,193 @@
+"""Commands that fetch, build and describe the warehouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from talentatlas.cli.options import (
+    DataDir,
+    Engine,
+    Warehouse,
+    command,
+    console,
+    err,
+    open_atlas,
+    progress_bar,
+    settings,
+)
+
+
+@command()
+def fetch(data_dir: DataDir = None) -> None:
+    """Download the default sources (paper lists, OpenReview authors) into the data dir."""
+    from talentatlas.fetch import fetch as do_fetch
+
+    s = settings(data_dir)
+    where = s.mirror or "upstream repositories"
+    err.print(f"fetching the {s.scope.field!r} venues from {where} into {s.data_dir}")
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("fetch", total=None, item="")
+        result = do_fetch(
+            s,
+            on_plan=lambda n: progress.update(task, total=n),
+            on_file=lambda rel: progress.update(task, advance=1, item=rel),
+        )
+    err.print(
+        f"{len(result.fetched)} files fetched, {len(result.present)} already present, "
+        f"{len(result.failed)} failed"
+    )
+    for rel, why in list(result.failed.items())[:20]:
+        err.print(f"  [red]failed[/] {rel}: {why}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@command()
+def build(
+    data_dir: DataDir = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if nothing changed.")] = False,
+    keep_scratch: Annotated[
+        bool,
+        typer.Option(help="Keep the linker's working tables in the warehouse (for debugging)."),
+    ] = False,
+) -> None:
+    """Ingest everything under the data dir into the warehouse; compute careers and indicators."""
+    from talentatlas.pipeline import build as do_build
+
+    s = settings(data_dir, warehouse, engine)
+    with progress_bar() as progress:
+        task = progress.add_task("parse", total=None, item="")
+        try:
+            result = do_build(
+                s,
+                force=force,
+                keep_scratch=keep_scratch,
+                report=lambda msg: progress.console.print(msg, style="dim"),
+                on_files=lambda n: progress.update(task, total=n, completed=0),
+                on_parsed=lambda f, m: progress.update(task, advance=1, item=f.rel),
+            )
+        except FileNotFoundError as e:
+            err.print(f"[red]error:[/] {e}")
+            raise typer.Exit(2) from e
+        progress.update(task, completed=progress.tasks[0].total or 0, item="")
+    verb = "unchanged" if result.skipped else "built"
+    err.print(f"[green]{verb}[/] {result.warehouse} in {result.seconds:.1f}s")
+
+
+@command()
+def status(warehouse: Warehouse = None, engine: Engine = None) -> None:
+    """What is in the warehouse: sources, counts, coverage, quarantined records."""
+    from talentatlas.export import render
+
+    s = settings(warehouse=warehouse, engine=engine)
+    atlas = open_atlas(s)
+    info = atlas.build_info()
+    counts = atlas.counts()
+    console.print(
+        Panel.fit(
+            f"[bold]{atlas.path}[/]  engine {info.get('engine')}  built {info.get('built_at')}\n"
+            + "  ".join(f"{k} [bold]{v:,}[/]" for k, v in counts.items()),
+            title="talentatlas warehouse",
+        )
+    )
+    console.print(render(atlas.sources(), "Sources and files read"))
+    cov_rows = []
+    for label, scoped in [("all", False), ("in scope", True)]:
+        c = atlas.coverage(scoped)
+        cov_rows.append(
+            {"authorships": label, "n": c.authorships,
+             "affiliation": f"{c.with_affiliation:.1%}",
+             "country": f"{c.with_country:.1%}",
+             "institution": f"{c.with_institution:.1%}",
+             "text→inst": f"{c.text_resolved:.1%}",
+             "sector": f"{c.with_sector:.1%}",
+             "person key": f"{c.with_reliable_key:.1%}"}
+        )  # fmt: skip
+
+    console.print(
+        render(
+            pa.Table.from_pylist(cov_rows),
+            "Coverage",
+            "Shares of authorships. text→inst: of those with affiliation text, resolved to "
+            "an institution. Person key: a reliable id (OpenReview, ORCID, DBLP, Google "
+            "Scholar); other authorships are linked by name, coauthors, affiliation, time.",
+        )
+    )
+    inferred = atlas.inferred_share()
+    if any(inferred.values()):
+        console.print(
+            "Places inferred (in scope, marked in country_evidence): "
+            + ", ".join(f"{k} {v:.1%}" for k, v in inferred.items())
+            + "  (TALENTATLAS_INFER_PLACES=false builds without them)",
+            style="dim",
+        )
+    kc = atlas.key_conflicts()
+    if kc.num_rows:
+        console.print(
+            render(
+                kc,
+                "Keys not used for mentions whose names disagree with them",
+                "A person key (OpenReview, ORCID, DBLP, Scholar) seen on a mention whose name "
+                "shares no word with the key's names: the key does not join that mention.",
+            )
+        )
+    info, weights = atlas.linkage()
+    if info:
+        console.print(
+            render(
+                weights,
+                "Person linkage model (linkage_weights; name prior by cell: linkage_prior)",
+                f"{int(info['linkage_pairs']):,} candidate pairs; m from "
+                f"{int(info['linkage_m_pairs']):,} rare-name pairs, u from "
+                f"{int(info['linkage_u_pairs']):,} same-family-name pairs; EM "
+                f"{info['linkage_em_iterations']} iterations"
+                f" ({'converged' if info['linkage_em_converged'] == 'true' else 'not converged'})."
+                " A pair's weight: its name cell's prior + its levels' bits + the"
+                " rarity of an agreed institution.",
+            )
+        )
+    um = atlas.unmatched(50)
+    if um.num_rows:
+        console.print(
+            render(
+                um,
+                "50 most frequent unmatched affiliation strings",
+                "Add them to the corrections file (force a match or a local institution) "
+                "when the registry lacks them or the matcher misses them.",
+            )
+        )
+    q = atlas.quarantined()
+    if q.num_rows:
+        console.print(render(q, f"Quarantined records ({counts['quarantine']:,})"))
+    else:
+        console.print("No quarantined records.")
+
+
+@command()
+def run(
+    data_dir: DataDir = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """Fetch, build, and print a headline summary of the atlas."""
+    from talentatlas.cli.lookup import summary
+
+    fetch(data_dir)
+    build(data_dir, warehouse, engine, force=False)
+    summary(warehouse, engine)
