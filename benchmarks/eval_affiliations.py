@@ -33,7 +33,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from talentatlas.resolve.institutions import AffiliationMatcher, Institutions
+from talentatlas.resolve.matcher import AffiliationMatcher
+from talentatlas.resolve.registry import Institutions
 from talentatlas.sources import ror
 
 ROOT = Path(__file__).resolve().parents[1]

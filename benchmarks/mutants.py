@@ -71,7 +71,7 @@ MUTANTS = (
     ),
     Mutant(
         "fuzzier_matching",  # affiliation matches accepted at a lower score (issue 10.8)
-        "src/talentatlas/resolve/institutions.py",
+        "src/talentatlas/resolve/matcher.py",
         "        threshold: int = 90,",
         "        threshold: int = 84,",
         ("tests/test_institutions.py::test_gold_precision_and_recall",),

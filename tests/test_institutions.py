@@ -9,12 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from talentatlas.resolve.institutions import (
-    AffiliationMatcher,
-    Institutions,
-    institutions_table,
-    norm_org,
-)
+from talentatlas.resolve.matcher import AffiliationMatcher
+from talentatlas.resolve.registry import Institutions, institutions_table, norm_org
 from talentatlas.sources import ror
 
 

@@ -39,8 +39,9 @@ from talentatlas.resolve import corrections
 from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver, join_resolution
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.countries import DomainTable
-from talentatlas.resolve.institutions import AffiliationMatcher, Institutions, institutions_table
+from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.people import resolve_people
+from talentatlas.resolve.registry import Institutions, institutions_table
 from talentatlas.sources import ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine

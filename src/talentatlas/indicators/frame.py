@@ -30,10 +30,10 @@ from ibis.expr.types import Table
 
 from talentatlas import careers
 from talentatlas.canonical import RELIABLE_KEYS
+from talentatlas.resolve.registry import SECTORS
 
 #: career stage -> (first, last) years since the first in-scope authorship
 STAGES: dict[str, tuple[int, int | None]] = {"early": (0, 2), "mid": (3, 7), "senior": (8, None)}
-SECTORS = ("academia", "industry", "government", "nonprofit", "other")
 Basis = Literal["location", "headquarters"]
 
 

@@ -25,7 +25,7 @@ from talentatlas.resolve.countries import (
     registered_domain,
     territory_named,
 )
-from talentatlas.resolve.institutions import AffiliationMatcher
+from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
 
 KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]

@@ -51,7 +51,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from talentatlas.resolve.institutions import SECTORS, Institutions, norm_org
+from talentatlas.resolve.registry import SECTORS, Institutions, norm_org
 
 VERSION = 1
 
