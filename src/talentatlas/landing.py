@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentatlas.sources import REGISTRY
@@ -138,3 +139,26 @@ def land(
 def landed_paths(files: list[InputFile], landing: Path, table: str) -> list[str]:
     """Parquet files of one landing table for the given inputs (all must be landed)."""
     return [str(f.table_path(landing, table)) for f in files]
+
+
+def files_table(files: list[InputFile], landing: Path) -> pa.Table:
+    """The ``files`` table: one row per input file from its landing manifest (source,
+    file, hash, records, works, authorships, quarantined records, unknown fields,
+    problems), ordered by source and file."""
+    manifests = [read_manifest(f, landing) for f in files]
+    return pa.Table.from_pylist(
+        [
+            {
+                "source": m["source"],
+                "file": m["file"],
+                "sha256": m["sha256"],
+                "records": m["records"],
+                "works": m["counts"]["works"],
+                "authorships": m["counts"]["authorships"],
+                "quarantined": m["counts"]["quarantine"],
+                "unknown_fields": ", ".join(m["unknown_fields"]),
+                "problems": "; ".join(m["problems"]),
+            }
+            for m in sorted(manifests, key=lambda m: (m["source"], m["file"]))
+        ]
+    )

@@ -31,9 +31,9 @@ from talentatlas.landing import (
     InputFile,
     discover,
     file_sha256,
+    files_table,
     land,
     landed_paths,
-    read_manifest,
 )
 from talentatlas.resolve import corrections
 from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver, join_resolution
@@ -182,26 +182,7 @@ def stage_canonical(
         )
         for table in SCHEMAS
     }
-    manifests = [read_manifest(f, landing) for f in files]
-    files_src = engine.from_arrow(
-        "files_src",
-        pa.Table.from_pylist(
-            [
-                {
-                    "source": m["source"],
-                    "file": m["file"],
-                    "sha256": m["sha256"],
-                    "records": m["records"],
-                    "works": m["counts"]["works"],
-                    "authorships": m["counts"]["authorships"],
-                    "quarantined": m["counts"]["quarantine"],
-                    "unknown_fields": ", ".join(m["unknown_fields"]),
-                    "problems": "; ".join(m["problems"]),
-                }
-                for m in sorted(manifests, key=lambda m: (m["source"], m["file"]))
-            ]
-        ),
-    )
+    files_src = engine.from_arrow("files_src", files_table(files, landing))
     engine.materialize("files", files_src)
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
