@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pyarrow.compute as pc
 import typer
 
 from talentatlas.cli.options import (
@@ -31,12 +30,8 @@ from talentatlas.cli.options import (
     plot_chart,
     settings,
 )
-from talentatlas.indicators.countries import MIN_STOCK, pooled_rates
-from talentatlas.indicators.pathways import tiers_side_by_side
-from talentatlas.indicators.result import (
-    annotate,
-    describe,
-)
+from talentatlas.indicators.countries import MIN_STOCK, large_enough, pooled_rates
+from talentatlas.indicators.pathways import all_tier, by_stage
 
 
 @command()
@@ -98,8 +93,7 @@ def migration(
     if plot is None:
         return
     if country:
-        big = t.filter(pc.greater_equal(t["stock"], MIN_STOCK))
-        plot_chart("trend", big, plot, x="year", y="net_rate", lo="net_rate_lo", hi="net_rate_hi",
+        plot_chart("trend", large_enough(t), plot, x="year", y="net_rate", lo="net_rate_lo", hi="net_rate_hi",
               title=f"{country.upper()}: net migration of AI researchers per 10,000",
               y_title="net migration per 10,000 researchers",
               note=f"years with a stock of at least {MIN_STOCK}")  # fmt: skip
@@ -194,27 +188,21 @@ def pathways(
         emit(shares, fmt, output, f"Pathways — {label}", "")
     else:
         for stage_name in ("origin", "first_academic", "workplace"):
-            part = shares.filter(pc.equal(shares["stage"], stage_name))
-            wide = tiers_side_by_side(part, limit)
-            emit(annotate(wide, **describe(shares)), "table", None,
+            emit(by_stage(shares, stage_name, limit), "table", None,
                   f"{label}: authors by {stage_name.replace('_', ' ')} country",
                   PATHWAY_NOTES[stage_name])  # fmt: skip
         emit(res["outside_origin"], "table", None, f"{label}: working outside their origin",
               "share of authors whose workplace differs from their origin country")  # fmt: skip
-        sr = res["stay_rates"]
-        emit(sr.filter(pc.equal(sr["tier"], "all")).slice(0, limit), "table", None,
+        emit(all_tier(res["stay_rates"]).slice(0, limit), "table", None,
               f"{label}: stay rates ({lag} years)",
               f"of authors who worked in the country {lag} years before, the share still "
               "there")  # fmt: skip
         if "origin_mix" in res:
-            om = res["origin_mix"]
-            om = om.filter(pc.equal(om["stage"], "origin"))
-            emit(tiers_side_by_side(om, limit), "table", None,
+            emit(by_stage(res["origin_mix"], "origin", limit), "table", None,
                   f"{label}: origin of authors working in {country.upper()}", "")  # fmt: skip
     if plot is not None:
-        paths = res["paths"]
-        paths = paths.filter(pc.equal(paths["tier"], "all"))
-        plot_chart("sankey", paths.select(["origin", "first_academic", "workplace", "persons"]), plot,
+        paths = all_tier(res["paths"]).select(["origin", "first_academic", "workplace", "persons"])
+        plot_chart("sankey", paths, plot,
               title=f"{label} authors: origin → first academic country → workplace")  # fmt: skip
 
 

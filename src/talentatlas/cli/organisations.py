@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pyarrow.compute as pc
 import typer
 
 from talentatlas.cli.options import (
@@ -30,6 +29,7 @@ from talentatlas.cli.options import (
     plot_chart,
     settings,
 )
+from talentatlas.indicators.organisations import pooled_cohorts
 from talentatlas.indicators.sectors import sector_series
 
 
@@ -150,8 +150,7 @@ def org(
     ret = None
     if show_retention:
         ret = atlas.retention(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)
-        pooled = ret.filter(pc.equal(ret["cohort"], "all"))
-        emit(pooled if table else ret, fmt, output, f"{label} — retention",
+        emit(pooled_cohorts(ret) if table else ret, fmt, output, f"{label} — retention",
               "share of those who entered in year y0 (and still publish) who are there at "
               "y0+k, all entry cohorts pooled; --format csv/json gives every cohort")  # fmt: skip
         if table:

@@ -237,3 +237,8 @@ def pooled_rates(t: pa.Table, first: int, last: int) -> pa.Table:
         }
     )  # fmt: skip
     return out.filter(pc.greater_equal(out["stock"], MIN_STOCK))
+
+
+def large_enough(t: pa.Table) -> pa.Table:
+    """Country-years with a stock of at least :data:`MIN_STOCK` (for charts)."""
+    return t.filter(pc.greater_equal(t["stock"], MIN_STOCK))

@@ -265,3 +265,8 @@ def all_flows(frame: Frame) -> Table:
     """``origin, destination, year, moves`` between top organisations."""
     mv = frame.restrict(unit_moves(frame))
     return mv.group_by(["origin", "destination", "year"]).agg(moves=_.count())
+
+
+def pooled_cohorts(retention: pa.Table) -> pa.Table:
+    """The retention curve of all entry cohorts pooled (``cohort = 'all'``)."""
+    return retention.filter(pc.equal(retention["cohort"], "all"))

@@ -25,7 +25,7 @@ from ibis.expr.types import Table
 
 from talentatlas.indicators import bootstrap
 from talentatlas.indicators.frame import Frame
-from talentatlas.indicators.result import annotate
+from talentatlas.indicators.result import annotate, describe
 from talentatlas.tables import union_all
 
 TIERS = ("all", "oral")
@@ -233,3 +233,15 @@ def tiers_side_by_side(t: pa.Table, limit: int) -> pa.Table:
     cols = ["country", "all_n", "all_share", "all_ci", "oral_n", "oral_share", "oral_ci"]
     data = sorted(rows.values(), key=lambda d: -(d.get("all_n") or 0))[:limit]
     return pa.Table.from_pylist([{c: d.get(c) for c in cols} for d in data])
+
+
+def by_stage(shares: pa.Table, stage: str, limit: int) -> pa.Table:
+    """One stage of a pathways shares table, all authors beside the oral tier
+    (:func:`tiers_side_by_side`), with the shares' coverage and filters."""
+    part = shares.filter(pc.equal(shares["stage"], stage))
+    return annotate(tiers_side_by_side(part, limit), **describe(shares))
+
+
+def all_tier(t: pa.Table) -> pa.Table:
+    """The rows of all accepted authors (not the oral tier)."""
+    return t.filter(pc.equal(t["tier"], "all"))
