@@ -10,8 +10,8 @@ atlas; here it only checks it. For every author of the venue-year the atlas plac
 (the modal country of the author's own authorships there; and, as a second view, the
 person's country that year, which also counts other papers and padding) and the
 reference places too, the two countries are compared by OpenReview id (ids and
-aliases). Printed: agreement overall, the disagreements by country pair, and a last
-line of ``name=value`` pairs.
+aliases). Printed: agreement overall, the disagreements by country pair and by cause
+(:func:`causes`), and a last line of ``name=value`` pairs.
 """
 
 from __future__ import annotations
@@ -65,6 +65,53 @@ def atlas_countries(warehouse: Path, venue: str, year: int) -> tuple[dict, dict]
     return own, py
 
 
+#: codes the reference gives that are not where a person works (".ai" read as Anguilla,
+#: ".io", North Korea for South Korean universities, ...)
+NOT_LOCATIONS = {"AI", "IO", "KP", "ML", "MU", "TV", "ME", "CC"}
+GREATER_CHINA = {"CN", "HK", "MO"}
+
+
+def causes(warehouse: Path, venue: str, year: int, ours: dict, ref: dict) -> Counter:
+    """The disagreements of ``ours`` with ``ref`` by cause: a reference code that is not
+    a location; China vs Hong Kong/Macao; placed at a multinational's seat (no other
+    evidence that year); the reference's country is the person's in another year (the
+    reference reads current profiles, the atlas the paper); other."""
+    con = ibis.duckdb.connect(str(warehouse), read_only=True)
+    rows = (
+        con.sql(
+            f"""
+        WITH k AS (SELECT work_id, position, openreview_id AS oid FROM authorships
+                   UNION SELECT work_id, position, openreview_alias FROM authorships)
+        SELECT k.oid, bool_or(f.country_evidence = 'seat') AS seat,
+               list(DISTINCT o.value) FILTER (WHERE o.year <> {int(year)}) AS other
+        FROM authorship_facts f JOIN k USING (work_id, position)
+        LEFT JOIN observed_country o ON o.person_id = f.person_id
+        WHERE f.venue = '{venue}' AND f.year = {int(year)} AND k.oid IS NOT NULL
+        GROUP BY k.oid
+        """
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    info = {r["oid"]: r for r in rows}
+    out: Counter = Counter()
+    for oid in ours:
+        if oid not in ref or ref[oid] == ours[oid]:
+            continue
+        r = info.get(oid, {})
+        if ref[oid] in NOT_LOCATIONS:
+            out["reference code is not a location (AI = .ai, IO, KP ...)"] += 1
+        elif {ref[oid], ours[oid]} <= GREATER_CHINA:
+            out["China vs Hong Kong / Macao"] += 1
+        elif r.get("seat"):
+            out["placed at a multinational's seat, no other evidence that year"] += 1
+        elif ref[oid] in (r.get("other") or []):
+            out["reference country is the person's in another year"] += 1
+        else:
+            out["other"] += 1
+    return out
+
+
 def compare(ours: dict[str, str], ref: dict[str, str]) -> tuple[int, int, Counter]:
     both = [k for k in ours if k in ref]
     pairs = Counter((ref[k], ours[k]) for k in both if ref[k] != ours[k])
@@ -104,6 +151,14 @@ def main() -> None:
         for (a, b), k in pairs.most_common(args.top):
             t.add_row(a, b, str(k))
         out.print(t)
+    why = causes(args.warehouse, args.venue, args.year, own, ref)
+    t = RichTable(title=f"{args.venue} {args.year}: own-country disagreements by cause")
+    t.add_column("cause")
+    t.add_column("authors", justify="right")
+    for k, v in why.most_common():
+        t.add_row(k, str(v))
+    out.print(t)
+    vals["disagree_seat"] = sum(v for k, v in why.items() if "seat" in k)
     vals["atlas_placed_own"] = len(own)
     print(" ".join(f"{k}={v}" for k, v in vals.items()))
 
