@@ -190,6 +190,14 @@ def test_famous_researchers_are_one_person_under_their_own_id(real_build: Settin
             if not _words(n) & _words(re.sub(r"\d+$", "", p[4:]))
         ]  # fmt: skip
     assert len(odd) <= 30, odd[:30]
+    # the timeline shows what a person stated they were: a professor in 2025, and
+    # nothing before OpenReview recorded positions
+    from talentatlas.api import Atlas
+
+    atlas = Atlas.open(real_build.warehouse)
+    t = atlas.timeline("or:~Sergey_Levine1").to_pydict()
+    roles = dict(zip(t["year"], t["role"], strict=True))
+    assert roles[2025].startswith("faculty") and roles[2015] is None, roles
 
 
 def _words(name: str) -> set[str]:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,7 @@ from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
 from talentatlas.resolve.names import normalise_name
+from talentatlas.resolve.roles import KINDS, role_kinds
 from talentatlas.store import open_warehouse
 from talentatlas.vocabulary import country_code, venue_code, year_in
 
@@ -372,7 +374,7 @@ class Atlas:
             .rename(w_year="year")
         )
         py = py.left_join(works, py.year == works.w_year).drop("w_year")
-        return (
+        t = (
             py.select(
                 "year",
                 institution=py.institution_name,
@@ -386,6 +388,25 @@ class Atlas:
             .order_by("year")
             .to_pyarrow()
         )
+        roles = self._stated_roles(person_id)
+        return t.append_column(
+            "role", pa.array([roles.get(y) for y in t["year"].to_pylist()], pa.string())
+        )
+
+    def _stated_roles(self, person_id: str) -> dict[int, str]:
+        """Year -> the kinds of role the person stated that year (``resolve.roles``),
+        the most frequent first (``"doctoral"``, ``"doctoral, intern"``)."""
+        f = self.table("authorship_facts")
+        f = f.filter(f.person_id == person_id).select("work_id", "position", "year")
+        a = self.table("authorships").select("work_id", "position", "role")
+        rows = f.join(a, ["work_id", "position"]).filter(_.role.notnull()).to_pyarrow()
+        counts: dict[int, Counter] = {}
+        for year, role in zip(rows["year"].to_pylist(), rows["role"].to_pylist(), strict=True):
+            counts.setdefault(year, Counter()).update(role_kinds(role))
+        order = {k: i for i, k in enumerate(KINDS)}
+        return {
+            y: ", ".join(sorted(c, key=lambda k: (-c[k], order[k]))) for y, c in counts.items() if c
+        }
 
     def find_institutions(self, name: str, limit: int = 10) -> pa.Table:
         """Institutions by id, exact name or alias, else names containing the text;

@@ -105,9 +105,12 @@ def person(
         title = (f"{r['name']} — {r['person_id']} ({r['key_kind']}, {r['authorships']} "
                  f"authorships, {r['first_year']}–{r['last_year']})")  # fmt: skip
         if fmt == "table":
-            view = t.select(["year", "institution", "country", "sector", "works", "observed"])
+            view = t.select(
+                ["year", "institution", "country", "sector", "role", "works", "observed"]
+            )
             emit(view, fmt, None, title,
-                  "observed: the year's country comes from that year's own papers; other "
+                  "role: the kinds of position stated that year (OpenReview), most frequent "
+                  "first. observed: the year's country comes from that year's own papers; other "
                   "years are padded with the last observed values; a year without any "
                   "evidence of a place shows none.")  # fmt: skip
         parts.append(t.append_column("person_id", pa.array([r["person_id"]] * t.num_rows)))

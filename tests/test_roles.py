@@ -1,0 +1,72 @@
+"""Stated positions read as kinds of role (a doctoral student, faculty, ...)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from talentatlas.resolve.roles import KINDS, STUDENT_KINDS, is_doctoral, role_kind, role_kinds
+
+
+@pytest.mark.parametrize(
+    ("stated", "kind"),
+    [
+        ("PhD student", "doctoral"),
+        ("Ph.D. Candidate", "doctoral"),
+        ("Graduate Research Assistant", "doctoral"),
+        ("Combined M.S./Ph.D candidate", "doctoral"),  # the doctorate wins
+        ("MS student", "masters"),
+        ("MPhil", "masters"),
+        ("Undergrad student", "undergraduate"),
+        ("Student Researcher", "student"),  # a student, level unsaid
+        ("Postdoc", "postdoc"),
+        ("Research Fellow", "postdoc"),
+        ("Research Intern", "intern"),
+        ("AI Resident", "intern"),
+        ("Assistant Professor", "faculty"),
+        ("Research Assistant Professor", "faculty"),
+        ("Lecturer", "faculty"),
+        ("Chief Scientist", "leadership"),
+        ("Co-Founder", "leadership"),
+        ("Research Engineer", "engineer"),
+        ("Member of Technical Staff", "engineer"),
+        ("Principal Researcher", "researcher"),
+        ("Applied Scientist", "researcher"),
+        ("Consultant", "other"),
+        ("  ", None),
+    ],
+)
+def test_role_kind(stated: str, kind: str | None) -> None:
+    assert role_kind(stated) == kind
+
+
+def test_joined_positions_keep_their_order_and_say_doctoral_when_any_part_does() -> None:
+    assert role_kinds("Researcher+PhD Student") == ("researcher", "doctoral")
+    assert role_kinds("Postdoc++") == ("postdoc",)
+    assert is_doctoral("Intern+PhD student") and not is_doctoral("MS student+Intern")
+    assert role_kinds(None) == ()
+    assert set(KINDS) > STUDENT_KINDS
+
+
+@pytest.mark.realdata
+def test_almost_every_stated_position_in_the_corpus_is_read(shared_data: Path) -> None:
+    """Of the stated positions in the OpenReview author records, at least 99.5% (by
+    authorship) are read as a kind of role (0.4% are "other": consultants, employers'
+    names, misspellings), and PhD students are the largest student group."""
+    parts: Counter = Counter()
+    for path in sorted((shared_data / "openreview" / "authors").glob("*/*.jsonl*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                pos = json.loads(line).get("position") or ""
+                for author in pos.split(";"):
+                    for kind in role_kinds(author):
+                        parts[kind] += 1
+    total = sum(parts.values())
+    assert total > 50_000, total
+    assert parts["other"] / total < 0.005, parts
+    assert parts["doctoral"] > parts["masters"] > parts["undergraduate"] > 0
