@@ -27,6 +27,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 ROOT = Path(__file__).resolve().parents[1]
+#: every authorship's OpenReview ids (paper id and profile alias), as ``work_id, position, oid``
+IDS = """SELECT work_id, position, openreview_id AS oid FROM authorships
+         UNION SELECT work_id, position, openreview_alias FROM authorships"""
 
 
 def default_reference(venue: str, year: int) -> Path:
@@ -43,13 +46,10 @@ def atlas_countries(warehouse: Path, venue: str, year: int) -> tuple[dict, dict]
     rows = con.sql(
         f"""
         WITH a AS (
-          SELECT f.person_id, f.country, k.value AS oid
+          SELECT f.person_id, f.country, k.oid
           FROM authorship_facts f
-          JOIN authorships s USING (work_id, position)
-          JOIN (SELECT work_id, position, openreview_id AS value FROM authorships
-                UNION SELECT work_id, position, openreview_alias FROM authorships) k
-            USING (work_id, position)
-          WHERE f.venue = '{venue}' AND f.year = {int(year)} AND k.value IS NOT NULL
+          JOIN ({IDS}) k USING (work_id, position)
+          WHERE f.venue = '{venue}' AND f.year = {int(year)} AND k.oid IS NOT NULL
         ), own AS (
           SELECT oid, person_id, mode(country) AS own FROM a
           WHERE country IS NOT NULL GROUP BY oid, person_id
@@ -80,8 +80,7 @@ def causes(warehouse: Path, venue: str, year: int, ours: dict, ref: dict) -> Cou
     rows = (
         con.sql(
             f"""
-        WITH k AS (SELECT work_id, position, openreview_id AS oid FROM authorships
-                   UNION SELECT work_id, position, openreview_alias FROM authorships)
+        WITH k AS ({IDS})
         SELECT k.oid, bool_or(f.country_evidence = 'seat') AS seat,
                list(DISTINCT o.value) FILTER (WHERE o.year <> {int(year)}) AS other
         FROM authorship_facts f JOIN k USING (work_id, position)

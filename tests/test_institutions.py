@@ -253,7 +253,7 @@ def test_multinational_records_are_seats(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in WORLD))
     reg = Institutions.from_tables(ror.read_registry([path]).tables())
     assert not reg.multinational("0deep0001")
-    reg.multinational_override["0deep0001"] = True  # as the default corrections declare
+    reg.declared_multinational["0deep0001"] = True  # as the default corrections declare
     resolve = AffiliationResolver(DomainTable(None), AffiliationMatcher(reg)).resolve
     for raw, country_src, domain, country, evidence in [
         ("Google DeepMind", None, None, "GB", "seat"),  # a bare name: the record's seat

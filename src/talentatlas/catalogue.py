@@ -164,7 +164,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         "Careers",
         "authorship_facts",
-        "careers",
+        "people",
         "authorship",
         "one row per authorship with its person, venue, year, tier, and resolved country (with its evidence: observed or inferred), institution, sector, headquarters country, organisation",
     ),
@@ -332,6 +332,7 @@ CATALOGUE: tuple[Entry, ...] = (
 )
 
 TABLES = tuple(e.table for e in CATALOGUE)
+CATALOGUE_COLUMNS = [*Entry._fields, "columns"]
 
 
 def catalogue_table(columns_of: Callable[[str], list[str]]) -> pa.Table:
@@ -349,9 +350,6 @@ def catalogue_table(columns_of: Callable[[str], list[str]]) -> pa.Table:
     return pa.Table.from_pylist(
         rows, schema=pa.schema([(c, pa.string()) for c in CATALOGUE_COLUMNS])
     )
-
-
-CATALOGUE_COLUMNS = [*Entry._fields, "columns"]
 
 
 def markdown(intro: str) -> str:

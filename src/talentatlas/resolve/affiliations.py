@@ -123,7 +123,7 @@ class AffiliationResolver:
                 country = TERRITORY_PARENT[country or ""]
             if country and reg.multinational(rid):
                 # a multinational's record gives its seat: the author works where the
-                # string, its e-mail's country code or the source's field says, if any
+                # string or its e-mail's country code says, if either does
                 located = self._located(raw, inst_src, domain)
                 out["country"], out["country_evidence"] = located or (country, "seat")
             elif country:

@@ -129,7 +129,7 @@ class Corrections(_Strict):
             if li.sector:
                 reg.sector_override[li.id] = li.sector
             if li.multinational is not None:
-                reg.multinational_override[li.id] = li.multinational
+                reg.declared_multinational[li.id] = li.multinational
         for li in self.institution:
             if li.parent and li.parent not in reg.name:
                 problems.append(f"institution {li.id}: unknown parent {li.parent}")
@@ -149,7 +149,7 @@ class Corrections(_Strict):
             if o.country:
                 reg.country_override[o.id] = o.country.upper()
             if o.multinational is not None:
-                reg.multinational_override[o.id] = o.multinational
+                reg.declared_multinational[o.id] = o.multinational
         for a in self.affiliation:
             if a.institution and a.institution != "none" and a.institution not in reg.name:
                 problems.append(f"affiliation {a.text!r}: unknown institution {a.institution}")

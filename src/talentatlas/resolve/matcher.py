@@ -10,8 +10,9 @@ best ROR id with a score and the evidence used, or no match:
    order-free token key when unique (96), from acronyms written in capitals (92), and
    from fuzzy scoring over the rarest tokens (rapidfuzz, kept at >= ``threshold``);
 3. the country named in the text, the source's country and the e-mail domain's ccTLD
-   constrain candidates (an institution elsewhere is dropped); the e-mail domain
-   confirms a candidate (+3) or, alone and unambiguous, is the match;
+   constrain candidates (an institution elsewhere is dropped, a declared multinational
+   never); the e-mail domain confirms a candidate (+3) or, alone and unambiguous, is
+   the match, and vetoes an acronym or an "X AI" it contradicts;
 4. the best candidate wins; among equals the one named first in the string (the most
    specific unit), then the parent over its children; a tie between unrelated
    institutions is reported as ambiguous, not guessed."""

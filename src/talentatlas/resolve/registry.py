@@ -119,7 +119,7 @@ class Institutions:
     parent_override: dict[str, str] = field(default_factory=dict)
     country_override: dict[str, str] = field(default_factory=dict)
     #: records the corrections declare multinational (True) or not (False)
-    multinational_override: dict[str, bool] = field(default_factory=dict)
+    declared_multinational: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_tables(cls, tables: dict[str, pa.Table]) -> Institutions:
@@ -194,7 +194,7 @@ class Institutions:
         location is the organisation's seat rather than where an author works (Google
         DeepMind, Meta): declared so in the corrections. A record naming one site
         (Microsoft Research Asia) is not."""
-        return self.multinational_override.get(rid, False)
+        return self.declared_multinational.get(rid, False)
 
     def sector(self, rid: str) -> tuple[str, str]:
         """``(sector, evidence)``: override, own types, then the nearest ancestor's types."""
