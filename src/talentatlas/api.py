@@ -20,6 +20,7 @@ from ibis import _
 from talentatlas.canonical import RELIABLE_KEYS
 from talentatlas.careers import DIMENSIONS
 from talentatlas.indicators import countries, organisations, pathways, sectors
+from talentatlas.indicators import graduates as graduation
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
@@ -344,6 +345,28 @@ class Atlas:
             "summary": sectors.summary(f, early_years, **interval),
             "flows": sectors.sector_flows(f),
         }
+
+    def graduates(
+        self,
+        filters: Filters | None = None,
+        countries: list[str] | tuple[str, ...] = (),
+        *,
+        window: int = graduation.WINDOW,
+        last_year: int | None = None,
+        top: int = 15,
+        **interval: Any,
+    ) -> dict[str, pa.Table]:
+        """From PhD to first job (``indicators.graduates``): ``summary`` per graduation
+        year and evidence (counts per destination, industry/academia/left-publishing
+        shares with intervals), ``graduates`` (one row per graduate), ``destinations``
+        (top organisations) and ``roles`` (stated positions after graduating).
+        ``countries``: graduates of institutions in these countries (names or codes);
+        the filters' years are graduation years."""
+        codes = [self._country(c) for c in countries]
+        return graduation.report(
+            self.frame(filters), window=window, last_year=last_year,
+            countries=[c for c in codes if c], top=top, **interval,
+        )  # fmt: skip
 
     # -- people and organisations -----------------------------------------------------
     def find_persons(self, name: str, limit: int = 10) -> pa.Table:

@@ -60,6 +60,15 @@ class Person:
     first_year: int
     last_year: int
     stints: list[tuple[int, int]]  # (start year, institution index)
+    #: the last year as a doctoral student (None: never a student in the world)
+    student_until: int | None = None
+
+    @property
+    def graduation_year(self) -> int | None:
+        return None if self.student_until is None else self.student_until + 1
+
+    def is_student(self, year: int) -> bool:
+        return self.student_until is not None and year <= self.student_until
 
     def institution_at(self, year: int) -> int:
         current = self.stints[0][1]
@@ -79,6 +88,48 @@ class World:
     papers: list[tuple[str, int, dict]] = field(default_factory=list)
     #: one row per authorship: (person pid, year, institution index)
     facts: list[tuple[str, int, int]] = field(default_factory=list)
+    #: the first year whose papers state each author's position (None: never)
+    roles_from: int | None = None
+    #: the world's last year
+    last_year: int = 0
+
+    def position(self, person: Person, year: int) -> str:
+        """The position ``person`` states on a paper of ``year`` ("" before
+        :attr:`roles_from`): a doctoral student during their studies; afterwards one
+        per sector, a postdoc in the first two years in academia after graduating."""
+        if self.roles_from is None or year < self.roles_from:
+            return ""
+        if person.is_student(year):
+            return "PhD Student"
+        sector = self.institutions[person.institution_at(year)].sector
+        if sector == "academia":
+            grad = person.graduation_year
+            return "Postdoc" if grad is not None and year - grad < 2 else "Associate Professor"
+        return {"industry": "Research Scientist"}.get(sector, "Researcher")
+
+    def planted_graduates(self, window: int = 3) -> dict[str, tuple]:
+        """Planted truth: person pid -> (graduation year, destination, destination
+        country, institution id, stated role kind) for every student who graduated by
+        the world's last year; a graduate who stopped publishing is ``left publishing``,
+        or ``censored`` when the window runs past the last year."""
+        out = {}
+        for p in self.people:
+            g = p.graduation_year
+            if g is None or g > self.last_year:
+                continue
+            if p.last_year < g:
+                gone = "censored" if g + window - 1 > self.last_year else "left publishing"
+                out[p.pid] = (g, gone, None, None, None)
+                continue
+            inst = self.institutions[p.institution_at(g)]
+            role = None
+            if self.roles_from is not None and g >= self.roles_from:
+                role = {"Postdoc": "postdoc", "Associate Professor": "faculty",
+                        "Research Scientist": "researcher", "Researcher": "researcher"}[
+                    self.position(p, g)
+                ]  # fmt: skip
+            out[p.pid] = (g, inst.sector, inst.country, inst.ror_id, role)
+        return out
 
     @property
     def n_authorships(self) -> int:
@@ -277,8 +328,18 @@ def simulate(
     move_rate: float = 0.12,
     shared_name_rate: float = 0.15,
     noise: float = 0.0,
+    students: float = 0.0,
+    study_years: tuple[int, int] = (3, 5),
+    leave_rate: float = 0.3,
+    roles_from: int | None = None,
 ) -> World:
-    """A seeded world; with the defaults, about 10 authorships per person."""
+    """A seeded world; with the defaults, about 10 authorships per person.
+
+    ``students``: the share of people who start as doctoral students at a university
+    for ``study_years`` years (they publish in their last year as students and, unless
+    they leave, in the year they graduate); ``leave_rate`` of the graduates stop
+    publishing at graduation, the others go to a random institution. ``roles_from``:
+    from this year on, papers state each author's position (:meth:`World.position`)."""
     rng = random.Random(seed)
     codes = list(COUNTRIES)
     institutions = []
@@ -312,6 +373,10 @@ def simulate(
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {k}"
             names_used.append(name)
         first = rng.randint(years[0], years[1] - 1)
+        if students and rng.random() < students:
+            people.append(_student(rng, k, name, first, years[1], institutions,
+                                   study_years, leave_rate, move_rate))  # fmt: skip
+            continue
         last = rng.randint(first + 1, years[1])
         stints = [(first, rng.randrange(n_institutions))]
         for y in range(first + 1, last + 1):
@@ -322,14 +387,15 @@ def simulate(
         orid = "~" + name.replace(" ", "_") + str(k)
         people.append(Person(f"p{k}", name, orid, first, last, stints))
 
-    world = World(seed, institutions, people, list(venues))
+    world = World(seed, institutions, people, list(venues), roles_from=roles_from,
+                  last_year=years[1])  # fmt: skip
     for year in range(years[0], years[1] + 1):
         active = [p for p in people if p.first_year <= year <= p.last_year]
         for p in active:
-            if rng.random() < gap_rate and year not in (p.first_year, p.last_year):
+            kept = (p.first_year, p.last_year, *_boundary(p))
+            if rng.random() < gap_rate and year not in kept:
                 continue
-            n_papers = max(1 if year in (p.first_year, p.last_year) else 0,
-                           _poisson(rng, papers_per_year))  # fmt: skip
+            n_papers = max(1 if year in kept else 0, _poisson(rng, papers_per_year))
             for _ in range(n_papers):
                 coauthors = rng.sample(active, min(len(active), rng.randint(0, 3)))
                 team = [p] + [c for c in coauthors if c.pid != p.pid]
@@ -343,6 +409,44 @@ def simulate(
     for _, _, rec in world.papers:
         rec.pop("_inst")
     return world
+
+
+def _student(
+    rng: random.Random,
+    k: int,
+    name: str,
+    first: int,
+    end: int,
+    institutions: list[Institution],
+    study_years: tuple[int, int],
+    leave_rate: float,
+    move_rate: float,
+) -> Person:
+    """A doctoral student from ``first``: studies at a university, then leaves
+    publishing or goes to a random institution (and moves as others do)."""
+    schools = [i for i, inst in enumerate(institutions) if inst.sector == "academia"]
+    school = rng.choice(schools)
+    until = min(first + rng.randint(*study_years) - 1, end)
+    stints = [(first, school)]
+    if until >= end or rng.random() < leave_rate:
+        last = until
+    else:
+        last = rng.randint(until + 1, end)
+        stints.append((until + 1, rng.randrange(len(institutions))))
+        for y in range(until + 2, last + 1):
+            if rng.random() < move_rate:
+                nxt = rng.randrange(len(institutions))
+                if nxt != stints[-1][1]:
+                    stints.append((y, nxt))
+    orid = "~" + name.replace(" ", "_") + str(k)
+    return Person(f"p{k}", name, orid, first, last, stints, student_until=until)
+
+
+def _boundary(p: Person) -> tuple[int, ...]:
+    """The years a student always publishes in: the last as a student, the first after."""
+    if p.student_until is None:
+        return ()
+    return (p.student_until, p.student_until + 1)
 
 
 def _gap(rng: random.Random, rate: float) -> bool:
@@ -384,4 +488,5 @@ def _paper(rng: random.Random, world: World, team: list[Person], year: int, nois
             str(countries.index(world.institutions[i].country)) for i in insts
         ),
         "_inst": insts,
-    }
+    } | ({} if world.roles_from is None else
+         {"position": ";".join(world.position(p, year) for p in team)})  # fmt: skip
