@@ -363,3 +363,55 @@ def _partner_stats(
         r[other]: (r["moves_sum"], r["moves_sum"] / total if total else 0.0, i + 1)
         for i, r in enumerate(g)
     }
+
+
+# -- graduates beside the Taulbee survey ------------------------------------------------
+#: first jobs of new North American AI PhDs (CRA Taulbee survey, as reported by the AI
+#: Index): graduation year -> share taking industry and academic jobs, of those whose
+#: job is known to the survey
+TAULBEE_AI_PHDS: dict[int, dict[str, float]] = {
+    2011: {"industry": 0.41, "academia": 0.41},
+    2022: {"industry": 0.71, "academia": 0.20},
+}
+#: the countries whose graduates the survey counts
+TAULBEE_COUNTRIES = ("US", "CA")
+TAULBEE_NOTE = (
+    "survey: new AI PhDs of US and Canadian departments, first job as reported by the "
+    "department (CRA Taulbee, via the AI Index). talentatlas: graduates of US and Canadian "
+    "institutions among authors at the scoped venues, destination = first observed year "
+    "after graduation; shares of graduates with a known destination sector. Graduates who "
+    "stop publishing at these venues have no destination here: where they go to industry "
+    "more often than those who publish, the atlas's industry share is too low. "
+    "industry_bound is the share if every one of them went to industry."
+)
+
+
+def graduates_side_by_side(summary: pa.Table) -> pa.Table:
+    """For each survey year: the survey's industry and academia shares beside the
+    atlas's (``summary`` of :func:`talentatlas.indicators.graduates.summary` for US
+    and Canadian graduates), one row per kind of evidence the atlas has that year,
+    with the industry share if every graduate who left publishing went to industry
+    (``industry_bound``), the graduates, known destinations and the left-publishing
+    share."""
+    rows = []
+    for r in summary.to_pylist():
+        ref = TAULBEE_AI_PHDS.get(r["year"])
+        if ref is None:
+            continue
+        rows.append({
+            "year": r["year"], "evidence": r["evidence"],
+            "survey_industry": ref["industry"], "atlas_industry": r["industry_share"],
+            "industry_lo": r["industry_lo"], "industry_hi": r["industry_hi"],
+            "survey_academia": ref["academia"], "atlas_academia": r["academia_share"],
+            "academia_lo": r["academia_lo"], "academia_hi": r["academia_hi"],
+            "industry_bound": r["industry_bound"], "graduates": r["graduates"],
+            "known": r["known"], "left_share": r["left_share"],
+        })  # fmt: skip
+    schema = pa.schema(
+        [("year", pa.int32()), ("evidence", pa.string())]
+        + [(c, pa.float64()) for c in ("survey_industry", "atlas_industry", "industry_lo",
+                                       "industry_hi", "survey_academia", "atlas_academia",
+                                       "academia_lo", "academia_hi", "industry_bound")]
+        + [("graduates", pa.int64()), ("known", pa.int64()), ("left_share", pa.float64())]
+    )  # fmt: skip
+    return pa.Table.from_pylist(rows, schema=schema)

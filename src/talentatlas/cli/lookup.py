@@ -34,8 +34,9 @@ def validate(
     engine: Engine = None,
 ) -> None:
     """Check the internal arithmetic of our migration tables and of the MPIDR Scholarly
-    Migration Database, and show a country's AI-researcher migration beside all
-    scholars' migration (MPIDR, OpenAlex- and Scopus-based)."""
+    Migration Database, show a country's AI-researcher migration beside all scholars'
+    migration (MPIDR, OpenAlex- and Scopus-based), and new AI PhDs' first jobs beside
+    the Taulbee survey's."""
     from talentatlas import validate as v
     from talentatlas.export import render
     from talentatlas.sources import mpidr
@@ -70,6 +71,12 @@ def validate(
         render(v.partners_side_by_side(fl, ref.flows, code, years, top),
                f"{code}: top partners, share of the country's moves",
                f"out: moves from {code} to the partner; in: moves from the partner to {code}")
+    )  # fmt: skip
+    grads = atlas.graduates(None, list(v.TAULBEE_COUNTRIES), reps=50)["summary"]
+    console.print(
+        render(v.graduates_side_by_side(grads),
+               "New AI PhDs' first jobs: the Taulbee survey beside talentatlas (US + CA)",
+               v.TAULBEE_NOTE)
     )  # fmt: skip
     failed = [c for c in checks if c.dataset == v.OURS and not c.passed]
     if failed:

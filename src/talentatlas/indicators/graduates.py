@@ -74,13 +74,14 @@ def role_flags(roles: Sequence[str]) -> pa.Table:
     )  # fmt: skip
 
 
-def evidence_years(frame: Frame) -> Table:
+def evidence_years(frame: Frame, positions: bool = True) -> Table:
     """One row per observed person-year of the frame's authorships: ``person_id, year,
     n, n_first`` (authorships, first-authored), ``doctoral, working, lower_degree``
-    (stated that year) and ``work_rank`` (the first-listed position of work)."""
+    (stated that year) and ``work_rank`` (the first-listed position of work).
+    ``positions=False`` reads no stated position (to test the heuristic against them)."""
     f = frame.facts.select("person_id", "work_id", "position", year=frame.facts.year.cast("int32"))
     a = frame.table("authorships")
-    a = a.filter(a.role.notnull()).select("work_id", "position", "role")
+    a = a.filter(a.role.notnull() & ibis.literal(positions)).select("work_id", "position", "role")
     distinct = frame.to_arrow(a.semi_join(f, ["work_id", "position"]).select("role").distinct())
     flags = ibis.memtable(role_flags(distinct["role"].to_pylist()))
     stated = a.join(flags, "role").drop("role")
@@ -170,6 +171,7 @@ def graduates(
     last_year: int | None = None,
     countries: Sequence[str] = (),
     heuristic_years: int = HEURISTIC_YEARS,
+    positions: bool = True,
 ) -> Table:
     """One row per graduate: ``person_id, evidence, first_student_year,
     last_student_year, graduation_year, student_country, student_institution,
@@ -179,8 +181,8 @@ def graduates(
     ``last_year``: the last complete year (default: the frame's last year);
     ``countries``: only graduates whose student country (at the spell's last year, on
     the frame's country basis) is one of these; the frame's year filters apply to the
-    graduation year."""
-    ev = evidence_years(frame)
+    graduation year. ``positions=False``: every graduate by the heuristic."""
+    ev = evidence_years(frame, positions)
     if last_year is None:
         last_year = complete_year(frame)
     parts = [
@@ -261,17 +263,24 @@ def summary(
 ) -> pa.Table:
     """Per graduation year and evidence (``stated``, ``heuristic``, and ``all`` of
     them): the graduates, their count per destination, ``known`` (a destination
-    sector), and ``industry_share``, ``academia_share`` (of known) and ``left_share``
-    (of graduates whose window is observed), each with ``_lo``/``_hi`` intervals."""
+    sector), ``industry_share``, ``academia_share`` (of known) and ``left_share`` (of
+    graduates whose window is observed), each with ``_lo``/``_hi`` intervals, and
+    ``industry_bound``: the industry share if every graduate who left publishing went
+    to industry (``(industry + left) / (known + left)``)."""
     g = grads.select(["person_id", "evidence", "graduation_year", "destination"])
     g = pa.concat_tables([g, g.set_column(1, "evidence", pa.array(["all"] * g.num_rows))])
     g = g.rename_columns(["person_id", "evidence", "year", "destination"])
     dest = g["destination"]
     keys = ["year", "evidence"]
 
-    def rows(mask: pa.ChunkedArray) -> pa.Table:
-        t = g.filter(mask).select(["person_id", *keys])
-        return t.append_column("value", pa.array([1.0] * t.num_rows, pa.float64()))
+    def rows(den: pa.ChunkedArray, num: pa.ChunkedArray | None = None) -> pa.Table:
+        """Per graduate in ``den``: 1 (or, with ``num``, whether in ``num``) as value; a
+        numerator row of 0 names its group, so a share with no case is 0, not missing."""
+        t = g.filter(den)
+        value = (
+            pa.array([1.0] * t.num_rows) if num is None else pc.cast(num.filter(den), pa.float64())
+        )
+        return t.select(["person_id", *keys]).append_column("value", value)
 
     known, observed = pc.is_in(dest, pa.array(SECTORS)), pc.not_equal(dest, "censored")
     wide = g.select(keys).append_column("graduates", pa.array([1] * g.num_rows, pa.int64()))
@@ -286,9 +295,16 @@ def summary(
         ("academia", pc.equal(dest, "academia"), known),
         ("left", pc.equal(dest, "left publishing"), observed),
     ):
-        r = bootstrap.ratio_intervals(rows(num), rows(den), keys, level=level, reps=reps, seed=seed)
+        r = bootstrap.ratio_intervals(
+            rows(den, num), rows(den), keys, level=level, reps=reps, seed=seed
+        )
         r = r.rename_columns([*keys, f"{name}_share", f"{name}_lo", f"{name}_hi"])
         t = t.join(r, keys, join_type="left outer", use_threads=False)
+    # the industry share if every graduate who left publishing went to industry
+    num = pc.add(t["industry"], t["left_publishing"])
+    den = pc.add(t["known"], t["left_publishing"])
+    bound = pc.if_else(pc.greater(den, 0), pc.divide(pc.cast(num, pa.float64()), den), None)
+    t = t.append_column("industry_bound", bound)
     for c in t.column_names[len(keys) :]:
         if pa.types.is_floating(t.schema.field(c).type):
             t = t.set_column(t.column_names.index(c), c, pc.round(t[c], 4))
