@@ -131,17 +131,23 @@ def stated_spells(frame: Frame, ev: Table) -> Table:
 
 def heuristic_spells(frame: Frame, ev: Table, years: int = HEURISTIC_YEARS) -> Table:
     """``person_id, start, last, next_year, years``: heuristic doctoral spells of people
-    with no stated doctoral year. A spell that reaches ``years`` without a change (still
-    at the first institution) has no graduation in sight and is left out."""
+    with no stated doctoral year: from the first year, at the institution of the first
+    placed year (a university) or unplaced. A spell that reaches ``years`` without a
+    change (still there) has no graduation in sight and is left out."""
     doc = ev.filter(ev.doctoral).select("person_id").distinct()
     e = ev.anti_join(doc, "person_id")
-    first = e.group_by("person_id").agg(start=_.year.min())
-    first = _at(frame.observed("institution"), first, "start", "school")
-    e = e.join(first, "person_id")
     e = _at(frame.observed("sector"), e, "year", "sector")
     e = _at(frame.observed("institution"), e, "year", "inst")
+    placed = e.inst.notnull()
+    first = e.group_by("person_id").agg(
+        start=_.year.min(),
+        school=e.inst.argmin(e.year, where=placed),
+        school_sector=e.sector.argmin(e.year, where=placed),
+    )
+    first = first.filter(first.school_sector == "academia").drop("school_sector")
+    e = e.join(first, "person_id")
     placed_here = (e.sector == "academia") & (e.inst == e.school)
-    unplaced = e.sector.isnull() & e.inst.isnull() & (e.year > e.start)
+    unplaced = e.sector.isnull() & e.inst.isnull()
     studying = (placed_here | unplaced) & ~e.working & ~e.lower_degree
     ok = studying & (e.year - e.start < years)
     brk = (
