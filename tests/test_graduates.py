@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 
 import pyarrow as pa
@@ -87,7 +88,10 @@ def test_summary_counts_are_the_planted_counts(stated_world) -> None:
             assert r["industry_share"] == pytest.approx(want[(y, "industry")] / known, abs=1e-4)
             assert r["industry_lo"] <= r["industry_share"] <= r["industry_hi"]
         seen = r["graduates"] - r["censored"]
-        if seen:
+        assert r["window_complete"] == (y + 2 <= LAST)
+        if not r["window_complete"]:
+            assert r["left_share"] is None and r["industry_bound"] is None
+        elif seen:
             assert r["left_share"] == pytest.approx(want[(y, "left publishing")] / seen, abs=1e-4)
     # "all" adds the evidence kinds up
     by = defaultdict(int)
@@ -236,3 +240,31 @@ def test_survey_side_by_side_reads_the_atlas_rows(stated_world) -> None:
             (src["industry"] + left) / (known + left), abs=1e-4
         )
         assert r["industry_bound"] >= r["atlas_industry"]
+
+
+def test_graduates_command(stated_world, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from talentatlas.cli import app
+
+    world, atlas = stated_world
+    runner = CliRunner()
+    wh = ["--warehouse", str(atlas.path)]
+    r = runner.invoke(app, ["graduates", "-f", "json", "--evidence", "stated", *wh])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert rows and {x["evidence"] for x in rows} == {"stated"}
+    total = sum(x["graduates"] for x in rows)
+    # the command's last complete year is the data's; graduations up to it all appear
+    planted = world.planted_graduates()
+    assert total == sum(1 for g, *_ in planted.values() if g <= max(x["year"] for x in rows))
+    png = tmp_path / "g.png"
+    r = runner.invoke(app, ["graduates", "--country", "US", "--country", "Korea",
+                            "--since", "2012", "--plot", str(png), *wh])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Doctoral graduates of US, KR" in r.output and "Top first destinations" in r.output
+    assert png.stat().st_size > 10_000
+    r = runner.invoke(app, ["graduates", "--evidence", "rumour", *wh])
+    assert r.exit_code == 2 and "--evidence" in r.output
+    r = runner.invoke(app, ["graduates", "--country", "Atlantis", *wh])
+    assert r.exit_code == 2

@@ -75,8 +75,9 @@ def graduates(
     s = res["summary"]
     if evidence != "every":
         s = s.filter(pc.equal(s["evidence"], evidence))
-    where = " of " + ", ".join(c.upper() for c in country) if country else ""
-    last = describe(s)["last_complete_year"]
+    meta = describe(s)
+    where = " of " + ", ".join(meta["countries"]) if meta["countries"] else ""
+    last = meta["last_complete_year"]
     emit(compact(s) if fmt == "table" else s, fmt, output,
          f"Doctoral graduates{where}: first destination within {window} years",
          "evidence: stated = a stated doctoral position (OpenReview), heuristic = academic "

@@ -262,6 +262,8 @@ def complete_year(frame: Frame) -> int:
 
 def summary(
     grads: pa.Table,
+    window: int,
+    last_year: int,
     *,
     level: float = bootstrap.LEVEL,
     reps: int = bootstrap.REPS,
@@ -272,7 +274,9 @@ def summary(
     sector), ``industry_share``, ``academia_share`` (of known) and ``left_share`` (of
     graduates whose window is observed), each with ``_lo``/``_hi`` intervals, and
     ``industry_bound``: the industry share if every graduate who left publishing went
-    to industry (``(industry + left) / (known + left)``)."""
+    to industry (``(industry + left) / (known + left)``). ``window_complete``: the
+    year's window ends by ``last_year``; where it does not, who left publishing is not
+    known yet and the left share and the bound are null."""
     g = grads.select(["person_id", "evidence", "graduation_year", "destination"])
     g = pa.concat_tables([g, g.set_column(1, "evidence", pa.array(["all"] * g.num_rows))])
     g = g.rename_columns(["person_id", "evidence", "year", "destination"])
@@ -311,6 +315,11 @@ def summary(
     den = pc.add(t["known"], t["left_publishing"])
     bound = pc.if_else(pc.greater(den, 0), pc.divide(pc.cast(num, pa.float64()), den), None)
     t = t.append_column("industry_bound", bound)
+    complete = pc.less_equal(pc.add(t["year"], window - 1), last_year)
+    for c in ("left_share", "left_lo", "left_hi", "industry_bound"):
+        i = t.column_names.index(c)
+        t = t.set_column(i, c, pc.if_else(complete, t[c], pa.scalar(None, pa.float64())))
+    t = t.append_column("window_complete", complete)
     for c in t.column_names[len(keys) :]:
         if pa.types.is_floating(t.schema.field(c).type):
             t = t.set_column(t.column_names.index(c), c, pc.round(t[c], 4))
@@ -364,7 +373,7 @@ def report(
     ).sort_by([("graduation_year", "ascending"), ("person_id", "ascending")])
     meta = {
         "coverage": frame.coverage(), "filters": _describe(frame, countries),
-        "window": window, "last_complete_year": last,
+        "window": window, "last_complete_year": last, "countries": list(countries),
         "interval": bootstrap.note(level, reps, seed),
     }  # fmt: skip
     roles = grads.filter(pc.is_valid(grads["destination_role"]))
@@ -375,7 +384,9 @@ def report(
                            ("graduates", "descending")])  # fmt: skip
     return {
         "summary": annotate(
-            summary(grads, level=level, reps=reps, seed=seed), indicator="graduates", **meta
+            summary(grads, window, last, level=level, reps=reps, seed=seed),
+            indicator="graduates",
+            **meta,
         ),
         "graduates": annotate(grads, indicator="graduates", **meta),
         "destinations": annotate(top_destinations(frame, grads, top), **meta),
@@ -397,7 +408,7 @@ def graduate_series(summary: pa.Table, evidence: str = "all", censored: bool = F
     the last complete year are left out unless ``censored``."""
     s = summary.filter(pc.equal(summary["evidence"], evidence))
     if not censored:
-        s = s.filter(pc.equal(s["censored"], 0))
+        s = s.filter(s["window_complete"])
     parts = []
     for stem, label in (("industry", "industry (of known destinations)"),
                         ("academia", "academia (of known destinations)"),
