@@ -57,14 +57,16 @@ def sectors(
     engine: Engine = None,
 ) -> None:
     """Academia -> industry: industry share of researchers, moves between sectors, and
-    the share of early-career academics whose next sector is industry, by year."""
+    the share of early-career academics (mostly students; for new PhDs' first jobs see
+    ``graduates``) whose next sector is industry, by year."""
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     flt = filters(area, venue, since, until, stage, None, basis)
     res = atlas.sectors(flt, early_years, level=level, reps=reps, seed=seed)
     emit(res["summary"], fmt, output, "Sectors by year",
           "industry_share [share_lo, share_hi]: of researchers placed in a sector; "
           f"early_next_industry: of academics within their first {early_years} years with a "
-          "later sector, the share whose next sector is industry")  # fmt: skip
+          "later sector, the share whose next sector is industry (most are still students; "
+          "this is not where new PhDs go: see talentatlas graduates)")  # fmt: skip
     if flows_too and fmt == "table":
         emit(res["flows"], "table", None, "Moves between sectors", "")
     if plot is not None:

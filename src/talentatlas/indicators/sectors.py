@@ -8,7 +8,9 @@ Per year, on the frame's person-year filters:
   any sector;
 - **early-career next sector**: of persons observed in academia in year y within their
   first N years (y - first in-scope year < N) and observed again in a sector later, the
-  share whose next observed sector is industry (dated at y).
+  share whose next observed sector is industry (dated at y). Most of them are still
+  students and graduates who leave publishing have no next sector: this is not the
+  share of new PhDs going to industry (that is :mod:`talentatlas.indicators.graduates`).
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def sector_series(summary: pa.Table) -> pa.Table:
     long = pa.concat_tables([
         pa.table({"year": s["year"], "series": ["industry share of researchers"] * n,
                   "value": s["industry_share"], "lo": s["share_lo"], "hi": s["share_hi"]}),
-        pa.table({"year": s["year"], "series": ["early-career academics moving next to industry"] * n,
+        pa.table({"year": s["year"], "series": ["early-career academics (not graduates) moving next to industry"] * n,
                   "value": s["early_next_industry"], "lo": s["early_lo"], "hi": s["early_hi"]}),
     ])  # fmt: skip
     return annotate(long, **describe(s))
