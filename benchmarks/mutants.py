@@ -123,6 +123,20 @@ MUTANTS = (
             "tests/test_indicators.py::test_migration_rate_intervals_are_calibrated",
         ),
     ),
+    Mutant(
+        "censored_as_left",  # graduates with an unfinished window counted as leavers
+        "src/talentatlas/indicators/graduates.py",
+        "censored = g.next_year.isnull() & (g.last + window > last_year)",
+        "censored = g.next_year.isnull() & (g.last + window > last_year + 1)",
+        ("tests/test_graduates.py::test_stated_graduations_and_destinations_are_the_planted_ones",),
+    ),
+    Mutant(
+        "internship_ends_studies",  # an internship elsewhere taken for the first job
+        "src/talentatlas/indicators/graduates.py",
+        "moved = elsewhere & ~post.studying",
+        "moved = elsewhere",
+        ("tests/test_graduates.py::test_what_continues_and_what_ends_a_stated_spell",),
+    ),
 )
 
 

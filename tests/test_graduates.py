@@ -268,3 +268,64 @@ def test_graduates_command(stated_world, tmp_path) -> None:
     assert r.exit_code == 2 and "--evidence" in r.output
     r = runner.invoke(app, ["graduates", "--country", "Atlantis", *wh])
     assert r.exit_code == 2
+
+
+def _record(world: World, n: int, people: list[tuple[str, int, str]]) -> dict:
+    """A paper by ``people`` (OpenReview id, institution index, stated position)."""
+    insts = [world.institutions[k] for _, k, _ in people]
+    uniq = list(dict.fromkeys(i.name for i in insts))
+    countries = list(dict.fromkeys(i.country for i in insts))
+    from talentatlas.sources.simulated import COUNTRIES
+
+    return {
+        "id": f"hand-{n}", "title": f"Hand-made paper {n}", "status": "Poster", "track": "main",
+        "author": ";".join(o.strip("~").replace("_", " ") for o, _, _ in people),
+        "authorids": ";".join(o for o, _, _ in people),
+        "aff": ";".join(i.name for i in insts), "aff_domain": ";".join(i.domain for i in insts),
+        "aff_unique_norm": ";".join(uniq),
+        "aff_unique_index": ";".join(str(uniq.index(i.name)) for i in insts),
+        "aff_country_unique": ";".join(COUNTRIES[c][0] for c in countries),
+        "aff_country_unique_index": ";".join(str(countries.index(i.country)) for i in insts),
+        "position": ";".join(p for _, _, p in people),
+    }  # fmt: skip
+
+
+def test_what_continues_and_what_ends_a_stated_spell(tmp_path_factory) -> None:
+    """Internships, unplaced years and unstated years at the university continue a
+    student's spell; a stated position of work or another institution ends it."""
+    world = simulate(seed=1, n_people=0)
+    k = {s: next(i for i, x in enumerate(world.institutions) if x.sector == s)
+         for s in ("academia", "industry")}  # fmt: skip
+    uni, lab = k["academia"], k["industry"]
+    other_uni = next(i for i, x in enumerate(world.institutions)
+                     if x.sector == "academia" and i != uni)  # fmt: skip
+    A, B, C, D, E, F = (f"~Hand_Person{i}" for i in range(1, 7))
+    plan = {  # year -> papers, each a list of (author, institution, stated position)
+        2021: [[(A, uni, "PhD Student")], [(B, uni, "PhD Student")], [(C, uni, "PhD Student")],
+               [(D, uni, "PhD Student")], [(E, uni, "Researcher+PhD Student")],
+               [(F, uni, "PhD Student")]],
+        2022: [[(A, lab, "Intern")], [(B, uni, "")], [(C, uni, "Postdoc")],
+               [(E, lab, "Research Scientist")], [(F, uni, "")]],
+        2023: [[(A, uni, "")], [(B, lab, "")], [(F, other_uni, "")]],
+        2024: [[(A, lab, "Research Scientist")]],
+        2025: [[(A, lab, "Research Scientist"), (B, lab, ""), (C, uni, "")]],
+    }  # fmt: skip
+    n = 0
+    for year, papers in plan.items():
+        for people in papers:
+            world.papers.append(("icml", year, _record(world, n, people)))
+            n += 1
+    atlas = _built(tmp_path_factory, world, "grad_hand")
+    got = {r["person_id"].removeprefix("or:"): r
+           for r in atlas.graduates(last_year=2025, reps=5)["graduates"].to_pylist()}  # fmt: skip
+    view = {p: (got[p]["last_student_year"], got[p]["graduation_year"], got[p]["destination"],
+                got[p]["destination_role"]) for p in got}  # fmt: skip
+    assert view == {
+        A: (2023, 2024, "industry", "researcher"),  # the internship did not end the spell
+        B: (2022, 2023, "industry", None),  # unstated at the university: still a student
+        C: (2021, 2022, "academia", "postdoc"),  # a stated postdoc at the same university
+        D: (2021, 2022, "left publishing", None),
+        E: (2021, 2022, "industry", "researcher"),
+        F: (2022, 2023, "academia", None),  # another university ends it
+    }
+    assert {got[p]["evidence"] for p in got} == {"stated"}

@@ -22,7 +22,7 @@ TABLES = [
     "institution_names", "institution_relations", "affiliations_resolved",
     "authorship_affiliation", "person_links", "observed_hq_country", "padded_hq_country",
     "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
-    "org_headcount", "org_flows", "coverage_by_year", "key_conflicts",
+    "org_headcount", "org_flows", "coverage_by_year", "key_conflicts", "graduate_summary",
 ]  # fmt: skip
 
 
@@ -37,7 +37,8 @@ def _canon(t: pa.Table) -> list[tuple]:
 
 
 def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
-    world = simulate(seed=11, n_people=150, noise=0.3)
+    # students with stated positions from 2015 (graduates on both kinds of evidence)
+    world = simulate(seed=11, n_people=150, noise=0.3, students=0.3, roles_from=2015)
     world.write(tmp_path / "data")  # keyless linking on Spark: tests/test_people.py
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
@@ -61,6 +62,8 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
         assert ta.num_rows == tb.num_rows, name
         assert _canon(ta) == _canon(tb), name
     assert a.table("moves").count().to_pyarrow().as_py() > 0
+    evidence = set(a.table("graduate_summary").to_pyarrow()["evidence"].to_pylist())
+    assert evidence == {"stated", "heuristic", "all"}
     from talentatlas.api import Atlas
 
     with Atlas(a, duck.warehouse) as da, Atlas(b, spark.resolved_warehouse()) as sa:

@@ -299,7 +299,14 @@ CATALOGUE: tuple[Entry, ...] = (
         "sector_summary",
         "indicators",
         "year",
-        "sector stocks, industry share with its interval, academia ↔ industry moves, early-career next sector",
+        "sector stocks, industry share with its interval, academia ↔ industry moves, early-career next sector (mostly students; not graduates)",
+    ),
+    Entry(
+        "Indicators",
+        "graduate_summary",
+        "indicators",
+        "graduation year and evidence (stated, heuristic, all)",
+        "doctoral graduates' first destinations: counts per destination (sectors, unplaced, left publishing, censored), industry / academia / left-publishing shares with intervals, industry bound (docs/methodology.md, Graduates)",
     ),
     Entry(
         "Indicators",

@@ -24,7 +24,7 @@ from talentatlas import __version__, canonical, careers
 from talentatlas import facts as facts_
 from talentatlas.catalogue import catalogue_table
 from talentatlas.config import DOMAIN_TABLE, Settings
-from talentatlas.indicators import countries, organisations, pathways, sectors
+from talentatlas.indicators import countries, graduates, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock
 from talentatlas.landing import (
@@ -48,7 +48,7 @@ from talentatlas.store import Engine, commit, open_engine
 from talentatlas.tables import union_all
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 Report = Callable[[str], None]
 
@@ -317,6 +317,7 @@ def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | i
         "pathways": lambda f: pathways.pathway_counts(f),
         "sector_summary": sectors.summary,
         "sector_flows": sectors.sector_flows,
+        "graduate_summary": graduates.warehouse_summary,
         "org_headcount": organisations.all_headcounts,
         "org_flows": organisations.all_flows,
         "coverage_by_year": lambda f: f.coverage_by_year(),

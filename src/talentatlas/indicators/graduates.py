@@ -7,11 +7,12 @@
   work (postdoc, faculty, researcher, engineer, leadership) and not placed at another
   institution than the student's (an internship or an unplaced year is no evidence).
 - **Doctoral student, heuristic** (people with no stated doctoral year): the years from
-  the first in-scope year ``f`` while the person is placed in academia (or unplaced
-  after ``f``), states no position of work, master's or undergraduate studies, and
-  ``year - f < HEURISTIC_YEARS``; the spell counts when it has at least
-  ``MIN_HEURISTIC_YEARS`` observed years and at least half of its authorships are
-  first-authored. The two kinds of evidence are reported apart (``evidence``).
+  the first in-scope year ``f`` while the person is at the university of their first
+  placed year, unplaced, or states an internship; states no position of work, master's
+  or undergraduate studies; and ``year - f < HEURISTIC_YEARS``. The spell counts when
+  it has at least ``MIN_HEURISTIC_YEARS`` observed years and at least half of its
+  authorships are first-authored, and not when it reaches the cap still at the
+  university. The two kinds of evidence are reported apart (``evidence``).
 - **Graduation year** ``G``: the year after the spell's last observed year ``L``.
   Graduations after the data's last complete year are not known yet and left out.
 - **First destination**: the first observed year after ``L`` if it falls in the window
@@ -54,30 +55,36 @@ DESTINATIONS = (*SECTORS, "unplaced", "left publishing", "censored")
 
 
 def role_flags(roles: Sequence[str]) -> pa.Table:
-    """Per distinct stated position: ``role, doctoral, working, lower_degree`` (a
-    master's or undergraduate part) and ``work_rank``: the rank in :data:`KINDS` of its
+    """Per distinct stated position: ``role, doctoral, studying`` (any study or an
+    internship), ``working``, ``lower_degree`` (a master's or undergraduate part) and
+    ``work_rank``: the rank in :data:`KINDS` of its
     first position of work (null without one)."""
-    rows = {"role": [], "doctoral": [], "working": [], "lower_degree": [], "work_rank": []}
+    rows: dict[str, list] = {
+        "role": [], "doctoral": [], "studying": [], "working": [], "lower_degree": [],
+        "work_rank": [],
+    }  # fmt: skip
     for r in roles:
         kinds = role_kinds(r)
         work = [k for k in kinds if k in WORKING_KINDS]
         rows["role"].append(r)
         rows["doctoral"].append("doctoral" in kinds)
+        rows["studying"].append(any(k in STUDYING_KINDS for k in kinds))
         rows["working"].append(bool(work))
         rows["lower_degree"].append(any(k in ("masters", "undergraduate") for k in kinds))
         rows["work_rank"].append(KINDS.index(work[0]) if work else None)
     return pa.table(
         rows,
         schema=pa.schema([("role", pa.string()), ("doctoral", pa.bool_()),
-                          ("working", pa.bool_()), ("lower_degree", pa.bool_()),
+                          ("studying", pa.bool_()), ("working", pa.bool_()),
+                          ("lower_degree", pa.bool_()),
                           ("work_rank", pa.int32())]),
     )  # fmt: skip
 
 
 def evidence_years(frame: Frame, positions: bool = True) -> Table:
     """One row per observed person-year of the frame's authorships: ``person_id, year,
-    n, n_first`` (authorships, first-authored), ``doctoral, working, lower_degree``
-    (stated that year) and ``work_rank`` (the first-listed position of work).
+    n, n_first`` (authorships, first-authored), ``doctoral, studying, working,
+    lower_degree`` (stated that year) and ``work_rank`` (the first-listed position of work).
     ``positions=False`` reads no stated position (to test the heuristic against them)."""
     f = frame.facts.select("person_id", "work_id", "position", year=frame.facts.year.cast("int32"))
     a = frame.table("authorships")
@@ -90,6 +97,7 @@ def evidence_years(frame: Frame, positions: bool = True) -> Table:
         n=_.count(),
         n_first=(j.position == 0).cast("int64").sum(),
         doctoral=j.doctoral.fill_null(False).cast("int8").max() == 1,
+        studying=j.studying.fill_null(False).cast("int8").max() == 1,
         working=j.working.fill_null(False).cast("int8").max() == 1,
         lower_degree=j.lower_degree.fill_null(False).cast("int8").max() == 1,
         work_rank=j.work_rank.min(),
@@ -124,7 +132,8 @@ def stated_spells(frame: Frame, ev: Table) -> Table:
     d = _at(frame.padded("institution"), d, "l0", "school")
     post = ev.join(d, "person_id")
     post = _at(frame.observed("institution"), post.filter(post.year > post.l0), "year", "inst")
-    moved = post.inst.notnull() & (post.school.isnull() | (post.inst != post.school))
+    elsewhere = post.inst.notnull() & (post.school.isnull() | (post.inst != post.school))
+    moved = elsewhere & ~post.studying
     brk = post.filter(post.working | moved).group_by("person_id").agg(b=_.year.min())
     return _spell_end(ev, d.select("person_id", "start"), brk)
 
@@ -148,7 +157,7 @@ def heuristic_spells(frame: Frame, ev: Table, years: int = HEURISTIC_YEARS) -> T
     e = e.join(first, "person_id")
     placed_here = (e.sector == "academia") & (e.inst == e.school)
     unplaced = e.sector.isnull() & e.inst.isnull()
-    studying = (placed_here | unplaced) & ~e.working & ~e.lower_degree
+    studying = (placed_here | unplaced | e.studying) & ~e.working & ~e.lower_degree
     ok = studying & (e.year - e.start < years)
     brk = (
         e.filter(~ok)
@@ -392,6 +401,15 @@ def report(
         "destinations": annotate(top_destinations(frame, grads, top), **meta),
         "roles": annotate(roles, **meta),
     }
+
+
+def warehouse_summary(frame: Frame) -> pa.Table:
+    """The build's ``graduate_summary`` table: :func:`summary` of every graduate, with
+    the default window and the data's last complete year."""
+    last = complete_year(frame)
+    grads = frame.to_arrow(graduates(frame, last_year=last))
+    meta = {"coverage": frame.coverage(), "window": WINDOW, "last_complete_year": last}
+    return annotate(summary(grads, WINDOW, last), indicator="graduates", **meta)
 
 
 def _describe(frame: Frame, countries: Sequence[str]) -> str:
