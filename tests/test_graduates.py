@@ -263,6 +263,7 @@ def test_graduates_command(stated_world, tmp_path) -> None:
                             "--since", "2012", "--plot", str(png), *wh])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "Doctoral graduates of US, KR" in r.output and "Top first destinations" in r.output
+    assert "Stated positions after graduating" in r.output and "postdoc" in r.output
     assert png.stat().st_size > 10_000
     r = runner.invoke(app, ["graduates", "--evidence", "rumour", *wh])
     assert r.exit_code == 2 and "--evidence" in r.output

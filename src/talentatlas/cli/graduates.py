@@ -88,6 +88,18 @@ def graduates(
     if fmt == "table":
         emit(res["destinations"], "table", None, "Top first destinations",
              "organisations (labs rolled up), over all graduation years shown")  # fmt: skip
+        roles = res["roles"]
+        if evidence in EVIDENCE:
+            roles = roles.filter(pc.equal(roles["evidence"], evidence))
+        pooled = (
+            roles.group_by(["destination", "role"], use_threads=False)
+            .aggregate([("graduates", "sum")])
+            .rename_columns(["destination", "role", "graduates"])
+        )
+        pooled = pooled.sort_by([("graduates", "descending"), ("destination", "ascending")])
+        emit(pooled, "table", None, "Stated positions after graduating",
+             "graduates whose first destination year states a position (OpenReview), "
+             "over all graduation years shown")  # fmt: skip
     if plot is not None:
         shown = "all" if evidence == "every" else evidence
         plot_chart("trend", graduate_series(res["summary"], shown), plot, x="year", y="value",
