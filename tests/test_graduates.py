@@ -330,3 +330,13 @@ def test_what_continues_and_what_ends_a_stated_spell(tmp_path_factory) -> None:
         F: (2022, 2023, "academia", None),  # another university ends it
     }
     assert {got[p]["evidence"] for p in got} == {"stated"}
+
+
+def test_no_graduates_gives_empty_tables_not_errors(sim_build) -> None:
+    """A world without students (and without stated positions) may have no graduate."""
+    _world, atlas, _ = sim_build
+    res = atlas.graduates(None, ["US"], last_year=2011, reps=5)
+    empty = res["graduates"].slice(0, 0)
+    s = G.summary(empty, 3, 2011)
+    assert s.num_rows == 0 and "industry_share" in s.column_names
+    assert G.compact(s).num_rows == 0 and G.graduate_series(s).num_rows == 0

@@ -193,7 +193,7 @@ def graduates(
     destination, destination_year, destination_country, destination_institution,
     destination_org, destination_role``.
 
-    ``last_year``: the last complete year (default: the frame's last year);
+    ``last_year``: the last complete year (default: :func:`complete_year`);
     ``countries``: only graduates whose student country (at the spell's last year, on
     the frame's country basis) is one of these; the frame's year filters apply to the
     graduation year. ``positions=False``: every graduate by the heuristic."""
@@ -287,7 +287,9 @@ def summary(
     year's window ends by ``last_year``; where it does not, who left publishing is not
     known yet and the left share and the bound are null."""
     g = grads.select(["person_id", "evidence", "graduation_year", "destination"])
-    g = pa.concat_tables([g, g.set_column(1, "evidence", pa.array(["all"] * g.num_rows))])
+    g = pa.concat_tables(
+        [g, g.set_column(1, "evidence", pa.array(["all"] * g.num_rows, pa.string()))]
+    )
     g = g.rename_columns(["person_id", "evidence", "year", "destination"])
     dest = g["destination"]
     keys = ["year", "evidence"]
@@ -297,7 +299,9 @@ def summary(
         numerator row of 0 names its group, so a share with no case is 0, not missing."""
         t = g.filter(den)
         value = (
-            pa.array([1.0] * t.num_rows) if num is None else pc.cast(num.filter(den), pa.float64())
+            pa.array([1.0] * t.num_rows, pa.float64())
+            if num is None
+            else pc.cast(num.filter(den), pa.float64())
         )
         return t.select(["person_id", *keys]).append_column("value", value)
 
