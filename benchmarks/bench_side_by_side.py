@@ -46,9 +46,7 @@ engine.materialize("authorship_facts",
                    engine.read_parquet("facts_src", [args["facts"]], pq.read_schema(args["facts"])))
 t = time.perf_counter()
 scope = Settings(data_dir=Path(args["wh"]).parent).scope
-va = scope.venue_areas()
-areas = engine.from_arrow("scope_venues", pa.table({"venue": list(va), "area": list(va.values())}))
-facts = engine.materialize("scoped_facts", careers.scoped(engine.table("authorship_facts"), scope, areas))
+facts = engine.view("scoped_facts", careers.scoped(engine.table("authorship_facts"), scope))
 b = engine.to_arrow(facts.agg(lo=facts.year.min(), hi=facts.year.max())).to_pylist()[0]
 cal = engine.from_arrow("calendar", pa.table({"y": pa.array(range(b["lo"], b["hi"] + 2), pa.int32())}))
 obs = engine.materialize("observed_country", careers.observed(facts, "country", lambda d: engine.table(f"observed_{d}")))
@@ -107,7 +105,7 @@ WITH i AS (SELECT destination AS country, year, count(*) AS inflow FROM moves GR
                   coalesce(o.outflow, 0) AS outflow
            FROM stock s FULL JOIN i USING (country, year) FULL JOIN o USING (country, year))
 SELECT *, inflow - outflow AS net,
-       CASE WHEN stock > 0 THEN round((inflow - outflow) * 10000.0 / stock, 2) END AS net_rate
+       CASE WHEN stock > 0 THEN round_even((inflow - outflow) * 10000.0 / stock, 2) END AS net_rate
 FROM a''')
 seconds = time.perf_counter() - t
 con.execute(f"COPY migration TO '{args['migration']}' (FORMAT parquet)")

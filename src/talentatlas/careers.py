@@ -40,10 +40,10 @@ WITHIN: dict[str, tuple[str, ...]] = {
 }
 
 
-def scoped(facts: Table, scope: Any, areas: Table) -> Table:
+def scoped(facts: Table, scope: Any) -> Table:
     """The authorships in scope (DESIGN.md): linked to a person, accepted (unless the
-    scope says otherwise), within the scope's years, at a venue of the field (``areas``:
-    ``venue, area``), with the venue's area."""
+    scope says otherwise), within the scope's years, at a venue of the field, with the
+    venue's area (``area``)."""
     f = facts.filter(facts.person_id.notnull())
     if scope.accepted_only:
         f = f.filter(f.accepted.fill_null(True))
@@ -51,7 +51,8 @@ def scoped(facts: Table, scope: Any, areas: Table) -> Table:
         f = f.filter(f.year >= scope.year_min)
     if scope.year_max is not None:
         f = f.filter(f.year <= scope.year_max)
-    return f.join(areas, "venue")
+    f = f.mutate(area=f.venue.substitute(scope.venue_areas(), else_=ibis.null("string")))
+    return f.filter(f.area.notnull())
 
 
 def modal(facts: Table, dim: str) -> Table:
@@ -61,19 +62,11 @@ def modal(facts: Table, dim: str) -> Table:
     """
     f = facts.filter(facts[dim].notnull()).select("person_id", "year", value=facts[dim])
     counts = f.group_by(["person_id", "year", "value"]).agg(n=_.count())
-    other = counts.select(o_person=counts.person_id, o_value=counts.value, o_year=counts.year)
-    joined = counts.left_join(
-        other,
-        [
-            counts.person_id == other.o_person,
-            counts.value == other.o_value,
-            counts.year != other.o_year,
-        ],
-    )
-    dist = joined.group_by(["person_id", "year", "value", "n"]).agg(
-        d=(joined.year - joined.o_year).abs().min()
-    )
-    dist = dist.mutate(d=dist.d.fill_null(_FAR))
+    # the nearest other year with the same value is the previous or the next one
+    same = ibis.window(group_by=["person_id", "value"], order_by="year")
+    before = (counts.year - counts.year.lag().over(same)).fill_null(_FAR)
+    after = (counts.year.lead().over(same) - counts.year).fill_null(_FAR)
+    dist = counts.mutate(d=ibis.least(before, after))
     w = ibis.window(
         group_by=["person_id", "year"], order_by=[ibis.desc("n"), ibis.asc("d"), ibis.asc("value")]
     )

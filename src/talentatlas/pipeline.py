@@ -272,14 +272,10 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> dict
 
 
 def stage_careers(engine: Engine, settings: Settings) -> None:
-    scope = settings.scope
-    venue_areas = scope.venue_areas()
-    areas = engine.from_arrow(
-        "scope_venues",
-        pa.table({"venue": list(venue_areas), "area": list(venue_areas.values())}),
+    # a stored query over authorship_facts, not a second copy of it
+    facts = engine.view(
+        "scoped_facts", careers.scoped(engine.table("authorship_facts"), settings.scope)
     )
-    f = careers.scoped(engine.table("authorship_facts"), scope, areas)
-    facts = engine.materialize("scoped_facts", f)
     bounds = engine.to_arrow(facts.agg(lo=_.year.min(), hi=_.year.max())).to_pylist()[0]
     lo, hi = bounds["lo"] or 2000, bounds["hi"] or 2000
     calendar = engine.from_arrow(

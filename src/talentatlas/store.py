@@ -49,6 +49,12 @@ class Engine:
     def materialize(self, name: str, expr: Table) -> Table:
         raise NotImplementedError
 
+    def view(self, name: str, expr: Table) -> Table:
+        """A warehouse table that is a stored query over other warehouse tables (a view
+        where the engine keeps them, else materialised): for a filter of a large table
+        that would otherwise be written twice."""
+        return self.materialize(name, expr)
+
     def scratch(self, name: str, expr: Table) -> Table:
         """Materialise a working table that is not part of the warehouse: it is gone when
         the build ends (kept as a warehouse table only with ``keep_scratch``)."""
@@ -86,6 +92,9 @@ class DuckDBEngine(Engine):
 
     def materialize(self, name: str, expr: Table) -> Table:
         return self.con.create_table(name, expr, overwrite=True)
+
+    def view(self, name: str, expr: Table) -> Table:
+        return self.con.create_view(name, expr, overwrite=True)
 
     def scratch(self, name: str, expr: Table) -> Table:
         if self.keep_scratch:
