@@ -53,30 +53,79 @@ def person_hashes(people: pa.Array) -> np.ndarray:
     return pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
 
 
+#: Poisson(1) weight by the top 16 bits of a uniform draw, where those bits decide it;
+#: the few bins a CDF step falls inside are resolved exactly (``searchsorted``)
+_BINS = 1 << 16
+_BIN_EDGES = np.arange(_BINS + 1, dtype=np.float64) / _BINS
+_BIN_VALUE = np.searchsorted(_POISSON_CDF, _BIN_EDGES[:-1], side="right").astype(np.float64)
+_BIN_SPLIT = np.searchsorted(_POISSON_CDF, _BIN_EDGES[1:], side="left") > _BIN_VALUE
+
+
 def person_weights(h: np.ndarray, seed: int, rep: int) -> np.ndarray:
     """Poisson(1) weights, in replicate ``rep``, of the people hashed ``h``
-    (:func:`person_hashes`): deterministic per person."""
+    (:func:`person_hashes`): deterministic per person (the inverse CDF of a uniform
+    drawn from the hash, by table lookup)."""
     with np.errstate(over="ignore"):
         key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
-    u = (_mix(h ^ _mix(np.full(1, key, np.uint64))) >> np.uint64(11)).astype(np.float64)
-    u /= float(1 << 53)
-    return np.searchsorted(_POISSON_CDF, u, side="right").astype(np.float64)
+    x = _mix(h ^ _mix(np.full(1, key, np.uint64)))
+    top = (x >> np.uint64(48)).astype(np.int64)
+    w = _BIN_VALUE[top]
+    split = np.flatnonzero(_BIN_SPLIT[top])
+    if split.size:
+        u = (x[split] >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+        w[split] = np.searchsorted(_POISSON_CDF, u, side="right")
+    return w
+
+
+#: combined key spaces up to this size are coded by lookup rather than by sorting
+_DENSE = 1 << 24
+
+
+def _encoded(a: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Dense integer codes of ``a``'s values, in order of first appearance, and the
+    values (null, when present, the last)."""
+    enc = pc.dictionary_encode(a)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries()
+        enc = enc.combine_chunks() if enc.num_chunks else pa.DictionaryArray.from_arrays(
+            pa.array([], pa.int32()), pa.array([], a.type))  # fmt: skip
+    values = enc.dictionary
+    if enc.null_count:
+        idx = pc.fill_null(enc.indices, len(values)).to_numpy(zero_copy_only=False)
+        values = pa.concat_arrays([values, pa.nulls(1, values.type)])
+    else:
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+    return idx.astype(np.int64, copy=False), values
 
 
 def _codes(arrays: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, pa.Table]:
-    """Integer codes of the distinct combinations of ``arrays`` and the combinations."""
+    """Integer codes of the distinct combinations of ``arrays`` and the combinations
+    (``k0, k1 …``, one row per code)."""
     if not arrays or len(arrays[0]) == 0:
         return np.zeros(len(arrays[0]) if arrays else 0, np.int64), pa.table({})
-    names = [f"k{i}" for i in range(len(arrays))]
-    t = pa.table(dict(zip(names, arrays, strict=True)))
-    uniq = t.group_by(names, use_threads=False).aggregate([])
-    uniq = uniq.append_column("_code", pa.array(np.arange(uniq.num_rows), pa.int64()))
-    joined = t.append_column("_row", pa.array(np.arange(t.num_rows), pa.int64())).join(
-        uniq, names, join_type="left outer", use_threads=False
+    if len(arrays) == 1:
+        codes, values = _encoded(arrays[0])
+        return codes, pa.table({"k0": values})
+    n = len(arrays[0])
+    combined, size = np.zeros(n, np.int64), 1
+    for a in arrays:
+        idx, values = _encoded(a)
+        if size * len(values) > _DENSE:  # keep the combined codes small
+            combined, size = np.unique(combined, return_inverse=True)[1], int(combined.max()) + 1
+        combined, size = combined * len(values) + idx, size * len(values)
+    if size <= _DENSE:  # codes by lookup: every row of a code has the same keys
+        present = np.zeros(size, bool)
+        present[combined] = True
+        dense = np.cumsum(present) - 1
+        codes = dense[combined]
+        rep = np.empty(int(dense[-1]) + 1, np.int64)
+        rep[codes] = np.arange(n, dtype=np.int64)
+    else:
+        _, rep, codes = np.unique(combined, return_index=True, return_inverse=True)
+    take = pa.array(rep)
+    return codes.astype(np.int64, copy=False), pa.table(
+        {f"k{i}": a.take(take) for i, a in enumerate(arrays)}
     )
-    order = np.argsort(joined.column("_row").to_numpy())
-    codes = joined.column("_code").to_numpy()[order]
-    return codes, uniq.drop_columns(["_code"])
 
 
 def ratio_intervals(
