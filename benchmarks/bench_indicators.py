@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from child import peak_of
 
 REAL = r"""
@@ -65,6 +66,10 @@ engine = DuckDBEngine(Path(args["wh"]))
 engine.materialize("authorship_facts",
                    engine.read_parquet("facts_src", [args["facts"]], pq.read_schema(args["facts"])))
 engine.materialize("institutions", engine.from_arrow("inst_src", pq.read_table(args["institutions"])))
+# the stated positions of the world's authorships (it states none)
+import ibis
+f = engine.table("authorship_facts")
+engine.materialize("authorships", f.select("work_id", "position", role=ibis.null("string")))
 t = time.perf_counter()
 stage_careers(engine, Settings(data_dir=Path(args["wh"]).parent))
 careers = time.perf_counter() - t
@@ -83,6 +88,7 @@ def main() -> None:
         "--data-dir", type=Path, default=Path(__file__).parents[1] / ".." / "shared" / "data"
     )
     ap.add_argument("--sim-authorships", type=int, default=5_000_000)
+    ap.add_argument("--facts", type=Path, help="Keep (and reuse) the simulated facts here.")
     ap.add_argument("--skip-real", action="store_true")
     ap.add_argument("--skip-sim", action="store_true")
     a = ap.parse_args()
@@ -108,11 +114,14 @@ def main() -> None:
             figures |= {"real_indicators_s": round(real["seconds"], 1),
                         "real_peak_rss_mb": round(real["peak_rss_mb"])}  # fmt: skip
         if not a.skip_sim:
-            facts, inst = root / "facts.parquet", root / "institutions.parquet"
-            gen = peak_of(GENERATE, {"authorships": a.sim_authorships, "facts": str(facts),
-                                     "institutions": str(inst)})  # fmt: skip
-            print(f"simulated world: {gen['authorships']:,} authorships generated in "
-                  f"{gen['seconds']:.0f}s")  # fmt: skip
+            facts = a.facts or root / "facts.parquet"
+            inst = facts.with_name(facts.stem + "_institutions.parquet")
+            if not (facts.exists() and inst.exists()):
+                gen = peak_of(GENERATE, {"authorships": a.sim_authorships, "facts": str(facts),
+                                         "institutions": str(inst)})  # fmt: skip
+                print(f"simulated world: {gen['authorships']:,} authorships generated in "
+                      f"{gen['seconds']:.0f}s")  # fmt: skip
+            n_facts = pq.read_metadata(facts).num_rows
             sim = peak_of(SIM, {"wh": str(root / "sim" / "atlas.duckdb"), "facts": str(facts),
                                 "institutions": str(inst)})  # fmt: skip
             total = sim["careers_s"] + sim["seconds"]
@@ -120,7 +129,7 @@ def main() -> None:
                   f"{sim['seconds']:.1f}s = {total:.1f}s ({sim['peak_rss_mb']:.0f} MB peak)")  # fmt: skip
             for name, secs in sim["tables"].items():
                 print(f"  {name:16s} {secs:6.2f}s")
-            figures |= {"sim_authorships": gen["authorships"],
+            figures |= {"sim_authorships": n_facts,
                         "sim_careers_s": round(sim["careers_s"], 1),
                         "sim_indicators_s": round(sim["seconds"], 1),
                         "sim_peak_rss_mb": round(sim["peak_rss_mb"])}  # fmt: skip

@@ -173,8 +173,9 @@ def main() -> None:
         root = Path(tmp)
         facts = a.facts or root / "facts.parquet"
         if not facts.exists():
+            inst = facts.with_name(facts.stem + "_institutions.parquet")
             gen = peak_of(GENERATE, {"authorships": a.sim_authorships, "facts": str(facts),
-                                     "institutions": str(root / "institutions.parquet")})  # fmt: skip
+                                     "institutions": str(inst)})  # fmt: skip
             print(f"simulated world: {gen['authorships']:,} authorships in {gen['seconds']:.0f}s")
         n = pq.read_metadata(facts).num_rows
         runs = {}
