@@ -173,7 +173,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "scoped_facts",
         "careers",
         "in-scope authorship",
-        "`authorship_facts` restricted to the scope (accepted works at the field's venues and years), with the area",
+        "`authorship_facts` restricted to the scope (accepted works at the field's venues and years), with the area; a view over `authorship_facts` in a DuckDB warehouse",
     ),
     Entry(
         "Careers",
