@@ -199,3 +199,28 @@ def test_a_multinationals_bare_name_takes_the_persons_place_that_year() -> None:
     assert got["w4"] == ("GB", "seat") and got["w6"] == ("US", "seat")
     assert got["w8"] == ("CA", "institution") and got["w2"] == ("FR", "institution")
     assert list(out.columns) == ["position", "person_id", "year", "country", "country_evidence"]
+
+
+def test_build_profile_says_where_the_time_went(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from talentatlas.cli import app
+
+    world = simulate(seed=2, n_people=60)
+    world.write(tmp_path / "data")
+    env = {"TALENTATLAS_DATA_DIR": str(tmp_path / "data"), "TALENTATLAS_WORKERS": "1",
+           "TALENTATLAS_WAREHOUSE": str(tmp_path / "wh" / "atlas.duckdb")}  # fmt: skip
+    r = CliRunner().invoke(app, ["build", "--profile"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "Where the build's time went" in r.output
+    for stage in ("landing", "canonical", "people", "careers", "indicators"):
+        assert stage in r.output
+    assert "observed_country" in r.output and "graduate_summary" in r.output
+    s = make_settings(tmp_path)
+    res = build(s, force=True)
+    prof = res.profile().to_pylist()
+    totals = {p["stage"]: p["seconds"] for p in prof if p["step"] == "(stage total)"}
+    assert set(totals) == set(res.timings)
+    for stage, total in totals.items():
+        parts = [p["seconds"] for p in prof if p["stage"] == stage and p["step"] != "(stage total)"]
+        assert sum(parts) == pytest.approx(total, abs=0.1) or not parts

@@ -61,6 +61,30 @@ class BuildResult:
     parsed: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    #: (stage, table written or "(results read back)", seconds), in build order
+    steps: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def profile(self) -> pa.Table:
+        """Where the time went: per stage its total, the tables it wrote (and results
+        read back) by time, and the rest of the stage (work in Python: parsing,
+        matching, linking, intervals): ``stage, step, seconds, share`` of the build."""
+        rows: list[tuple[str, str, float]] = []
+        for stage, total in self.timings.items():
+            rows.append((stage, "(stage total)", total))
+            per: dict[str, float] = {}
+            for st, what, secs in self.steps:
+                if st == stage:
+                    per[what] = per.get(what, 0.0) + secs
+            for what, secs in sorted(per.items(), key=lambda kv: -kv[1]):
+                rows.append((stage, what, secs))
+            if per and total - sum(per.values()) > 0.05:
+                rows.append((stage, "(other work, in Python)", total - sum(per.values())))
+        whole = self.seconds or 1.0
+        return pa.table({
+            "stage": [r[0] for r in rows], "step": [r[1] for r in rows],
+            "seconds": [round(r[2], 2) for r in rows],
+            "share": [round(r[2] / whole, 4) for r in rows],
+        })  # fmt: skip
 
 
 def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) -> str:
@@ -145,6 +169,7 @@ def build(
             ("indicators", lambda: stage_indicators(engine)),
         ]:
             t = time.perf_counter()
+            engine.stage = name
             stage()
             timings[name] = time.perf_counter() - t
             say(f"{name}: {timings[name]:.1f}s")
@@ -170,7 +195,9 @@ def build(
         engine.close()
     commit(target)
     mpath.write_text(json.dumps({"fingerprint": fp, "files": len(files)}))
-    return BuildResult(target, False, len(files), len(parsed), time.perf_counter() - t0, timings)
+    return BuildResult(
+        target, False, len(files), len(parsed), time.perf_counter() - t0, timings, engine.steps
+    )
 
 
 def stage_canonical(

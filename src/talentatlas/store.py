@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,23 @@ from ibis.expr.types import Table
 
 
 class Engine:
-    """Composition over an Ibis backend; subclasses only say where tables are stored."""
+    """Composition over an Ibis backend; subclasses only say where tables are stored.
+
+    Every table it writes and every result it reads back is timed into :attr:`steps`
+    (stage, what, seconds), the stage being whatever the caller set :attr:`stage` to:
+    ``talentatlas build --profile`` shows where a build's time went."""
 
     name = "base"
 
     def __init__(self, con: Any, keep_scratch: bool = False) -> None:
         self.con = con
         self.keep_scratch = keep_scratch
+        self.stage = ""
+        self.steps: list[tuple[str, str, float]] = []
+
+    def timed(self, what: str, since: float) -> None:
+        """Record a step of the current stage that began at ``since`` (perf_counter)."""
+        self.steps.append((self.stage, what, time.perf_counter() - since))
 
     def table(self, name: str) -> Table:
         return self.con.table(name)
@@ -61,7 +72,10 @@ class Engine:
         raise NotImplementedError
 
     def to_arrow(self, expr: Table) -> pa.Table:
-        return expr.to_pyarrow()
+        t = time.perf_counter()
+        out = expr.to_pyarrow()
+        self.timed("(results read back)", t)
+        return out
 
     def close(self) -> None:
         pass
@@ -91,7 +105,10 @@ class DuckDBEngine(Engine):
         return self.con.create_table(name, data, temp=True, overwrite=True)
 
     def materialize(self, name: str, expr: Table) -> Table:
-        return self.con.create_table(name, expr, overwrite=True)
+        t = time.perf_counter()
+        out = self.con.create_table(name, expr, overwrite=True)
+        self.timed(name, t)
+        return out
 
     def view(self, name: str, expr: Table) -> Table:
         return self.con.create_view(name, expr, overwrite=True)
@@ -100,7 +117,10 @@ class DuckDBEngine(Engine):
         if self.keep_scratch:
             return self.materialize(name, expr)
         # temporary tables live outside the database file and end with the connection
-        return self.con.create_table(name, expr, temp=True, overwrite=True)
+        t = time.perf_counter()
+        out = self.con.create_table(name, expr, temp=True, overwrite=True)
+        self.timed(f"{name} (working table)", t)
+        return out
 
     def close(self) -> None:
         self.con.disconnect()
@@ -133,17 +153,23 @@ class SparkEngine(Engine):
         return self._register(name, str(path))
 
     def materialize(self, name: str, expr: Table) -> Table:
+        t = time.perf_counter()
         path = self.directory / name
         df = self.session.sql(self.con.compile(expr))
         df.write.mode("overwrite").parquet(str(path))
-        return self._register(name, str(path))
+        out = self._register(name, str(path))
+        self.timed(name, t)
+        return out
 
     def scratch(self, name: str, expr: Table) -> Table:
         if self.keep_scratch:
             return self.materialize(name, expr)
+        t = time.perf_counter()
         path = self._scratch / name
         self.session.sql(self.con.compile(expr)).write.mode("overwrite").parquet(str(path))
-        return self._register(name, str(path))
+        out = self._register(name, str(path))
+        self.timed(f"{name} (working table)", t)
+        return out
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -66,6 +66,9 @@ def build(
         bool,
         typer.Option(help="Keep the linker's working tables in the warehouse (for debugging)."),
     ] = False,
+    profile: Annotated[
+        bool, typer.Option("--profile", help="Print where the time went, stage by stage.")
+    ] = False,
 ) -> None:
     """Ingest everything under the data dir into the warehouse; compute careers and indicators."""
     from talentatlas.pipeline import build as do_build
@@ -88,6 +91,13 @@ def build(
         progress.update(task, completed=progress.tasks[0].total or 0, item="")
     verb = "unchanged" if result.skipped else "built"
     err.print(f"[green]{verb}[/] {result.warehouse} in {result.seconds:.1f}s")
+    if profile and not result.skipped:
+        from talentatlas.export import render
+
+        console.print(render(result.profile(), "Where the build's time went",
+                             "share: of the whole build; a stage's tables are the ones it "
+                             "wrote, with the results it read back; the rest of a stage is "
+                             "work in Python"))  # fmt: skip
 
 
 @command()
