@@ -173,6 +173,8 @@ def build(
             stage()
             timings[name] = time.perf_counter() - t
             say(f"{name}: {timings[name]:.1f}s")
+        t = time.perf_counter()
+        engine.stage = "finish"
         info = pa.table(
             {
                 "key": ["fingerprint", "version", "engine", "scope", "built_at", "files",
@@ -191,6 +193,7 @@ def build(
         engine.materialize("build_info", engine.from_arrow("build_info_src", info))
         cat = catalogue_table(lambda t: list(engine.table(t).columns))
         engine.materialize("catalogue", engine.from_arrow("catalogue_src", cat))
+        timings["finish"] = time.perf_counter() - t
     finally:
         engine.close()
     commit(target)
@@ -357,11 +360,15 @@ def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, 
     seconds = {}
     for name, make in indicator_tables(engine).items():
         t = time.perf_counter()
+        mark = len(engine.steps)
         out = make(frame)
         if isinstance(out, pa.Table):
             out = engine.from_arrow(f"{name}_src", out.replace_schema_metadata(None))
         engine.materialize(name, out)
         seconds[name] = time.perf_counter() - t
+        # one step per table: its queries, its work in Python and its writing together
+        del engine.steps[mark:]
+        engine.timed(f"{name} (computed and written)", t)
         if report:
             report(f"  {name}: {seconds[name]:.1f}s")
     return seconds
