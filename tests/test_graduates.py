@@ -13,7 +13,7 @@ from conftest import make_settings
 from talentatlas.api import Atlas
 from talentatlas.indicators import graduates as G
 from talentatlas.pipeline import build
-from talentatlas.sources.simulated import World, simulate
+from talentatlas.sources.simulated import COUNTRIES, World, simulate
 
 LAST = 2020
 
@@ -276,8 +276,6 @@ def _record(world: World, n: int, people: list[tuple[str, int, str]]) -> dict:
     insts = [world.institutions[k] for _, k, _ in people]
     uniq = list(dict.fromkeys(i.name for i in insts))
     countries = list(dict.fromkeys(i.country for i in insts))
-    from talentatlas.sources.simulated import COUNTRIES
-
     return {
         "id": f"hand-{n}", "title": f"Hand-made paper {n}", "status": "Poster", "track": "main",
         "author": ";".join(o.strip("~").replace("_", " ") for o, _, _ in people),

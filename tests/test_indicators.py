@@ -399,3 +399,22 @@ def test_migration_rate_intervals_are_calibrated() -> None:
     assert n == 300
     assert 0.82 <= covered / n <= 0.95, covered
     assert sum(widths) / n < 1700, sum(widths) / n
+
+
+@pytest.mark.parametrize("dense", [1 << 24, 8])
+def test_bootstrap_group_codes_name_their_keys(monkeypatch, dense: int) -> None:
+    """Group codes by lookup (small key spaces) and by sorting (large ones) give one code
+    per distinct key combination, nulls included."""
+    import numpy as np
+
+    from talentatlas.indicators import bootstrap
+
+    monkeypatch.setattr(bootstrap, "_DENSE", dense)
+    rng = np.random.default_rng(3)
+    a = pa.array([None if x == 0 else str(x) for x in rng.integers(0, 40, 2000)])
+    b = pa.chunked_array([pa.array(rng.integers(0, 9, 1000)), pa.array(rng.integers(0, 9, 1000))])
+    codes, keys = bootstrap._codes([a, b])
+    rows = keys.to_pylist()
+    pairs = list(zip(a.to_pylist(), b.to_pylist(), strict=True))
+    assert [(rows[c]["k0"], rows[c]["k1"]) for c in codes] == pairs
+    assert keys.num_rows == len(set(pairs))

@@ -85,10 +85,8 @@ def _encoded(a: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Dense integer codes of ``a``'s values, in order of first appearance, and the
     values (null, when present, the last)."""
     enc = pc.dictionary_encode(a)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries()
-        enc = enc.combine_chunks() if enc.num_chunks else pa.DictionaryArray.from_arrays(
-            pa.array([], pa.int32()), pa.array([], a.type))  # fmt: skip
+    if isinstance(enc, pa.ChunkedArray):  # never empty here (see _codes)
+        enc = enc.unify_dictionaries().combine_chunks()
     values = enc.dictionary
     if enc.null_count:
         idx = pc.fill_null(enc.indices, len(values)).to_numpy(zero_copy_only=False)
@@ -111,7 +109,8 @@ def _codes(arrays: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, pa.Tab
     for a in arrays:
         idx, values = _encoded(a)
         if size * len(values) > _DENSE:  # keep the combined codes small
-            combined, size = np.unique(combined, return_inverse=True)[1], int(combined.max()) + 1
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64, copy=False)
+            size = int(combined.max()) + 1
         combined, size = combined * len(values) + idx, size * len(values)
     if size <= _DENSE:  # codes by lookup: every row of a code has the same keys
         present = np.zeros(size, bool)

@@ -112,9 +112,9 @@ def _at(t: Table, people: Table, year: str, name: str) -> Table:
 
 
 def _spell_end(ev: Table, spells: Table, breaks: Table) -> Table:
-    """``person_id, start, last, next_year``: a spell's last observed year before its
-    first break (``breaks``: ``person_id, b``; none: the last observed year) and the
-    first observed year after it."""
+    """``person_id, start, last, years, next_year``: a spell's last observed year before
+    its first break (``breaks``: ``person_id, b``; none: the last observed year), its
+    observed years, and the first observed year after it."""
     br = breaks.select(_b_p=breaks.person_id, b=breaks.b)
     s = spells.left_join(br, spells.person_id == br._b_p).drop("_b_p")
     e = ev.select(e_p=ev.person_id, e_y=ev.year)
@@ -408,12 +408,9 @@ def report(
 
 
 def warehouse_summary(frame: Frame) -> pa.Table:
-    """The build's ``graduate_summary`` table: :func:`summary` of every graduate, with
-    the default window and the data's last complete year."""
-    last = complete_year(frame)
-    grads = frame.to_arrow(graduates(frame, last_year=last))
-    meta = {"coverage": frame.coverage(), "window": WINDOW, "last_complete_year": last}
-    return annotate(summary(grads, WINDOW, last), indicator="graduates", **meta)
+    """The build's ``graduate_summary`` table: the :func:`report`'s summary of every
+    graduate, with the default window and the data's last complete year."""
+    return report(frame)["summary"]
 
 
 def _describe(frame: Frame, countries: Sequence[str]) -> str:
