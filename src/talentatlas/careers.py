@@ -55,13 +55,22 @@ def scoped(facts: Table, scope: Any) -> Table:
     return f.filter(f.area.notnull())
 
 
+def cells(facts: Table) -> Table:
+    """Authorships counted per person, year and combination of the dimensions' values
+    (``person_id, year, <DIMENSIONS>, n``): every dimension's modal values follow from
+    these counts, so the authorships are read once for all of them."""
+    return facts.group_by(["person_id", "year", *DIMENSIONS]).agg(n=_.count())
+
+
 def modal(facts: Table, dim: str) -> Table:
     """Observed person-years of one dimension: ``person_id, year, value, n, n_total``.
 
-    ``facts`` has one row per authorship: ``person_id, year, <dim>`` (null = unresolved).
+    ``facts`` has one row per authorship (``person_id, year, <dim>``; null =
+    unresolved) or, with a column ``n``, per ``n`` authorships (:func:`cells`).
     """
-    f = facts.filter(facts[dim].notnull()).select("person_id", "year", value=facts[dim])
-    counts = f.group_by(["person_id", "year", "value"]).agg(n=_.count())
+    weight = facts.n if "n" in facts.columns else ibis.literal(1)
+    f = facts.filter(facts[dim].notnull()).select("person_id", "year", value=facts[dim], w=weight)
+    counts = f.group_by(["person_id", "year", "value"]).agg(n=_.w.sum())
     # the nearest other year with the same value is the previous or the next one
     same = ibis.window(group_by=["person_id", "value"], order_by="year")
     before = (counts.year - counts.year.lag().over(same)).fill_null(_FAR)
@@ -97,8 +106,9 @@ def padded(observed: Table, calendar: Table) -> Table:
     w = ibis.window(group_by="person_id", order_by="year")
     o = observed.mutate(next_year=observed.year.lead().over(w))
     o = o.mutate(until=o.next_year.fill_null(o.year + 1))
-    j = o.join(calendar, [calendar.y >= o.year, calendar.y < o.until])
-    return j.select("person_id", year=j.y.cast("int32"), value=j.value, observed=(j.y == j.year))
+    # one row per year of [year, until): an unnested range, not a join on the calendar
+    y = o.select("person_id", "value", first=o.year, y=ibis.range(o.year, o.until).unnest())
+    return y.select("person_id", year=y.y.cast("int32"), value=y.value, observed=(y.y == y.first))
 
 
 def moves(observed: Table) -> Table:
@@ -129,11 +139,20 @@ def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -
     year has a row too, its values null where no evidence places the person (a year
     after the last observed one, or a person never placed): the timeline shows every
     active year, while stocks count the padded population only."""
-    parts = [t.select("person_id", "year") for t in padded_by_dim.values()]
-    if active is not None:
-        parts.insert(0, active.select("person_id", "year"))
-    out = union_all(parts).distinct()
+    # full outer joins on the person-year: each side has one row per person-year
+    out = active.select("person_id", "year") if active is not None else None
     for dim, t in padded_by_dim.items():
         r = t.select(p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed})
-        out = out.left_join(r, [out.person_id == r.p, out.year == r.y]).drop("p", "y")
+        if out is None:
+            out = r.rename(person_id="p", year="y")
+            continue
+        out = out.view()  # a relation of its own, so the join does not reach into the last
+        j = out.outer_join(r, [out.person_id == r.p, out.year == r.y])
+        rest = [c for c in out.columns if c not in ("person_id", "year")]
+        out = j.select(
+            person_id=ibis.coalesce(j.person_id, j.p),
+            year=ibis.coalesce(j.year, j.y),
+            *[j[c] for c in rest],
+            **{dim: j[dim], f"{dim}_observed": j[f"{dim}_observed"]},
+        )
     return out

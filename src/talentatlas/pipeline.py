@@ -312,13 +312,14 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         "calendar", pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())})
     )
 
+    cells = engine.scratch("career_cells", careers.cells(facts))
     padded_by_dim = {}
     move_parts = []
     stock_parts = []
     for dim in careers.DIMENSIONS:
         obs = engine.materialize(
             f"observed_{dim}",
-            careers.observed(facts, dim, lambda d: engine.table(f"observed_{d}")),
+            careers.observed(cells, dim, lambda d: engine.table(f"observed_{d}")),
         )
         pad = engine.materialize(f"padded_{dim}", careers.padded(obs, calendar))
         padded_by_dim[dim] = pad

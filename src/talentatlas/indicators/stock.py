@@ -7,8 +7,9 @@ from ibis.expr.types import Table
 
 
 def stock(padded: Table) -> Table:
-    """``value, year, stock`` from one dimension's padded timeline."""
-    return padded.group_by(["value", "year"]).agg(stock=_.person_id.nunique())
+    """``value, year, stock`` from one dimension's padded timeline (one row per
+    person-year, so its rows are its people)."""
+    return padded.group_by(["value", "year"]).agg(stock=_.count())
 
 
 def stock_with_share(stock_table: Table) -> Table:
