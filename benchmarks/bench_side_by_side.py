@@ -47,10 +47,9 @@ engine.materialize("authorship_facts",
 t = time.perf_counter()
 scope = Settings(data_dir=Path(args["wh"]).parent).scope
 facts = engine.view("scoped_facts", careers.scoped(engine.table("authorship_facts"), scope))
-b = engine.to_arrow(facts.agg(lo=facts.year.min(), hi=facts.year.max())).to_pylist()[0]
-cal = engine.from_arrow("calendar", pa.table({"y": pa.array(range(b["lo"], b["hi"] + 2), pa.int32())}))
-obs = engine.materialize("observed_country", careers.observed(facts, "country", lambda d: engine.table(f"observed_{d}")))
-pad = engine.materialize("padded_country", careers.padded(obs, cal))
+cells = engine.scratch("career_cells", careers.cells(facts))
+obs = engine.materialize("observed_country", careers.observed(cells, "country", lambda d: engine.table(f"observed_{d}")))
+pad = engine.materialize("padded_country", careers.padded(obs))
 mv = engine.materialize("moves", careers.moves(obs).mutate(dimension=ibis.literal("country")))
 engine.materialize("stock", stock(pad).mutate(dimension=ibis.literal("country")))
 careers_s = time.perf_counter() - t

@@ -133,8 +133,7 @@ def test_padding_and_moves_on_a_hand_made_career() -> None:
         "o", pa.table({"person_id": ["a"] * 3, "year": [2010, 2013, 2014],
                        "value": ["US", "US", "KR"]})
     )  # fmt: skip
-    cal = con.create_table("c", pa.table({"y": list(range(2005, 2020))}))
-    pad = careers.padded(obs, cal).order_by("year").to_pyarrow().to_pylist()
+    pad = careers.padded(obs).order_by("year").to_pyarrow().to_pylist()
     assert [(r["year"], r["value"], r["observed"]) for r in pad] == [
         (2010, "US", True), (2011, "US", False), (2012, "US", False), (2013, "US", True),
         (2014, "KR", True),
@@ -159,9 +158,8 @@ def test_every_active_year_has_a_row_even_without_a_place() -> None:
             }
         ),
     )
-    cal = con.create_table("c", pa.table({"y": pa.array(range(2019, 2026), pa.int32())}))
     obs = careers.observed(facts, "country", lambda d: None)  # no nesting for country
-    pad = careers.padded(obs, cal)
+    pad = careers.padded(obs)
     active = facts.select("person_id", year=facts.year.cast("int32")).distinct()
     py = careers.person_years({"country": pad}, active).to_pyarrow().to_pylist()
     got = {(r["person_id"], r["year"]): r["country"] for r in py}

@@ -26,8 +26,6 @@ import ibis
 from ibis import _
 from ibis.expr.types import Table
 
-from talentatlas.tables import union_all
-
 #: ``hq_country`` is the country of the institution's top organisation (headquarters rule)
 DIMENSIONS = ("country", "institution", "sector", "hq_country")
 _FAR = 10_000  # distance used when a value is seen in no other year
@@ -97,10 +95,9 @@ def observed(facts: Table, dim: str, observed_of: Callable[[str], Table]) -> Tab
     return modal(f, dim)
 
 
-def padded(observed: Table, calendar: Table) -> Table:
+def padded(observed: Table) -> Table:
     """Fill years between observed years with the earlier year's value.
 
-    ``calendar`` is a one-column table ``y`` covering every year of the data.
     Returns ``person_id, year, value, observed``.
     """
     w = ibis.window(group_by="person_id", order_by="year")
@@ -126,12 +123,6 @@ def moves(observed: Table) -> Table:
     )
 
 
-def timeline(facts: Table, calendar: Table, dim: str) -> tuple[Table, Table, Table]:
-    """(observed, padded, moves) for one dimension."""
-    obs = modal(facts, dim)
-    return obs, padded(obs, calendar), moves(obs)
-
-
 def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -> Table:
     """One row per person and year in any dimension's population, a column per dimension.
 
@@ -149,10 +140,10 @@ def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -
         out = out.view()  # a relation of its own, so the join does not reach into the last
         j = out.outer_join(r, [out.person_id == r.p, out.year == r.y])
         rest = [c for c in out.columns if c not in ("person_id", "year")]
+        keep = [*rest, dim, f"{dim}_observed"]
         out = j.select(
             person_id=ibis.coalesce(j.person_id, j.p),
             year=ibis.coalesce(j.year, j.y),
-            *[j[c] for c in rest],
-            **{dim: j[dim], f"{dim}_observed": j[f"{dim}_observed"]},
+            **{c: j[c] for c in keep},
         )
     return out

@@ -306,12 +306,6 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
     facts = engine.view(
         "scoped_facts", careers.scoped(engine.table("authorship_facts"), settings.scope)
     )
-    bounds = engine.to_arrow(facts.agg(lo=_.year.min(), hi=_.year.max())).to_pylist()[0]
-    lo, hi = bounds["lo"] or 2000, bounds["hi"] or 2000
-    calendar = engine.from_arrow(
-        "calendar", pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())})
-    )
-
     cells = engine.scratch("career_cells", careers.cells(facts))
     padded_by_dim = {}
     move_parts = []
@@ -321,7 +315,7 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
             f"observed_{dim}",
             careers.observed(cells, dim, lambda d: engine.table(f"observed_{d}")),
         )
-        pad = engine.materialize(f"padded_{dim}", careers.padded(obs, calendar))
+        pad = engine.materialize(f"padded_{dim}", careers.padded(obs))
         padded_by_dim[dim] = pad
         mv = careers.moves(obs)
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Literal
 
-import ibis
 import pyarrow as pa
 from ibis import _
 from ibis.expr.types import Table
@@ -145,16 +144,17 @@ class Frame:
         if not self.derive:
             return self._table(f"observed_{d}")
         return self._cached(
-            f"observed_{d}", lambda: careers.observed(self.facts, d, self._observed)
+            f"observed_{d}",
+            lambda: careers.observed(
+                self._cached("cells", lambda: careers.cells(self.facts)), d, self._observed
+            ),
         )
 
     def padded(self, name: str) -> Table:
         d = self.dim(name)
         if not self.derive:
             return self._table(f"padded_{d}")
-        return self._cached(
-            f"padded_{d}", lambda: careers.padded(self.observed(name), self.calendar)
-        )
+        return self._cached(f"padded_{d}", lambda: careers.padded(self.observed(name)))
 
     def moves(self, name: str) -> Table:
         d = self.dim(name)
@@ -162,12 +162,6 @@ class Frame:
             m = self._table("moves")
             return m.filter(m.dimension == d).drop("dimension")
         return careers.moves(self.observed(name))
-
-    @cached_property
-    def calendar(self) -> Table:
-        b = self.to_arrow(self.facts.agg(lo=_.year.min(), hi=_.year.max())).to_pylist()[0]
-        lo, hi = b["lo"] or 2000, b["hi"] or 2000
-        return ibis.memtable(pa.table({"y": pa.array(range(lo, hi + 2), pa.int32())}))
 
     @cached_property
     def first_year(self) -> Table:
