@@ -346,12 +346,14 @@ def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | i
 
 
 def _hq(engine: Engine) -> Frame:
-    return Frame(engine.table, Filters(basis="headquarters"), to_arrow=engine.to_arrow)
+    return Frame(
+        engine.table, Filters(basis="headquarters"), cache=engine.scratch, to_arrow=engine.to_arrow
+    )
 
 
 def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, float]:
     """Materialise every indicator table; returns seconds per table."""
-    frame = Frame(engine.table, to_arrow=engine.to_arrow)
+    frame = Frame(engine.table, cache=engine.scratch, to_arrow=engine.to_arrow)
     seconds = {}
     for name, make in indicator_tables(engine).items():
         t = time.perf_counter()

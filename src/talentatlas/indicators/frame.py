@@ -114,7 +114,9 @@ class Frame:
     def table(self, name: str) -> Table:
         return self._table(name)
 
-    def _cached(self, name: str, make: Callable[[], Table]) -> Table:
+    def cached(self, name: str, make: Callable[[], Table]) -> Table:
+        """``make()``, computed once per frame: a working table where the frame was
+        given a cache (the build's, the atlas's temporary tables), else the query."""
         if name not in self._memo:
             self._memo[name] = self._cache(f"q_{self.filters.key}_{name}", make())
         return self._memo[name]
@@ -143,10 +145,10 @@ class Frame:
     def _observed(self, d: str) -> Table:
         if not self.derive:
             return self._table(f"observed_{d}")
-        return self._cached(
+        return self.cached(
             f"observed_{d}",
             lambda: careers.observed(
-                self._cached("cells", lambda: careers.cells(self.facts)), d, self._observed
+                self.cached("cells", lambda: careers.cells(self.facts)), d, self._observed
             ),
         )
 
@@ -154,7 +156,7 @@ class Frame:
         d = self.dim(name)
         if not self.derive:
             return self._table(f"padded_{d}")
-        return self._cached(f"padded_{d}", lambda: careers.padded(self.observed(name)))
+        return self.cached(f"padded_{d}", lambda: careers.padded(self.observed(name)))
 
     def moves(self, name: str) -> Table:
         d = self.dim(name)

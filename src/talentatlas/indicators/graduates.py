@@ -138,15 +138,20 @@ def stated_spells(frame: Frame, ev: Table) -> Table:
     return _spell_end(ev, d.select("person_id", "start"), brk)
 
 
-def heuristic_spells(frame: Frame, ev: Table, years: int = HEURISTIC_YEARS) -> Table:
+def heuristic_spells(frame: Frame, ev: Table, years: int = HEURISTIC_YEARS, tag: str = "") -> Table:
     """``person_id, start, last, next_year, years``: heuristic doctoral spells of people
     with no stated doctoral year: from the first year, at the institution of the first
     placed year (a university) or unplaced. A spell that reaches ``years`` without a
-    change (still there) has no graduation in sight and is left out."""
-    doc = ev.filter(ev.doctoral).select("person_id").distinct()
-    e = ev.anti_join(doc, "person_id")
-    e = _at(frame.observed("sector"), e, "year", "sector")
-    e = _at(frame.observed("institution"), e, "year", "inst")
+    change (still there) has no graduation in sight and is left out. ``tag`` names the
+    evidence ``ev`` was read with (the frame computes the years once per tag)."""
+
+    def undeclared() -> Table:
+        doc = ev.filter(ev.doctoral).select("person_id").distinct()
+        e = ev.anti_join(doc, "person_id")
+        e = _at(frame.observed("sector"), e, "year", "sector")
+        return _at(frame.observed("institution"), e, "year", "inst")
+
+    e = frame.cached(f"grad_undeclared{tag}", undeclared)
     placed = e.inst.notnull()
     first = e.group_by("person_id").agg(
         start=_.year.min(),
@@ -197,12 +202,15 @@ def graduates(
     ``countries``: only graduates whose student country (at the spell's last year, on
     the frame's country basis) is one of these; the frame's year filters apply to the
     graduation year. ``positions=False``: every graduate by the heuristic."""
-    ev = evidence_years(frame, positions)
+    tag = "" if positions else "_unstated"
+    ev = frame.cached(f"grad_evidence{tag}", lambda: evidence_years(frame, positions))
     if last_year is None:
         last_year = complete_year(frame)
     parts = [
         stated_spells(frame, ev).mutate(evidence=ibis.literal("stated")),
-        heuristic_spells(frame, ev, heuristic_years).mutate(evidence=ibis.literal("heuristic")),
+        heuristic_spells(frame, ev, heuristic_years, tag).mutate(
+            evidence=ibis.literal("heuristic")
+        ),
     ]
     g = parts[0].union(parts[1])
     g = g.mutate(graduation_year=(g.last + 1).cast("int32"))
