@@ -77,18 +77,19 @@ def paths(frame: Frame, cohort: Table) -> Table:
 
 
 def _tiers(p: Table) -> Table:
-    """Each cohort row once under tier ``all`` and, when oral, again under ``oral``."""
-    a = p.mutate(tier=ibis.literal("all"))
-    o = p.filter(p.oral).mutate(tier=ibis.literal("oral"))
-    return a.union(o)
+    """Each cohort row once under tier ``all`` and, when oral, again under ``oral`` (an
+    unnested array: the rows are computed once for both tiers)."""
+    tiers = ibis.ifelse(p.oral, ibis.array(["all", "oral"]), ibis.array(["all"]))
+    return p.mutate(tier=tiers.unnest())
 
 
 def pathway_counts(frame: Frame, venue: str | None = None, year: int | None = None) -> Table:
     """``venue, year, tier, origin, first_academic, workplace, persons`` (nulls kept:
     unknown). Without venue and year: every venue-year in scope (the build's table)."""
     t = _tiers(paths(frame, cohorts(frame, venue, year)))
+    # a person is in a venue-year's cohort once, so rows are people
     return t.group_by(["venue", "year", "tier", "origin", "first_academic", "workplace"]).agg(
-        persons=_.person_id.nunique()
+        persons=_.count()
     )
 
 
