@@ -3,11 +3,16 @@ matcher finds one), country, sector, top organisation, with the evidence used.
 
 It runs once per *distinct* combination of (raw string, source's normalised name,
 source's country, e-mail domain), so the work is proportional to distinct
-affiliations, not to authorships; the engine joins the result back.
+affiliations, not to authorships; the engine joins the result back. The distinct
+affiliations are resolved on every core: forked worker processes share the matcher's
+indexes built once in the parent (resolution is a pure function of the row, so the
+result does not depend on how the rows are split).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from dataclasses import dataclass
 
@@ -206,10 +211,40 @@ class AffiliationResolver:
             "country_evidence": evidence, "sector_evidence": sector_evidence,
         }  # fmt: skip
 
-    def resolve_table(self, distinct: pa.Table) -> pa.Table:
+    def resolve_table(self, distinct: pa.Table, workers: int | None = None) -> pa.Table:
+        """One resolved row per row of ``distinct`` (the :data:`KEY_COLUMNS`), in order,
+        on ``workers`` processes (default: every core; one where ``fork`` is missing)."""
         cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
-        rows = [self.resolve(*vals) for vals in zip(*cols, strict=True)]
+        keys = list(zip(*cols, strict=True))
+        workers = workers or os.cpu_count() or 1
+        if workers > 1 and len(keys) >= _PARALLEL_FROM and _can_fork():
+            global _FORKED
+            _FORKED = self
+            size = -(-len(keys) // (workers * 8))  # a few slices a worker, for balance
+            slices = [keys[i : i + size] for i in range(0, len(keys), size)]
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
+            finally:
+                _FORKED = None
+        else:
+            rows = [self.resolve(*k) for k in keys]
         return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)
+
+
+#: fewer distinct affiliations than this are resolved in-process (forking costs more)
+_PARALLEL_FROM = 20_000
+#: the resolver the forked workers use (set only while a pool runs)
+_FORKED: AffiliationResolver | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _resolve_slice(keys: list[tuple]) -> list[dict]:
+    assert _FORKED is not None
+    return [_FORKED.resolve(*k) for k in keys]
 
 
 def _keyed(t: ibis.Table) -> ibis.Table:

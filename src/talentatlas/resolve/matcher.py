@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from talentatlas.resolve.countries import (
@@ -95,7 +96,7 @@ class AffiliationMatcher:
         self.keyed: dict[str, set[str]] = defaultdict(set)
         self.acronyms: dict[str, set[str]] = defaultdict(set)
         self.by_domain: dict[str, set[str]] = defaultdict(set)
-        self.postings: dict[str, set[int]] = defaultdict(set)
+        postings: dict[str, set[int]] = defaultdict(set)
         self.fuzzy_names: list[str] = []
         self.fuzzy_ids: list[str] = []
         for rid, name, kind in registry.names:
@@ -120,7 +121,12 @@ class AffiliationMatcher:
                 self.fuzzy_names.append(n)
                 self.fuzzy_ids.append(cur)
                 for w in set(n.split()) - STOP_WORDS:
-                    self.postings[w].add(idx)
+                    postings[w].add(idx)
+        #: word -> the sorted indices of the names containing it
+        self.postings = {
+            w: np.fromiter(sorted(ix), np.int64, len(ix)) for w, ix in postings.items()
+        }
+        self._names = np.array(self.fuzzy_names, dtype=object)
         # a domain stands for the institutions that list it; web links count only for
         # domains no record lists explicitly (links include shared hosts: sites.google.com)
         for source in (registry.domains, registry.link_domains):
@@ -144,14 +150,11 @@ class AffiliationMatcher:
         if not words:
             return []
         words.sort(key=lambda w: (w in _GENERIC, len(self.postings[w]), w))
-        pool: set[int] = set()
-        for w in words[:2]:
-            if len(self.postings[w]) <= 5000:
-                pool |= self.postings[w]
-        if not pool:
+        pools = [self.postings[w] for w in words[:2] if len(self.postings[w]) <= 5000]
+        if not pools:
             return []
-        idx = sorted(pool)
-        names = [self.fuzzy_names[i] for i in idx]
+        idx = pools[0] if len(pools) == 1 else np.union1d(pools[0], pools[1])
+        names = self._names[idx].tolist()
         hits = process.extract(
             text, names, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold, limit=5
         )

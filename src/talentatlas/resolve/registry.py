@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -49,6 +50,7 @@ STOP_WORDS = {"the", "of", "and", "for", "de", "di", "del", "der", "des", "du", 
          "in", "et", "und", "da", "do", "dos", "das", "a", "an", "e", "fur"}  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 18)  # the same names and chunks recur across affiliations
 def norm_org(text: str) -> str:
     """Normalised organisation name: accents folded, lower case, common abbreviations
     expanded, punctuation removed.
@@ -58,8 +60,10 @@ def norm_org(text: str) -> str:
     >>> norm_org("Max-Planck-Institut für Informatik")
     'max planck institut fur informatik'
     """
-    s = unicodedata.normalize("NFKD", text)
-    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = text
+    if not s.isascii():
+        s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    s = s.lower()
     s = s.replace("&", " and ").replace("'", "").replace("’", "")
     s = _SPACES.sub(" ", _PUNCT.sub(" ", s)).strip()
     words = [_ABBREV.get(w, w) for w in s.split()]
