@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ibis.expr.types import Table
 
 from talentatlas.resolve.people.assembly import assemble
-from talentatlas.resolve.people.blocking import candidate_pairs
+from talentatlas.resolve.people.blocking import candidate_pairs, shared_coauthors
 from talentatlas.resolve.people.clustering import cluster
 from talentatlas.resolve.people.comparisons import coauthor_edges, mention_features
 from talentatlas.resolve.people.estimation import LinkageModel, estimate, pattern_counts
@@ -52,7 +52,8 @@ def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -
     bins = mat("people_name_bins", name_bins(m))
     edges = mat("people_coauthors", coauthor_edges(m, bins))
     feats = mat("people_features", mention_features(m, bins, edges))
-    pairs = mat("people_pairs", candidate_pairs(feats, edges))
+    shared = mat("people_shared", shared_coauthors(edges))
+    pairs = mat("people_pairs", candidate_pairs(feats, shared))
     sample = mat("people_u_sample", family_name_pairs(feats, edges))
     if sample.count().execute() < U_MIN_PAIRS:  # too few shared family names
         sample = mat("people_u_sample", family_name_pairs(feats, edges, by_family=False))
