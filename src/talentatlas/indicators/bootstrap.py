@@ -14,15 +14,15 @@ interval of a group is the same whether it is computed alone (``--country KR``) 
 with every other group, on DuckDB or Spark, in any row order.
 
 The replicates are computed in blocks: a block's weights form a (people x replicates)
-matrix, and every group's replicate sums are one sparse matrix product (groups x
-people contributions times weights); blocks run on two threads (NumPy and SciPy
-release the GIL), and a block's matrix is kept near 128 MB.
+matrix, drawn a cache-sized chunk of people at a time, and every group's replicate
+sums are one sparse matrix product (groups x people contributions times weights); a
+block's matrix is kept near 128 MB. (Two threads over blocks were slower: the draws
+hold the GIL between NumPy calls and SciPy's product holds it throughout.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,6 @@ def person_weights(h: np.ndarray, seed: int, rep: int) -> np.ndarray:
 _CHUNK = 1 << 15
 #: weights per block of replicates (people x replicates, float64: 128 MB)
 _BLOCK_CELLS = 1 << 24
-_THREADS = 2
 
 
 def weight_matrix(h: np.ndarray, seed: int, reps: range) -> np.ndarray:
@@ -229,8 +228,7 @@ def ratio_intervals(
 
     size = max(1, min(reps, _BLOCK_CELLS // max(people_n, 1)))
     blocks = [range(b, min(b + size, reps)) for b in range(0, reps, size)]
-    with ThreadPoolExecutor(max(1, min(_THREADS, len(blocks)))) as pool:
-        parts = list(pool.map(block, blocks))
+    parts = [block(r) for r in blocks]
     draws = np.concatenate(parts, axis=0) if parts else np.empty((0, n_groups))
     alpha = (1 - level) / 2
     valid = ~np.isnan(draws)

@@ -19,6 +19,7 @@ to a country.
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import _
@@ -103,8 +104,7 @@ def migration(
         mv = mv.filter((mv.origin == country) | (mv.destination == country))
     ins = mv.select("person_id", country=mv.destination, year=mv.year, value=ibis.literal(1))
     outs = mv.select("person_id", country=mv.origin, year=mv.year, value=ibis.literal(-1))
-    stay = pl.select("person_id", "country", "year", value=ibis.literal(0))
-    contrib = ins.union(outs).union(stay)
+    contrib = ins.union(outs)
     if country is not None:
         contrib = contrib.filter(contrib.country == country)
     contrib = contrib.mutate(year=contrib.year.cast("int32"))
@@ -117,10 +117,17 @@ def migration(
     den = frame.to_arrow(
         pl.select("person_id", "country", year=pl.year.cast("int32"), value=ibis.literal(1))
     )
-    ci = bootstrap.ratio_intervals(
-        per.select(["person_id", "country", "year", "value"]), den, ["country", "year"],
-        level=level, reps=reps, seed=seed,
-    )  # fmt: skip
+    # the groups with a stock but no move get a row of value 0 (it names the group)
+    keys = ["person_id", "country", "year"]
+    named = den.group_by(["country", "year"], use_threads=False).aggregate([("person_id", "min")])
+    named = named.rename_columns(["country", "year", "person_id"]).select(keys)
+    num = pa.concat_tables(
+        [
+            per.select([*keys, "value"]),
+            named.append_column("value", pa.array(np.zeros(named.num_rows, np.int64))),
+        ]
+    )
+    ci = bootstrap.ratio_intervals(num, den, ["country", "year"], level=level, reps=reps, seed=seed)
     counts = (
         per.group_by(["country", "year"], use_threads=False)
         .aggregate([("inflow", "sum"), ("outflow", "sum")])
