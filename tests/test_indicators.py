@@ -332,6 +332,25 @@ def test_intervals_do_not_depend_on_other_groups() -> None:
     assert other != alone
 
 
+def test_kept_weights_are_the_weights_drawn_afresh() -> None:
+    """Weights kept from earlier calls (other people, other blocks) give the intervals a
+    fresh draw gives; every weight is the one its person's hash says."""
+    rows = [(f"p{i}", ("KR", "US", "JP")[i % 3], i % 2) for i in range(400)]
+    num = pa.table({"person_id": [r[0] for r in rows], "c": [r[1] for r in rows],
+                    "value": [float(r[2]) for r in rows]})  # fmt: skip
+    den = num.set_column(2, "value", pa.array([1.0] * 400))
+    bootstrap._DRAWN.clear()
+    fresh = bootstrap.ratio_intervals(num, den, ["c"], seed=5, reps=60).to_pylist()
+    bootstrap._DRAWN.clear()
+    bootstrap.ratio_intervals(num.slice(0, 150), den.slice(0, 150), ["c"], seed=5, reps=60)
+    bootstrap.ratio_intervals(num.slice(300), den.slice(300), ["c"], seed=5, reps=60)
+    assert bootstrap.ratio_intervals(num, den, ["c"], seed=5, reps=60).to_pylist() == fresh
+    h = bootstrap.person_hashes(pa.array(["p7", "p300", "p399"]))
+    w, at = bootstrap.drawn_weights(h, 5, 60)
+    for b in (0, 31, 59):
+        assert (w[at, b] == bootstrap.person_weights(h, 5, b)).all()
+
+
 def _facts_frame(world: World) -> Frame:
     """A frame over a simulated world's authorships, without a build."""
     con = ibis.duckdb.connect()

@@ -16,7 +16,9 @@ with every other group, on DuckDB or Spark, in any row order.
 The replicates are computed in blocks: a block's weights form a (people x replicates)
 matrix, drawn a cache-sized chunk of people at a time, and every group's replicate
 sums are one sparse matrix product (groups x people contributions times weights); a
-block's matrix is kept near 128 MB. (Two threads over blocks were slower: the draws
+block's matrix is kept near 128 MB. The weights drawn are kept (one byte each, per
+seed and number of replicates): the indicators of a build resample mostly the same
+people, and draw only those not drawn before. (Two threads over blocks were slower: the draws
 hold the GIL between NumPy calls and SciPy's product holds it throughout.)
 """
 
@@ -99,6 +101,37 @@ def weight_matrix(h: np.ndarray, seed: int, reps: range) -> np.ndarray:
         for j, b in enumerate(reps):
             out[j, lo : lo + _CHUNK] = person_weights(part, seed, b)
     return np.ascontiguousarray(out.T)
+
+
+#: weights already drawn, per (seed, reps): the drawn people's hashes (sorted) and their
+#: weights (people x reps, uint8: a Poisson(1) draw here is at most 20)
+_DRAWN: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+#: weights kept at most (bytes); a larger set is drawn for the call and not kept
+_DRAWN_MAX = 1 << 31
+
+
+def drawn_weights(h: np.ndarray, seed: int, reps: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(w, rows)``: the weights of every person drawn so far with ``seed`` and
+    ``reps`` (uint8, people x reps; :func:`person_weights`) and the row of each of the
+    people hashed ``h``. People not drawn before are drawn now and kept."""
+    empty = (np.zeros(0, np.uint64), np.zeros((0, reps), np.uint8))
+    known, w = _DRAWN.get((seed, reps), empty)
+    rows = np.searchsorted(known, h)
+    found = rows < len(known)
+    found[found] = known[rows[found]] == h[found]
+    if found.all():
+        return w, rows
+    new = np.unique(h[~found])
+    fresh = np.empty((len(new), reps), np.uint8)
+    size = max(1, min(reps, _BLOCK_CELLS // max(len(new), 1)))
+    for lo in range(0, reps, size):
+        fresh[:, lo : lo + size] = weight_matrix(new, seed, range(lo, min(lo + size, reps)))
+    known, w = np.concatenate([known, new]), np.concatenate([w, fresh])
+    order = np.argsort(known, kind="stable")
+    known, w = known[order], w[order]
+    if w.nbytes <= _DRAWN_MAX:
+        _DRAWN[(seed, reps)] = (known, w)
+    return w, np.searchsorted(known, h)
 
 
 #: combined key spaces up to this size are coded by lookup rather than by sorting
@@ -220,8 +253,10 @@ def ratio_intervals(
     num_m = sparse.csr_array((nv, (gcode, p_num)), shape=(n_groups, people_n))
     den_m = sparse.csr_array((dv, (d_den, p_den)), shape=(n_dgroups, people_n))
 
+    drawn, rows = drawn_weights(hashes, seed, reps)
+
     def block(r: range) -> np.ndarray:
-        w = weight_matrix(hashes, seed, r)
+        w = drawn[rows, r.start : r.stop].astype(np.float64)
         n, d = num_m @ w, (den_m @ w)[d_of_group]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(d > 0, n / np.where(d > 0, d, 1), np.nan).T
