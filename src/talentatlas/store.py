@@ -152,11 +152,16 @@ class SparkEngine(Engine):
         pq.write_table(data, path)
         return self._register(name, str(path))
 
+    def _dataframe(self, expr: Table) -> Any:
+        """The Spark DataFrame of an expression, its in-memory tables registered first
+        (compiling alone does not register them)."""
+        self.con._run_pre_execute_hooks(expr)
+        return self.session.sql(self.con.compile(expr))
+
     def materialize(self, name: str, expr: Table) -> Table:
         t = time.perf_counter()
         path = self.directory / name
-        df = self.session.sql(self.con.compile(expr))
-        df.write.mode("overwrite").parquet(str(path))
+        self._dataframe(expr).write.mode("overwrite").parquet(str(path))
         out = self._register(name, str(path))
         self.timed(name, t)
         return out
@@ -166,7 +171,7 @@ class SparkEngine(Engine):
             return self.materialize(name, expr)
         t = time.perf_counter()
         path = self._scratch / name
-        self.session.sql(self.con.compile(expr)).write.mode("overwrite").parquet(str(path))
+        self._dataframe(expr).write.mode("overwrite").parquet(str(path))
         out = self._register(name, str(path))
         self.timed(f"{name} (working table)", t)
         return out
