@@ -59,13 +59,17 @@ def stock_share(
 ) -> pa.Table:
     """``country, year, stock, share, share_lo, share_hi, coverage``."""
     pl = placed(frame)
-    den = frame.to_arrow(pl.select("person_id", "year", value=ibis.literal(1)))
-    mine = pl if country is None else pl.filter(pl.country == country)
-    num = frame.to_arrow(mine.select("person_id", "country", "year", value=ibis.literal(1)))
+    everyone = frame.to_arrow(pl.select("person_id", "country", "year", value=ibis.literal(1)))
+    den = everyone.select(["person_id", "year", "value"])
+    num = everyone if country is None else everyone.filter(pc.equal(everyone["country"], country))
     ci = bootstrap.ratio_intervals(
         num, den, ["country", "year"], ["year"], level=level, reps=reps, seed=seed
     )
-    counts = frame.to_arrow(mine.group_by(["country", "year"]).agg(stock=_.person_id.nunique()))
+    # a person is placed in one country a year, so rows are people
+    counts = num.group_by(["country", "year"], use_threads=False).aggregate(
+        [("person_id", "count")]
+    )
+    counts = counts.rename_columns(["country", "year", "stock"])
     t = counts.join(ci, ["country", "year"], join_type="left outer", use_threads=False)
     t = pa.table(
         {

@@ -16,6 +16,7 @@ Per year, on the frame's person-year filters:
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import _
@@ -67,22 +68,24 @@ def summary(
     ``academia_to_industry, industry_to_academia`` (moves), ``early_academics`` (with a
     next sector), ``early_next_industry (+ lo, hi)``, ``coverage``."""
     pad = frame.restrict(frame.padded("sector"))
-    den = frame.to_arrow(
-        pad.select("person_id", year=pad.year.cast("int32"), value=ibis.literal(1.0))
-    )
-    ind = pad.filter(pad.value == "industry")
-    num = frame.to_arrow(
-        ind.select("person_id", year=ind.year.cast("int32"), value=ibis.literal(1.0))
-    )
-    share = bootstrap.ratio_intervals(num, den, ["year"], level=level, reps=reps, seed=seed)
-    share = share.rename_columns(["year", "industry_share", "share_lo", "share_hi"])
-    stocks = frame.to_arrow(
-        pad.group_by(year=pad.year.cast("int32")).agg(
-            academia=(pad.value == "academia").cast("int64").sum(),
-            industry=(pad.value == "industry").cast("int64").sum(),
-            placed=_.count(),
+    # the placed person-years once; the industry ones and the stocks follow from them
+    placed = frame.to_arrow(
+        pad.select(
+            "person_id",
+            year=pad.year.cast("int32"),
+            academia=(pad.value == "academia").cast("int64"),
+            industry=(pad.value == "industry").cast("int64"),
         )
     )
+    one = pa.array(np.ones(placed.num_rows), pa.float64())
+    den = placed.select(["person_id", "year"]).append_column("value", one)
+    num = den.filter(pc.equal(placed["industry"], 1))
+    share = bootstrap.ratio_intervals(num, den, ["year"], level=level, reps=reps, seed=seed)
+    share = share.rename_columns(["year", "industry_share", "share_lo", "share_hi"])
+    stocks = placed.group_by("year", use_threads=False).aggregate(
+        [("academia", "sum"), ("industry", "sum")]
+    )
+    stocks = stocks.rename_columns(["year", "academia", "industry"])
     m = frame.restrict(frame.moves("sector"))
     mv = frame.to_arrow(
         m.group_by(year=m.year.cast("int32")).agg(
