@@ -545,3 +545,42 @@ def test_saved_model_reproduces_pair_weights(tmp_path: Path) -> None:
         "linkage_em_iterations",
         "linkage_em_converged",
     }
+
+
+def test_scores_are_the_model_s_weights_added_up() -> None:
+    """A pair's score is its cell's prior, each comparison's level weight (the org
+    weight given the gap level) and the tf adjustment; evidence is an agreeing level
+    weighing at least EVIDENCE_MIN; a level that is null or unknown to the model adds 0."""
+    from talentatlas.resolve.people.estimation import LinkageModel
+    from talentatlas.resolve.people.scoring import score
+
+    model = LinkageModel(
+        prior_weight={7: -500, 8: -200},
+        weight={
+            "gap": {(None, 0): 30, (None, 1): -10},
+            "org": {(0, ORG_INST): 400, (1, ORG_INST): 90, (0, ORG_MOVE): -300},
+            "coauthors": {(0, 1): 150},
+            "venue": {(None, 1): 20, (None, 0): -5},
+        },
+    )
+    pairs = ibis.memtable(
+        pa.table(
+            {
+                "a": [1, 2, 3, 4],
+                "b": [9, 9, 9, 9],
+                "cell": [7, 8, 7, 99],
+                "gap": pa.array([0, 1, None, 0], pa.int8()),
+                "org": pa.array([ORG_INST, ORG_INST, ORG_INST, ORG_MOVE], pa.int8()),
+                "coauthors": pa.array([1, None, 1, 2], pa.int8()),
+                "venue": pa.array([1, 0, None, 1], pa.int8()),
+                "tf": pa.array([25, 0, 3, 0], pa.int32()),
+            }
+        )
+    )
+    got = {r["a"]: (r["w"], r["evidence"]) for r in score(pairs, model).to_pyarrow().to_pylist()}
+    assert got == {
+        1: (-500 + 30 + 400 + 150 + 20 + 25, True),
+        2: (-200 - 10 + 90 - 5, False),  # the institution weighs under EVIDENCE_MIN at gap 1
+        3: (-500 + 3, False),  # no gap level: org and coauthors (given gap) are not weighed
+        4: (0 + 30 - 300 + 20, False),  # cell 99 has no prior; 2+ coauthors no weight
+    }
