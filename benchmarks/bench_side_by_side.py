@@ -47,8 +47,9 @@ engine.materialize("authorship_facts",
 t = time.perf_counter()
 scope = Settings(data_dir=Path(args["wh"]).parent).scope
 facts = engine.view("scoped_facts", careers.scoped(engine.table("authorship_facts"), scope))
-cells = engine.scratch("career_cells", careers.cells(facts))
-obs = engine.materialize("observed_country", careers.observed(cells, "country", lambda d: engine.table(f"observed_{d}")))
+# one dimension: its modal values straight from the authorships (the build counts
+# them once per combination of the four dimensions first, careers.cells)
+obs = engine.materialize("observed_country", careers.observed(facts, "country", lambda d: engine.table(f"observed_{d}")))
 pad = engine.materialize("padded_country", careers.padded(obs))
 mv = engine.materialize("moves", careers.moves(obs).mutate(dimension=ibis.literal("country")))
 engine.materialize("stock", stock(pad).mutate(dimension=ibis.literal("country")))
