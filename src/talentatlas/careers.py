@@ -57,7 +57,8 @@ def cells(facts: Table) -> Table:
     """Authorships counted per person, year and combination of the dimensions' values
     (``person_id, year, <DIMENSIONS>, n``): every dimension's modal values follow from
     these counts, so the authorships are read once for all of them."""
-    return facts.group_by(["person_id", "year", *DIMENSIONS]).agg(n=_.count())
+    dims = [d for d in DIMENSIONS if d in facts.columns]
+    return facts.group_by(["person_id", "year", *dims]).agg(n=_.count())
 
 
 def modal(facts: Table, dim: str) -> Table:

@@ -116,7 +116,9 @@ class Settings(BaseSettings):
         " there is no mirror; unset, `fetch` leaves the registry to the user (`data/ror/`)",
     )
     fetch_years: tuple[int, int] = Field((1987, 2026), description="years `fetch` asks for")
-    workers: int = Field(default=2, ge=1, description="processes that parse input files")
+    workers: int = Field(
+        default=2, ge=1, description="processes that parse input files and match affiliations"
+    )
     corrections: Path | None = Field(None, description="your corrections file (TOML)")
     default_corrections: bool = Field(
         True,

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentatlas.sources import REGISTRY
+from talentatlas.workers import clean_context
 
 _HASH_CHUNK = 1 << 22
 
@@ -127,7 +128,7 @@ def land(
             if on_done:
                 on_done(f, m)
         return todo
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=clean_context()) as pool:
         futures = {pool.submit(_land_job, (f, landing)): f for f in todo}
         for fut in as_completed(futures):
             m = fut.result()

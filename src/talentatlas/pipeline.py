@@ -258,7 +258,9 @@ def stage_resolve(
         reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
     )
     resolver = AffiliationResolver(hints, matcher)
-    resolved = engine.from_arrow("affiliation_lookup", resolver.resolve_table(distinct))
+    resolved = engine.from_arrow(
+        "affiliation_lookup", resolver.resolve_table(distinct, settings.workers)
+    )
     engine.materialize("affiliation_resolution", resolved)
     j = join_resolution(aff, resolved)
     engine.materialize("affiliations_resolved", j)

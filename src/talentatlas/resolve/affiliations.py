@@ -3,16 +3,15 @@ matcher finds one), country, sector, top organisation, with the evidence used.
 
 It runs once per *distinct* combination of (raw string, source's normalised name,
 source's country, e-mail domain), so the work is proportional to distinct
-affiliations, not to authorships; the engine joins the result back. The distinct
-affiliations are resolved on every core: forked worker processes share the matcher's
-indexes built once in the parent (resolution is a pure function of the row, so the
-result does not depend on how the rows are split).
+affiliations, not to authorships; the engine joins the result back. Many distinct
+affiliations are resolved on every core: each worker process receives the resolver
+(the matcher's indexes, built once) and resolves slices of the rows; resolution is a
+pure function of the row, so the result does not depend on how the rows are split.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import pickle
 import re
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from talentatlas.resolve.countries import (
 )
 from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
+from talentatlas.workers import clean_context
 
 KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
 
@@ -211,40 +211,37 @@ class AffiliationResolver:
             "country_evidence": evidence, "sector_evidence": sector_evidence,
         }  # fmt: skip
 
-    def resolve_table(self, distinct: pa.Table, workers: int | None = None) -> pa.Table:
+    def resolve_table(self, distinct: pa.Table, workers: int = 1) -> pa.Table:
         """One resolved row per row of ``distinct`` (the :data:`KEY_COLUMNS`), in order,
-        on ``workers`` processes (default: every core; one where ``fork`` is missing)."""
+        on ``workers`` processes."""
         cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
         keys = list(zip(*cols, strict=True))
-        workers = workers or os.cpu_count() or 1
-        if workers > 1 and len(keys) >= _PARALLEL_FROM and _can_fork():
-            global _FORKED
-            _FORKED = self
+        if workers > 1 and len(keys) >= _PARALLEL_FROM:
             size = -(-len(keys) // (workers * 8))  # a few slices a worker, for balance
             slices = [keys[i : i + size] for i in range(0, len(keys), size)]
-            try:
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
-            finally:
-                _FORKED = None
+            me = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+            with clean_context().Pool(workers, initializer=_receive, initargs=(me,)) as pool:
+                rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
         else:
             rows = [self.resolve(*k) for k in keys]
         return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)
 
 
-#: fewer distinct affiliations than this are resolved in-process (forking costs more)
-_PARALLEL_FROM = 20_000
-#: the resolver the forked workers use (set only while a pool runs)
-_FORKED: AffiliationResolver | None = None
+#: fewer distinct affiliations than this are resolved in-process (starting workers and
+#: sending them the resolver, about 5 s, costs more)
+_PARALLEL_FROM = 50_000
+#: a worker's resolver (set by :func:`_receive` when the worker starts)
+_WORKER: AffiliationResolver | None = None
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+def _receive(resolver: bytes) -> None:
+    global _WORKER
+    _WORKER = pickle.loads(resolver)
 
 
 def _resolve_slice(keys: list[tuple]) -> list[dict]:
-    assert _FORKED is not None
-    return [_FORKED.resolve(*k) for k in keys]
+    assert _WORKER is not None
+    return [_WORKER.resolve(*k) for k in keys]
 
 
 def _keyed(t: ibis.Table) -> ibis.Table:
