@@ -469,7 +469,7 @@ def test_openreview_names_only_beat_the_same_name_baseline(shared_data: Path) ->
 def test_spark_gives_the_same_persons_as_duckdb(tmp_path) -> None:
     import pyarrow.parquet as pq
 
-    from talentatlas.store import spark_session
+    from talentatlas.store import SparkEngine
 
     world = simulate(seed=9, n_people=80, shared_name_rate=0.3)
     table, _ = sim_mentions(world, tmp_path / "data")
@@ -482,19 +482,12 @@ def test_spark_gives_the_same_persons_as_duckdb(tmp_path) -> None:
     table = pa.concat_tables([table, pa.Table.from_pylist(extra, schema=SCHEMA)])
     duck = run(table)
 
-    session = spark_session()
+    engine = SparkEngine(tmp_path / "spark")
     path = tmp_path / "mentions.parquet"
     pq.write_table(table, path)
-    session.read.parquet(str(path)).createOrReplaceTempView("mentions")
-    con = ibis.pyspark.connect(session)
-
-    def materialize(name: str, expr: ibis.Table) -> ibis.Table:
-        out = str(tmp_path / "spark" / name)
-        session.sql(con.compile(expr)).write.mode("overwrite").parquet(out)
-        session.read.parquet(out).createOrReplaceTempView(name)
-        return con.table(name)
-
-    res = link_people(con.table("mentions"), materialize=materialize).to_pyarrow().to_pylist()
+    mentions = engine.read_parquet("mentions", [str(path)], table.schema)
+    res = link_people(mentions, materialize=engine.scratch).to_pyarrow().to_pylist()
+    engine.close()
     spark = {(r["work_id"], r["position"]): (r["person_id"], r["key_kind"]) for r in res}
     assert len(res) == table.num_rows
     assert spark == duck
