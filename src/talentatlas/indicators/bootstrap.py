@@ -48,11 +48,18 @@ _POISSON_CDF = np.cumsum(
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a well-spread 64-bit hash of each value."""
+    """splitmix64 finaliser: a well-spread 64-bit hash of each value (a new array)."""
+    return _mixed(np.array(x, np.uint64))
+
+
+def _mixed(x: np.ndarray) -> np.ndarray:
+    """:func:`_mix`, in place on ``x`` (uint64), which it returns."""
     with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            x ^= x >> np.uint64(shift)
+            x *= np.uint64(factor)
+        x ^= x >> np.uint64(31)
+    return x
 
 
 def person_hashes(people: pa.Array) -> np.ndarray:
@@ -61,50 +68,63 @@ def person_hashes(people: pa.Array) -> np.ndarray:
 
 
 #: Poisson(1) weight by the top 16 bits of a uniform draw, where those bits decide it;
-#: the few bins a CDF step falls inside are resolved exactly (``searchsorted``)
+#: the few bins a CDF step falls inside (marked ``_SPLIT``) are resolved exactly
 _BINS = 1 << 16
 _BIN_EDGES = np.arange(_BINS + 1, dtype=np.float64) / _BINS
-_BIN_VALUE = np.searchsorted(_POISSON_CDF, _BIN_EDGES[:-1], side="right").astype(np.float64)
-_BIN_SPLIT = np.searchsorted(_POISSON_CDF, _BIN_EDGES[1:], side="left") > _BIN_VALUE
+_SPLIT = np.uint8(255)
+_BIN_VALUE = np.searchsorted(_POISSON_CDF, _BIN_EDGES[:-1], side="right").astype(np.uint8)
+_BIN_VALUE[np.searchsorted(_POISSON_CDF, _BIN_EDGES[1:], side="left") > _BIN_VALUE] = _SPLIT
+
+
+def _key(seed: int, rep: int) -> np.uint64:
+    """The hash mixed into every person's in replicate ``rep`` of ``seed``."""
+    with np.errstate(over="ignore"):
+        key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
+    return _mix(np.full(1, key, np.uint64))[0]
+
+
+def _poisson(x: np.ndarray) -> np.ndarray:
+    """Poisson(1) draws (uint8) from uniform 64-bit hashes ``x`` (a contiguous array):
+    the inverse CDF by table lookup on the top 16 bits, exact in the split bins."""
+    w = np.take(_BIN_VALUE, x >> np.uint64(48))
+    split = np.flatnonzero(w == _SPLIT)
+    if split.size:
+        u = (x.ravel()[split] >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+        w.ravel()[split] = np.searchsorted(_POISSON_CDF, u, side="right")
+    return w
 
 
 def person_weights(h: np.ndarray, seed: int, rep: int) -> np.ndarray:
     """Poisson(1) weights, in replicate ``rep``, of the people hashed ``h``
     (:func:`person_hashes`): deterministic per person (the inverse CDF of a uniform
-    drawn from the hash, by table lookup)."""
-    with np.errstate(over="ignore"):
-        key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
-    x = _mix(h ^ _mix(np.full(1, key, np.uint64)))
-    top = (x >> np.uint64(48)).astype(np.int64)
-    w = _BIN_VALUE[top]
-    split = np.flatnonzero(_BIN_SPLIT[top])
-    if split.size:
-        u = (x[split] >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-        w[split] = np.searchsorted(_POISSON_CDF, u, side="right")
-    return w
+    drawn from the hash), as uint8 (a draw is at most 20)."""
+    return _poisson(_mixed(h ^ _key(seed, rep)))
 
 
-#: people hashed at a time (their arrays stay in the CPU cache)
-_CHUNK = 1 << 15
-#: weights per block of replicates (people x replicates, float64: 128 MB)
-_BLOCK_CELLS = 1 << 24
+#: weights drawn at a time (a chunk of people's hashes, one per replicate, stay in the
+#: CPU cache; 512 KB per array, where larger ones cost page faults and cache misses)
+_CHUNK_CELLS = 1 << 16
+#: weights per block of replicates in a product (people x replicates: 16 MB of int32)
+_BLOCK_CELLS = 1 << 22
+#: the largest Poisson(1) weight drawn (the inverse CDF's last step)
+_MAX_WEIGHT = len(_POISSON_CDF)
 
 
 def weight_matrix(h: np.ndarray, seed: int, reps: range) -> np.ndarray:
-    """``(len(h), len(reps))`` Poisson weights (:func:`person_weights`) of the people
-    hashed ``h`` in replicates ``reps``, computed a cache-sized chunk of people at a
-    time."""
-    out = np.empty((len(reps), len(h)))
-    for lo in range(0, len(h), _CHUNK):
-        part = h[lo : lo + _CHUNK]
-        for j, b in enumerate(reps):
-            out[j, lo : lo + _CHUNK] = person_weights(part, seed, b)
-    return np.ascontiguousarray(out.T)
+    """``(len(h), len(reps))`` Poisson weights (:func:`person_weights`, uint8) of the
+    people hashed ``h`` in replicates ``reps``, a cache-sized chunk of people at a time."""
+    keys = np.array([_key(seed, b) for b in reps], np.uint64)
+    out = np.empty((len(h), len(reps)), np.uint8)
+    chunk = max(1, _CHUNK_CELLS // max(len(reps), 1))
+    for lo in range(0, len(h), chunk):
+        out[lo : lo + chunk] = _poisson(_mixed(h[lo : lo + chunk, None] ^ keys))
+    return out
 
 
-#: weights already drawn, per (seed, reps): the drawn people's hashes (sorted) and their
-#: weights (people x reps, uint8: a Poisson(1) draw here is at most 20)
-_DRAWN: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+#: weights already drawn, per (seed, reps): the drawn people's hashes (sorted), the row
+#: of each in the weights, and the weights (people x reps in order of drawing, uint8: a
+#: Poisson(1) draw here is at most 20)
+_DRAWN: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 #: weights kept at most (bytes); a larger set is drawn for the call and not kept
 _DRAWN_MAX = 1 << 31
 
@@ -113,24 +133,23 @@ def drawn_weights(h: np.ndarray, seed: int, reps: int) -> tuple[np.ndarray, np.n
     """``(w, rows)``: the weights of every person drawn so far with ``seed`` and
     ``reps`` (uint8, people x reps; :func:`person_weights`) and the row of each of the
     people hashed ``h``. People not drawn before are drawn now and kept."""
-    empty = (np.zeros(0, np.uint64), np.zeros((0, reps), np.uint8))
-    known, w = _DRAWN.get((seed, reps), empty)
-    rows = np.searchsorted(known, h)
-    found = rows < len(known)
-    found[found] = known[rows[found]] == h[found]
+    empty = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, reps), np.uint8))
+    known, row_of, w = _DRAWN.get((seed, reps), empty)
+    at = np.searchsorted(known, h)
+    found = at < len(known)
+    found[found] = known[at[found]] == h[found]
     if found.all():
-        return w, rows
+        return w, row_of[at]
     new = np.unique(h[~found])
-    fresh = np.empty((len(new), reps), np.uint8)
-    size = max(1, min(reps, _BLOCK_CELLS // max(len(new), 1)))
-    for lo in range(0, reps, size):
-        fresh[:, lo : lo + size] = weight_matrix(new, seed, range(lo, min(lo + size, reps)))
-    known, w = np.concatenate([known, new]), np.concatenate([w, fresh])
+    fresh = weight_matrix(new, seed, range(reps))
+    w = np.concatenate([w, fresh]) if len(w) else fresh
+    known = np.concatenate([known, new])
+    row_of = np.concatenate([row_of, np.arange(len(row_of), len(known), dtype=np.int64)])
     order = np.argsort(known, kind="stable")
-    known, w = known[order], w[order]
+    known, row_of = known[order], row_of[order]
     if w.nbytes <= _DRAWN_MAX:
-        _DRAWN[(seed, reps)] = (known, w)
-    return w, np.searchsorted(known, h)
+        _DRAWN[(seed, reps)] = (known, row_of, w)
+    return w, row_of[np.searchsorted(known, h)]
 
 
 #: combined key spaces up to this size are coded by lookup rather than by sorting
@@ -138,8 +157,18 @@ _DENSE = 1 << 24
 
 
 def _encoded(a: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Dense integer codes of ``a``'s values, in order of first appearance, and the
-    values (null, when present, the last)."""
+    """Dense integer codes of ``a``'s values and the values (null, when present, the
+    last): integers of a narrow range (years) in the order of their values, by
+    arithmetic; others in order of first appearance."""
+    if pa.types.is_integer(a.type) and a.null_count == 0:
+        chunks = [a] if isinstance(a, pa.Array) else a.chunks
+        v = np.concatenate([c.to_numpy().astype(np.int64, copy=False) for c in chunks])
+        lo, hi = (int(v.min()), int(v.max())) if len(v) else (0, 0)
+        if hi - lo < _DENSE:
+            present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
+            dense = np.cumsum(present) - 1
+            values = np.flatnonzero(present) + lo
+            return dense[v - lo], pa.array(values, a.type)
     enc = pc.dictionary_encode(a)
     if isinstance(enc, pa.ChunkedArray):  # never empty here (see _codes)
         enc = enc.unify_dictionaries().combine_chunks()
@@ -181,6 +210,23 @@ def _codes(arrays: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, pa.Tab
     return codes.astype(np.int64, copy=False), pa.table(
         {f"k{i}": a.take(take) for i, a in enumerate(arrays)}
     )
+
+
+def _ratio(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``n / d`` as float64 where ``d > 0``, else NaN."""
+    n, d = np.asarray(n, np.float64), np.asarray(d, np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+
+
+def _product_type(*values: np.ndarray) -> type:
+    """int32 when every value is whole and no weighted sum can pass int32's range
+    (sums are then exact, and the products twice as fast), else float64."""
+    for v in values:
+        whole = np.array_equal(v, np.round(v))
+        if not whole or np.abs(v).sum() * _MAX_WEIGHT >= np.iinfo(np.int32).max:
+            return np.float64
+    return np.int32
 
 
 def ratio_intervals(
@@ -244,28 +290,26 @@ def ratio_intervals(
     gcode, nv, p_num = gcode[nz], nv[nz], p_num[nz]
     d_den, dv, p_den = d_den[dz], dv[dz], p_den[dz]
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n = np.bincount(gcode, nv, minlength=n_groups)
-        d = np.bincount(d_den, dv, minlength=n_dgroups)[d_of_group]
-        estimate = np.where(d > 0, n / np.where(d > 0, d, 1), np.nan)
+    n = np.bincount(gcode, nv, minlength=n_groups)
+    estimate = _ratio(n, np.bincount(d_den, dv, minlength=n_dgroups)[d_of_group])
     from scipy import sparse  # imported here: a command that computes nothing starts faster
 
-    people_n = len(hashes)
-    num_m = sparse.csr_array((nv, (gcode, p_num)), shape=(n_groups, people_n))
-    den_m = sparse.csr_array((dv, (d_den, p_den)), shape=(n_dgroups, people_n))
-
+    # the people's weights, in the order they were drawn; the matrices' columns follow it
     drawn, rows = drawn_weights(hashes, seed, reps)
-
-    def block(r: range) -> np.ndarray:
-        w = drawn[rows, r.start : r.stop].astype(np.float64)
-        n, d = num_m @ w, (den_m @ w)[d_of_group]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(d > 0, n / np.where(d > 0, d, 1), np.nan).T
-
-    size = max(1, min(reps, _BLOCK_CELLS // max(people_n, 1)))
-    blocks = [range(b, min(b + size, reps)) for b in range(0, reps, size)]
-    parts = [block(r) for r in blocks]
-    draws = np.concatenate(parts, axis=0) if parts else np.empty((0, n_groups))
+    if len(drawn) > 2 * len(rows):  # mostly others': this call's people only, in order
+        used = np.unique(rows)
+        drawn, rows = drawn[used], np.searchsorted(used, rows)
+    dtype = _product_type(nv, dv)
+    num_m = sparse.csc_array((nv.astype(dtype), (gcode, rows[p_num])), (n_groups, len(drawn)))
+    den_m = sparse.csc_array((dv.astype(dtype), (d_den, rows[p_den])), (n_dgroups, len(drawn)))
+    # blocks of replicates of one width (the last overlaps the one before: fresh memory
+    # is slow to touch, so one buffer serves every block), each one product per matrix
+    width = max(1, min(reps, _BLOCK_CELLS // max(len(drawn), 1)))
+    w = np.empty((len(drawn), width), dtype)
+    draws = np.empty((reps, n_groups))
+    for b0 in [min(b, reps - width) for b in range(0, reps, width)]:
+        np.copyto(w, drawn[:, b0 : b0 + width], casting="unsafe")
+        draws[b0 : b0 + width] = _ratio(num_m @ w, (den_m @ w)[d_of_group]).T
     alpha = (1 - level) / 2
     valid = ~np.isnan(draws)
     lo = np.full(n_groups, np.nan)

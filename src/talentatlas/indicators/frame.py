@@ -198,61 +198,72 @@ class Frame:
         """``year, authorships, cov_country, cov_institution, cov_sector, cov_key``: shares
         of the year's in-scope authorships resolved to each (``cov_key``: linked by a
         reliable person key, not by name)."""
-        f = self.facts
-        country = f[self.dim("country")]
-        reliable = f.key_kind.isin(list(RELIABLE_KEYS))
-        g = f.group_by("year").agg(
-            authorships=_.count(),
-            c=country.notnull().cast("int64").sum(),
-            i=f.institution.notnull().cast("int64").sum(),
-            s=f.sector.notnull().cast("int64").sum(),
-            k=reliable.cast("int64").sum(),
-        )
+        return self._coverage_counts().drop("c", "i", "s", "k")
+
+    def _coverage_counts(self) -> Table:
+        """:meth:`coverage_by_year` with the counts behind its shares (``c, i, s, k``)."""
+        g = self._year_counts(self.facts)
         n = g.authorships.cast("float64")
-        return g.select(
-            year=g.year.cast("int32"),
-            authorships=g.authorships,
+        return g.mutate(
             cov_country=(g.c / n).round(4),
             cov_institution=(g.i / n).round(4),
             cov_sector=(g.s / n).round(4),
             cov_key=(g.k / n).round(4),
         )
 
+    @cached_property
+    def _coverage_table(self) -> pa.Table:
+        """:meth:`coverage_by_year` with its counts, read once per frame."""
+        return self.to_arrow(self._coverage_counts())
+
     def with_coverage(self, t: pa.Table, on: str) -> pa.Table:
         """``t`` (with a ``year``) joined with ``coverage``: the share of that year's
         in-scope authorships resolved on ``on`` (country, institution or sector)."""
-        cov = self.to_arrow(self.coverage_by_year().select("year", coverage=f"cov_{on}"))
+        cov = self._coverage_table.select(["year", f"cov_{on}"]).rename_columns(["year", "c"])
         cov = cov.cast(
-            pa.schema([("year", t.schema.field("year").type), ("coverage", pa.float64())])
-        )
+            pa.schema([("year", t.schema.field("year").type), ("c", pa.float64())])
+        ).rename_columns(["year", "coverage"])
         return t.join(cov, "year", join_type="left outer", use_threads=False)
 
     def coverage(self, facts: Table | None = None) -> dict[str, float | int]:
-        """Overall coverage of ``facts`` (default: the frame's authorships, computed once)."""
-        if facts is None:
-            if self._coverage is None:
-                self._coverage = self._coverage_of(self.facts)
-            return self._coverage
-        return self._coverage_of(facts)
+        """Overall coverage of ``facts`` (default: the frame's authorships, from the
+        counts of :meth:`coverage_by_year`)."""
+        if facts is not None:
+            return self._coverage_of(facts)
+        if self._coverage is None:
+            t = self._coverage_table
+            r = {c: sum(v or 0 for v in t.column(c).to_pylist()) for c in ("c", "i", "s", "k")}
+            self._coverage = _shares(sum(t.column("authorships").to_pylist()), r)
+        return self._coverage
 
-    def _coverage_of(self, f: Table) -> dict[str, float | int]:
+    def _year_counts(self, f: Table) -> Table:
+        """``year, authorships, c, i, s, k``: authorships of ``f`` per year, and those
+        resolved to a country, institution, sector, and linked by a reliable key."""
         country = f[self.dim("country")]
         reliable = f.key_kind.isin(list(RELIABLE_KEYS))
-        r = self.to_arrow(
-            f.agg(
-                n=_.count(),
+        return (
+            f.group_by("year")
+            .agg(
+                authorships=_.count(),
                 c=country.notnull().cast("int64").sum(),
                 i=f.institution.notnull().cast("int64").sum(),
                 s=f.sector.notnull().cast("int64").sum(),
                 k=reliable.cast("int64").sum(),
             )
+            .mutate(year=_.year.cast("int32"))
+        )
+
+    def _coverage_of(self, f: Table) -> dict[str, float | int]:
+        r = self.to_arrow(
+            self._year_counts(f).agg(
+                n=_.authorships.sum(), c=_.c.sum(), i=_.i.sum(), s=_.s.sum(), k=_.k.sum()
+            )
         ).to_pylist()[0]
-        n = r["n"] or 0
-        d = n or 1
-        return {
-            "authorships": n,
-            "country": round((r["c"] or 0) / d, 4),
-            "institution": round((r["i"] or 0) / d, 4),
-            "sector": round((r["s"] or 0) / d, 4),
-            "person_key": round((r["k"] or 0) / d, 4),
-        }
+        return _shares(r["n"] or 0, r)
+
+
+def _shares(n: int, counts: dict[str, int | None]) -> dict[str, float | int]:
+    """Overall coverage from the counts of :meth:`Frame._year_counts` (summed)."""
+    d = n or 1
+    names = {"c": "country", "i": "institution", "s": "sector", "k": "person_key"}
+    return {"authorships": n} | {v: round((counts[c] or 0) / d, 4) for c, v in names.items()}
