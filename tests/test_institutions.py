@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import zipfile
 from pathlib import Path
 
@@ -121,6 +122,15 @@ def test_top_organisation_and_headquarters(registry) -> None:
 def test_matches(matcher, text, kw, expected) -> None:
     m = matcher.match(text, **kw)
     assert m.ror_id == expected, m
+
+
+def test_a_pickled_matcher_matches_as_the_original(matcher) -> None:
+    # workers receive the matcher pickled (its postings packed into one array)
+    copy = pickle.loads(pickle.dumps(matcher))
+    assert copy.postings.keys() == matcher.postings.keys()
+    assert all((copy.postings[w] == matcher.postings[w]).all() for w in matcher.postings)
+    for text in ("Univeristy of Cagliari", "Cagliari University, Italy", "Keio University"):
+        assert copy.match(text) == matcher.match(text)
 
 
 @pytest.mark.parametrize(

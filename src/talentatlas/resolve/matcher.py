@@ -127,6 +127,9 @@ class AffiliationMatcher:
             w: np.fromiter(sorted(ix), np.int64, len(ix)) for w, ix in postings.items()
         }
         self._names = np.array(self.fuzzy_names, dtype=object)
+        #: each name's words sorted: token_sort_ratio is the plain ratio of these, and
+        #: sorting once here spares sorting every candidate name for every query
+        self._sorted_names = np.array([_sorted_words(n) for n in self.fuzzy_names], dtype=object)
         # a domain stands for the institutions that list it; web links count only for
         # domains no record lists explicitly (links include shared hosts: sites.google.com)
         for source in (registry.domains, registry.link_domains):
@@ -137,6 +140,22 @@ class AffiliationMatcher:
                         found[d].add(registry.current(rid))
             for d, ids in found.items():
                 self.by_domain[d] = ids
+
+    # -- pickling (sent once to each worker process) ------------------------------------
+    def __getstate__(self) -> dict:
+        """The postings travel as one array and its offsets: pickling 100,000 small
+        arrays one by one takes seconds."""
+        state = self.__dict__.copy()
+        words = list(self.postings)
+        sizes = [len(self.postings[w]) for w in words]
+        values = np.concatenate([self.postings[w] for w in words]) if words else np.zeros(0)
+        state["postings"] = (words, np.cumsum([0, *sizes]), values.astype(np.int64))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        words, offsets, values = state["postings"]
+        state["postings"] = {w: values[offsets[i] : offsets[i + 1]] for i, w in enumerate(words)}
+        self.__dict__.update(state)
 
     # -- candidates -------------------------------------------------------------------
     def _fuzzy(self, text: str) -> list[tuple[str, int]]:
@@ -154,13 +173,18 @@ class AffiliationMatcher:
         if not pools:
             return []
         idx = pools[0] if len(pools) == 1 else np.union1d(pools[0], pools[1])
-        names = self._names[idx].tolist()
+        # fuzz.token_sort_ratio, on words sorted beforehand
         hits = process.extract(
-            text, names, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold, limit=5
+            _sorted_words(text),
+            self._sorted_names[idx].tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=self.threshold,
+            limit=5,
         )
         best: dict[str, int] = {}
         core = _distinctive(text)
-        for name, score, pos in hits:
+        for _name, score, pos in hits:
+            name = self._names[idx[pos]]
             # the distinctive words must agree too: "keio university" is not "duke university"
             if core and fuzz.ratio(core, _distinctive(name)) < self.threshold:
                 continue
@@ -381,6 +405,12 @@ def _is_generic(word: str) -> bool:
 
 def _distinctive(normed: str) -> str:
     return " ".join(sorted(w for w in normed.split() if not _is_generic(w)))
+
+
+def _sorted_words(text: str) -> str:
+    """``text``'s words in sorted order (as :func:`rapidfuzz.fuzz.token_sort_ratio`
+    compares them)."""
+    return " ".join(sorted(text.split()))
 
 
 def _ngrams(text: str) -> list[str]:
