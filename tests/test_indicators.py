@@ -7,6 +7,7 @@ import itertools
 from collections import Counter, defaultdict
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -349,6 +350,20 @@ def test_kept_weights_are_the_weights_drawn_afresh() -> None:
     w, at = bootstrap.drawn_weights(h, 5, 60)
     for b in (0, 31, 59):
         assert (w[at, b] == bootstrap.person_weights(h, 5, b)).all()
+
+
+def test_whole_sums_in_int32_equal_the_float_sums() -> None:
+    """Whole contributions are summed in int32; halving every value (exact in binary)
+    forces float64 sums, and the intervals are the same to the bit."""
+    rows = [(f"p{i}", ("KR", "US", "JP")[i % 3], (i * 7) % 5 - 2, 1 + i % 3) for i in range(500)]
+    num = pa.table({"person_id": [r[0] for r in rows], "c": [r[1] for r in rows],
+                    "value": [r[2] for r in rows]})  # fmt: skip
+    den = num.set_column(2, "value", pa.array([r[3] for r in rows]))
+    assert bootstrap._product_type(num["value"].to_numpy(), den["value"].to_numpy()) is np.int32
+    whole = bootstrap.ratio_intervals(num, den, ["c"], seed=2, reps=80).to_pylist()
+    halves = [t.set_column(2, "value", pa.array(t["value"].to_numpy() / 2.0)) for t in (num, den)]
+    assert bootstrap._product_type(*(t["value"].to_numpy() for t in halves)) is np.float64
+    assert bootstrap.ratio_intervals(*halves, ["c"], seed=2, reps=80).to_pylist() == whole
 
 
 def _facts_frame(world: World) -> Frame:
