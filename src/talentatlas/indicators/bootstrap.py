@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -66,6 +65,8 @@ def _mixed(x: np.ndarray) -> np.ndarray:
 
 def person_hashes(people: pa.Array) -> np.ndarray:
     """A stable 64-bit hash of each person id."""
+    import pandas as pd  # imported here: a command that computes nothing starts faster
+
     return pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
 
 
