@@ -75,14 +75,15 @@ def build(
 
     s = settings(data_dir, warehouse, engine)
     with progress_bar() as progress:
-        task = progress.add_task("parse", total=None, item="")
+        # shown once there is something to parse (an up-to-date warehouse has nothing)
+        task = progress.add_task("parse", total=None, item="", visible=False)
         try:
             result = do_build(
                 s,
                 force=force,
                 keep_scratch=keep_scratch,
                 report=lambda msg: progress.console.print(msg, style="dim"),
-                on_files=lambda n: progress.update(task, total=n, completed=0),
+                on_files=lambda n: progress.update(task, total=n, completed=0, visible=True),
                 on_parsed=lambda f, m: progress.update(task, advance=1, item=f.rel),
             )
         except FileNotFoundError as e:

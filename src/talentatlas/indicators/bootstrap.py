@@ -80,7 +80,7 @@ _BIN_VALUE[np.searchsorted(_POISSON_CDF, _BIN_EDGES[1:], side="left") > _BIN_VAL
 
 
 def _key(seed: int, rep: int) -> np.uint64:
-    """The hash mixed into every person's in replicate ``rep`` of ``seed``."""
+    """The value mixed into every person's hash in replicate ``rep`` of ``seed``."""
     with np.errstate(over="ignore"):
         key = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(rep + 1)
     return _mix(np.full(1, key, np.uint64))[0]
