@@ -219,10 +219,11 @@ class Frame:
     def with_coverage(self, t: pa.Table, on: str) -> pa.Table:
         """``t`` (with a ``year``) joined with ``coverage``: the share of that year's
         in-scope authorships resolved on ``on`` (country, institution or sector)."""
-        cov = self._coverage_table.select(["year", f"cov_{on}"]).rename_columns(["year", "c"])
-        cov = cov.cast(
-            pa.schema([("year", t.schema.field("year").type), ("c", pa.float64())])
-        ).rename_columns(["year", "coverage"])
+        c = self._coverage_table
+        cov = pa.table({
+            "year": c["year"].cast(t.schema.field("year").type),
+            "coverage": c[f"cov_{on}"].cast(pa.float64()),
+        })  # fmt: skip
         return t.join(cov, "year", join_type="left outer", use_threads=False)
 
     def coverage(self, facts: Table | None = None) -> dict[str, float | int]:
