@@ -46,6 +46,7 @@ from talentatlas.sources import ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 from talentatlas.tables import union_all
+from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
 PIPELINE_VERSION = 6
@@ -234,15 +235,16 @@ def stage_institutions(
 ) -> Institutions:
     """The ROR registry copy (+ local institutions and overrides from the corrections)."""
     paths = ror.discover(settings.data_dir)
-    tables, problems = ror.load(paths, settings.landing_dir / "registry")
+    with collector_paused():
+        tables, problems = ror.load(paths, settings.landing_dir / "registry")
+        reg = Institutions.from_tables(tables)
+        fixed = fixes.apply_to_registry(reg)
+        table = institutions_table(reg)
     for p in problems[:20]:
         say(f"ror: {p}")
-    reg = Institutions.from_tables(tables)
-    for p in fixes.apply_to_registry(reg):
+    for p in fixed:
         say(f"corrections: {p}")
-    engine.materialize(
-        "institutions", engine.from_arrow("institutions_src", institutions_table(reg))
-    )
+    engine.materialize("institutions", engine.from_arrow("institutions_src", table))
     for name in ("institution_names", "institution_relations"):
         engine.materialize(name, engine.from_arrow(f"{name}_src", tables[name]))
     return reg
@@ -254,9 +256,10 @@ def stage_resolve(
     aff = engine.table("affiliations")
     distinct = engine.to_arrow(aff.select(*KEY_COLUMNS).distinct())
     hints = DomainTable(settings.data_dir / DOMAIN_TABLE)
-    matcher = AffiliationMatcher(
-        reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
-    )
+    with collector_paused():
+        matcher = AffiliationMatcher(
+            reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
+        )
     resolver = AffiliationResolver(hints, matcher)
     resolved = engine.from_arrow(
         "affiliation_lookup", resolver.resolve_table(distinct, settings.workers)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.context
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def clean_context() -> multiprocessing.context.BaseContext:
@@ -17,3 +20,21 @@ def clean_context() -> multiprocessing.context.BaseContext:
     # top-level code, unguarded in a notebook or script, would run again there)
     ctx.set_forkserver_preload(["talentatlas.landing", "talentatlas.resolve.affiliations"])
     return ctx
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many long-lived objects are built.
+
+    Building a registry or a matcher allocates millions of small dicts, lists and
+    strings that all stay alive; the collector would walk them again and again as they
+    accumulate (the ROR registry loads 1.7x slower, a pickled resolver 3x). Memory is
+    still freed by reference counting; a cycle made meanwhile waits for the next
+    collection after the pause."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -32,7 +32,7 @@ from talentatlas.resolve.countries import (
 )
 from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
-from talentatlas.workers import clean_context
+from talentatlas.workers import clean_context, collector_paused
 
 KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
 
@@ -215,17 +215,19 @@ class AffiliationResolver:
     def resolve_table(self, distinct: pa.Table, workers: int = 1) -> pa.Table:
         """One resolved row per row of ``distinct`` (the :data:`KEY_COLUMNS`), in order,
         on ``workers`` processes."""
-        cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
-        keys = list(zip(*cols, strict=True))
-        if workers > 1 and len(keys) >= _PARALLEL_FROM:
-            size = -(-len(keys) // (workers * 8))  # a few slices a worker, for balance
-            slices = [keys[i : i + size] for i in range(0, len(keys), size)]
-            me = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
-            with clean_context().Pool(workers, initializer=_receive, initargs=(me,)) as pool:
-                rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
-        else:
-            rows = [self.resolve(*k) for k in keys]
-        return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)
+        with collector_paused():  # a dict per key, all kept until the table is made
+            cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
+            keys = list(zip(*cols, strict=True))
+            if workers > 1 and len(keys) >= _PARALLEL_FROM:
+                size = -(-len(keys) // (workers * 8))  # a few slices a worker, for balance
+                slices = [keys[i : i + size] for i in range(0, len(keys), size)]
+                me = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+                ctx = clean_context()
+                with ctx.Pool(workers, initializer=_receive, initargs=(me,)) as pool:
+                    rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
+            else:
+                rows = [self.resolve(*k) for k in keys]
+            return pa.Table.from_pylist(rows, schema=RESOLVED_SCHEMA)
 
 
 #: fewer distinct affiliations than this are resolved in-process (starting workers and
@@ -237,13 +239,8 @@ _WORKER: AffiliationResolver | None = None
 
 def _receive(resolver: bytes) -> None:
     global _WORKER
-    # millions of small objects: the collector would walk them again and again as they
-    # arrive (a 4x slower load), and they live as long as the worker
-    gc.disable()
-    try:
+    with collector_paused():  # they live as long as the worker: frozen, never walked
         _WORKER = pickle.loads(resolver)
-    finally:
-        gc.enable()
     gc.freeze()
 
 

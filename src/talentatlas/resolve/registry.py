@@ -77,7 +77,18 @@ def token_key(normed: str) -> str:
     return " ".join(sorted({w for w in normed.split() if w not in STOP_WORDS}))
 
 
+#: a URL whose host is plain letters, digits, dots and hyphens (no user, port or IPv6):
+#: its host is read directly, as :func:`urllib.parse.urlparse` would read it
+_PLAIN_HOST = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*:)?//([A-Za-z0-9.-]*)(?:[/?#]|$)")
+
+
 def host_domain(url: str) -> str | None:
+    """The registered domain of a URL's host (``https://www.cs.ox.ac.uk/x`` -> ``ox.ac.uk``)."""
+    m = _PLAIN_HOST.match(url if "//" in url else "//" + url)
+    if m is not None:
+        host = m.group(1).lower()
+        host = host.removeprefix("www.")
+        return registered_domain(host) if "." in host else None
     try:
         host = urlparse(url if "//" in url else "//" + url).hostname
     except ValueError:
