@@ -326,7 +326,7 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
         st = stock(pad)
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
-    active = facts.select("person_id", year=facts.year.cast("int32")).distinct()
+    active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
     engine.materialize("person_years", careers.person_years(padded_by_dim, active))
     engine.materialize("moves", union_all(move_parts))
     engine.materialize("stock", union_all(stock_parts))
