@@ -263,13 +263,8 @@ def complete_year(frame: Frame) -> int:
     """The last year whose observed person-years are at least half the peak year's:
     later years are not all in the sources yet, so a graduate missing from them has
     not been seen to leave publishing (0 when the frame is empty)."""
-    f = frame.facts
-    n = (
-        f.select("person_id", year=f.year.cast("int32"))
-        .distinct()
-        .group_by("year")
-        .agg(n=_.count())
-    )
+    ev = frame.cached("grad_evidence", lambda: evidence_years(frame))  # a person-year a row
+    n = ev.group_by("year").agg(n=_.count())
     rows = frame.to_arrow(n).to_pylist()
     if not rows:
         return 0
