@@ -19,18 +19,18 @@ def first_affiliations(ra: ibis.Table) -> ibis.Table:
     """Per authorship, the first affiliation (by position) that resolves each value of
     :data:`FACT_COLUMNS`, and whether it has any affiliation (text)."""
     per_author = ra.filter(ra.position >= 0)
-    keys = per_author.select("work_id", "position").distinct()
     text = per_author.raw.notnull() | per_author.inst_src.notnull()
-    has = per_author.group_by(["work_id", "position"]).agg(
+    # one grouping for every column (the first resolved value of each is an argmin over
+    # that column's non-null rows), not a grouping and a join per column
+    firsts = {
+        name: per_author[col].argmin(per_author.aff_pos, where=per_author[col].notnull())
+        for name, col in FACT_COLUMNS.items()
+    }
+    return per_author.group_by(["work_id", "position"]).agg(
         has_affiliation=_.aff_pos.count() > 0,
         has_affiliation_text=text.cast("int8").max() == 1,
+        **firsts,
     )
-    out = keys.join(has, ["work_id", "position"])
-    for name, col in FACT_COLUMNS.items():
-        t = per_author.filter(per_author[col].notnull())
-        first = t.group_by(["work_id", "position"]).agg(**{name: t[col].argmin(t.aff_pos)})
-        out = out.left_join(first, ["work_id", "position"]).drop("work_id_right", "position_right")
-    return out
 
 
 def mentions(auth: ibis.Table, works: ibis.Table, firsts: ibis.Table) -> ibis.Table:
