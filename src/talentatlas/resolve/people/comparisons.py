@@ -59,10 +59,15 @@ def mention_features(m: Table, bins: Table, edges: Table) -> Table:
     x = flat(x.left_join(vn, x.venue == vn.vv))
     bn = bins.select(bname=bins.name, nk=bins.nk, nv=bins.nv, bin=bins.bin, cell=bins.cell)
     x = flat(x.join(bn, x.name == bn.bname))
+    # first and last year of the name at the organisation: windows over the mentions,
+    # not a grouping joined back (which would read the joins above once more per column)
+    spans = {}
     for col, lo, hi in (("inst", "ilo", "ihi"), ("domain", "dlo", "dhi")):
-        t = x.filter(x[col].notnull())
-        r = t.group_by(rn=t.name, rv=t[col]).agg(**{lo: t.year.min(), hi: t.year.max()})
-        x = flat(x.left_join(r, [x.name == r.rn, x[col] == r.rv]).drop("rn", "rv"))
+        w = ibis.window(group_by=[x.name, x[col]])
+        known = x[col].notnull()
+        spans[lo] = ibis.ifelse(known, x.year.min().over(w), ibis.null("int32"))
+        spans[hi] = ibis.ifelse(known, x.year.max().over(w), ibis.null("int32"))
+    x = x.mutate(**spans)
     return x.select(
         "mid", "nk", "name", "wk", "year", "vc", "dc", "ic", "tfi", "tfd", "nv", "bin",
         "cell", "ilo", "ihi", "dlo", "dhi", has_co=x.hmid.notnull(),
