@@ -89,16 +89,11 @@ def observed(facts: Table, dim: str, observed_of: Callable[[str], Table]) -> Tab
     ``observed_of``; a person-year where such a dimension is unobserved keeps all)."""
     f = facts
     for parent in WITHIN[dim]:
-        f = agreeing(f, parent, observed_of(parent))
+        o = observed_of(parent)
+        o = o.select(w_p=o.person_id, w_y=o.year, w_v=o.value)
+        j = f.left_join(o, [f.person_id == o.w_p, f.year == o.w_y])
+        f = j.filter(j.w_v.isnull() | (j[parent] == j.w_v)).drop("w_p", "w_y", "w_v")
     return modal(f, dim)
-
-
-def agreeing(facts: Table, dim: str, observed: Table) -> Table:
-    """The rows of ``facts`` whose ``dim`` is the person-year's modal value in
-    ``observed`` (all rows of a person-year where ``dim`` is unobserved)."""
-    o = observed.select(w_p=observed.person_id, w_y=observed.year, w_v=observed.value)
-    j = facts.left_join(o, [facts.person_id == o.w_p, facts.year == o.w_y])
-    return j.filter(j.w_v.isnull() | (j[dim] == j.w_v)).drop("w_p", "w_y", "w_v")
 
 
 def padded(observed: Table) -> Table:

@@ -315,18 +315,11 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
     padded_by_dim = {}
     move_parts = []
     stock_parts = []
-    # the cells agreeing with the modal values of each chain of WITHIN dimensions,
-    # filtered once per chain (sector and headquarters country share theirs)
-    agreeing = {(): cells}
     for dim in careers.DIMENSIONS:
-        within = careers.WITHIN[dim]
-        if within not in agreeing:
-            parent = within[-1]
-            agreeing[within] = engine.scratch(
-                f"career_cells_{'_'.join(within)}",
-                careers.agreeing(agreeing[within[:-1]], parent, engine.table(f"observed_{parent}")),
-            )
-        obs = engine.materialize(f"observed_{dim}", careers.modal(agreeing[within], dim))
+        obs = engine.materialize(
+            f"observed_{dim}",
+            careers.observed(cells, dim, lambda d: engine.table(f"observed_{d}")),
+        )
         pad = engine.materialize(f"padded_{dim}", careers.padded(obs))
         padded_by_dim[dim] = pad
         mv = careers.moves(obs)
