@@ -224,3 +224,22 @@ def test_build_profile_says_where_the_time_went(tmp_path: Path) -> None:
     for stage, total in totals.items():
         parts = [p["seconds"] for p in prof if p["stage"] == stage and p["step"] != "(stage total)"]
         assert sum(parts) == pytest.approx(total, abs=0.1) or not parts
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_pause_restores_the_collector_as_found(enabled: bool) -> None:
+    import gc
+
+    from talentatlas.workers import collector_paused
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(KeyError), collector_paused():
+            raise KeyError("a builder failed")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -117,3 +117,92 @@ def test_flow_identities(rows: list[tuple[str, int, str | None]]) -> None:
     assert len({(r["person_id"], r["year"]) for r in p}) == len(p)
     for r in m:
         assert r["inflow"] <= r["stock"]  # an in-move places the person there that year
+
+
+# -- fast paths against the general code they stand in for ------------------------------
+
+
+def _host_domain_by_urlparse(url: str) -> str | None:
+    """The general reading of a URL's registered domain (what the fast path stands in for)."""
+    from urllib.parse import urlparse
+
+    from talentatlas.resolve.countries import registered_domain
+
+    try:
+        host = urlparse(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().removeprefix("www.")
+    return registered_domain(host) if "." in host else None
+
+
+url_part = st.text(alphabet="abcXYZ019.-_:/@?#[] \t%", max_size=12)
+
+
+@given(
+    st.sampled_from(["", "http://", "https://", "HTTP://", "//", "ftp:", "mailto:", " http://"]),
+    url_part,
+    st.sampled_from(["", "/", "/path", "?q=1", "#x", ":8080/", " "]),
+)
+@example(scheme="http://", host="[::1]", rest="/")
+@example(scheme="https://", host="www.Cs.Ox.ac.uk", rest="/x")
+@example(scheme="", host="a.b//c", rest="")
+@settings(max_examples=400)
+def test_host_domain_reads_urls_as_urlparse_does(scheme: str, host: str, rest: str) -> None:
+    from talentatlas.resolve.registry import host_domain
+
+    url = scheme + host + rest
+    assert host_domain(url) == _host_domain_by_urlparse(url)
+
+
+def _name_folded_always(name: str) -> str:
+    """normalise_name without its ASCII shortcut: every name through NFKD."""
+    import re
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("ß", "ss").replace("ø", "o").replace("Ø", "o").replace("ł", "l").replace("Ł", "l")
+    s = s.lower().replace("-", " ").replace(".", " ").replace("_", " ")
+    s = re.sub(r"[^0-9a-z ]+", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return re.sub(r"\s+\d{4}(\s+\d{4})*$", "", s)
+
+
+@given(st.text(max_size=24) | st.text(alphabet="abcAZ -._'01239", max_size=24))
+@example(name="Björn  Ommer")
+@example(name="ﬁnn Ｊｏｈｎ 1234")
+@example(name="Zheng-Jun Zha 0001")
+def test_names_fold_alike_with_or_without_the_ascii_shortcut(name: str) -> None:
+    from talentatlas.resolve.names import normalise_name
+
+    assert normalise_name(name) == _name_folded_always(name)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+        max_leaves=12,
+    )
+)
+@example(doc={"a": float("nan")})
+@example(doc="\ud800")
+def test_json_documents_decode_as_the_standard_library_decodes_them(doc: object) -> None:
+    from talentatlas.sources.reading import loads
+
+    text = json.dumps(doc)
+    assert json.dumps(loads(text)) == json.dumps(json.loads(text))
+
+
+def test_malformed_json_is_worded_by_the_standard_library() -> None:
+    from talentatlas.sources.reading import iter_json_lines
+
+    [(_, error, raw)] = iter_json_lines('{"a": 1,}')
+    assert isinstance(error, ValueError)
+    assert (
+        str(error) == "line 1: malformed JSON (Expecting property name enclosed in double quotes)"
+    )
+    assert raw == '{"a": 1,}'
