@@ -25,6 +25,9 @@ from talentatlas.resolve.roles import KINDS, STUDENT_KINDS, is_doctoral, role_ki
         ("Student Researcher", "student"),  # a student, level unsaid
         ("Postdoc", "postdoc"),
         ("Research Fellow", "postdoc"),
+        ("Post doctoral researcher", "postdoc"),  # not a doctoral researcher
+        ("Post-doctoral fellow", "postdoc"),
+        ("Doctoral researcher", "doctoral"),
         ("Research Intern", "intern"),
         ("AI Resident", "intern"),
         ("Assistant Professor", "faculty"),

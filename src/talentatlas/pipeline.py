@@ -49,7 +49,7 @@ from talentatlas.tables import union_all
 from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 6
+PIPELINE_VERSION = 7
 
 Report = Callable[[str], None]
 

@@ -5,8 +5,9 @@ one of a few kinds of role.
 A stated position is several when joined by ``+`` (one per affiliation, the first
 first); each part is read by the first rule whose words it contains, in the order of
 :data:`RULES`: students by level first, a doctorate before a master's (so "Combined
-M.S./Ph.D. candidate" and "PhD student researcher" are doctoral), then postdocs, interns, faculty, leadership, engineers, researchers. A part
-no rule reads is ``other``; an empty one is no role.
+M.S./Ph.D. candidate" and "PhD student researcher" are doctoral, and "Post doctoral
+researcher" is not), then postdocs, interns, faculty, leadership, engineers,
+researchers. A part no rule reads is ``other``; an empty one is no role.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("undergraduate", r"\bundergrad|\bbachelor|\bb\.?sc?\b|\bb\.?tech\b|\bb\.?eng\b"),
         (
             "doctoral",
-            r"\bph\.? ?d\b|\bdphil\b|\bdoctoral (student|candidate|researcher)|\bdoctorand"
-            r"|\bgrad(uate)? (student|research)|\bdoctoral\b(?! fellow)",
+            r"\bph\.? ?d\b|\bdphil\b|(?<!post )(?<!post-)\bdoctoral (student|candidate|researcher)"
+            r"|\bdoctorand|\bgrad(uate)? (student|research)|(?<!post )(?<!post-)\bdoctoral\b(?! fellow)",
         ),
         ("masters", r"\bms\b|\bm\.s\.|\bmaster|\bmsc\b|\bm\.?sc\b|\bmphil\b|\bm\.?tech\b|\bmeng\b"),
         ("student", r"\bstudent\b"),
