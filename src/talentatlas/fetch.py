@@ -118,6 +118,19 @@ def candidates(dirs: Iterable[str], years: tuple[int, int]) -> list[str]:
     return out
 
 
+#: the longest wait a server's ``Retry-After`` is obeyed for
+MAX_RETRY_AFTER_S = 60.0
+
+
+def retry_after(r: httpx.Response, default: float) -> float:
+    """Seconds to wait before asking again: the response's ``Retry-After`` (in seconds,
+    at most :data:`MAX_RETRY_AFTER_S`) when it gives one, else ``default``."""
+    value = r.headers.get("Retry-After", "").strip()
+    if value.replace(".", "", 1).isdigit():
+        return min(float(value), MAX_RETRY_AFTER_S)
+    return default
+
+
 class Downloader:
     """HTTP downloads with retries, backoff and resume."""
 
@@ -133,20 +146,27 @@ class Downloader:
         r = self._request("GET", url)
         return r.text if r is not None else None
 
+    def get_bytes(self, url: str, headers: dict[str, str] | None = None) -> bytes | None:
+        """The body of ``url``; None if it does not exist (404)."""
+        r = self._request("GET", url, headers)
+        return r.content if r is not None else None
+
     def exists(self, url: str) -> bool:
         return self._request("HEAD", url) is not None
 
-    def _request(self, method: str, url: str) -> httpx.Response | None:
+    def _request(
+        self, method: str, url: str, headers: dict[str, str] | None = None
+    ) -> httpx.Response | None:
         for attempt in range(RETRIES):
             try:
-                r = self.client.request(method, url)
+                r = self.client.request(method, url, headers=headers)
             except httpx.TransportError:
                 time.sleep(BACKOFF_S * 2**attempt)
                 continue
             if r.status_code == 404:
                 return None
             if r.status_code >= 500 or r.status_code == 429:
-                time.sleep(BACKOFF_S * 2**attempt)
+                time.sleep(retry_after(r, BACKOFF_S * 2**attempt))
                 continue
             r.raise_for_status()
             return r
