@@ -122,22 +122,6 @@ def test_flow_identities(rows: list[tuple[str, int, str | None]]) -> None:
 # -- fast paths against the general code they stand in for ------------------------------
 
 
-def _host_domain_by_urlparse(url: str) -> str | None:
-    """The general reading of a URL's registered domain (what the fast path stands in for)."""
-    from urllib.parse import urlparse
-
-    from talentatlas.resolve.countries import registered_domain
-
-    try:
-        host = urlparse(url if "//" in url else "//" + url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    host = host.lower().removeprefix("www.")
-    return registered_domain(host) if "." in host else None
-
-
 url_part = st.text(alphabet="abcXYZ019.-_:/@?#[] \t%", max_size=12)
 
 
@@ -150,11 +134,11 @@ url_part = st.text(alphabet="abcXYZ019.-_:/@?#[] \t%", max_size=12)
 @example(scheme="https://", host="www.Cs.Ox.ac.uk", rest="/x")
 @example(scheme="", host="a.b//c", rest="")
 @settings(max_examples=400)
-def test_host_domain_reads_urls_as_urlparse_does(scheme: str, host: str, rest: str) -> None:
-    from talentatlas.resolve.registry import host_domain
+def test_url_hosts_are_read_as_urlparse_reads_them(scheme: str, host: str, rest: str) -> None:
+    from talentatlas.resolve.registry import parsed_host, url_host
 
     url = scheme + host + rest
-    assert host_domain(url) == _host_domain_by_urlparse(url)
+    assert url_host(url) == parsed_host(url if "//" in url else "//" + url)
 
 
 def _name_folded_always(name: str) -> str:
