@@ -11,6 +11,7 @@ import re
 import tarfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -211,8 +212,9 @@ class OrcidApi(BaseHTTPRequestHandler):
         self.log.append((self.path, status))
 
 
-@pytest.fixture
-def api(shared_data: Path) -> Iterator[type[OrcidApi]]:
+@contextmanager
+def _serve_api(shared_data: Path) -> Iterator[type[OrcidApi]]:
+    """An :class:`OrcidApi` server on 127.0.0.1; its handler class (``base``: the URL)."""
     handler = type(
         "Api", (OrcidApi,), {"samples": shared_data / "orcid", "known": set(), "faults": {},
                              "log": []},
@@ -224,6 +226,12 @@ def api(shared_data: Path) -> Iterator[type[OrcidApi]]:
         yield handler
     finally:
         server.shutdown()
+
+
+@pytest.fixture
+def api(shared_data: Path) -> Iterator[type[OrcidApi]]:
+    with _serve_api(shared_data) as handler:
+        yield handler
 
 
 def test_records_are_fetched_through_faults_and_read_as_the_samples(

@@ -361,3 +361,33 @@ def test_graduates_on_the_real_corpus(real_build: Settings, shared_data: Path) -
     with Atlas.open(real_build.warehouse) as atlas:
         agree = eval_graduates.heuristic_agreement(atlas, ["US", "CA"])
     assert agree["heuristic_precision"] >= 0.82 and agree["heuristic_recall"] >= 0.22
+
+
+def test_fetch_orcid_fetches_the_records_of_the_warehouse_s_orcids(
+    real_build: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_data: Path
+) -> None:
+    """`talentatlas fetch-orcid` against an HTTP server on 127.0.0.1 answering like the
+    ORCID API: the first iDs the real warehouse carries, fetched, then read back."""
+    from typer.testing import CliRunner
+
+    from talentatlas.api import Atlas
+    from talentatlas.cli import app
+    from talentatlas.sources import orcid
+    from test_orcid import _serve_api
+
+    with Atlas.open(real_build.warehouse) as atlas:
+        ids = atlas.orcids()
+    assert len(ids) > 10_000 and all(orcid.ORCID_ID.fullmatch(i) for i in ids)
+    with _serve_api(shared_data) as api:
+        api.known.update(ids[:3])
+        api.faults[f"/v3.0/{ids[0]}/employments"] = "429"
+        monkeypatch.setenv("TALENTATLAS_ORCID_API", api.base)
+        args = ["fetch-orcid", "--warehouse", str(real_build.warehouse),
+                "--data-dir", str(tmp_path), "--limit", "4"]  # fmt: skip
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.output
+        assert "9 sections fetched, 0 already present, 1 iDs unknown" in r.output
+        again = CliRunner().invoke(app, args)
+        assert "0 sections fetched, 9 already present" in again.output, again.output
+    read = orcid.read_records(tmp_path)
+    assert {r["orcid"] for r in read.rows} == set(ids[:3]) and read.quarantine == []

@@ -111,6 +111,12 @@ class Atlas:
         return sorted(r[0] for r in self.con.raw_sql(q).fetchall())
 
     # -- what is in the warehouse ---------------------------------------------------
+    def orcids(self) -> list[str]:
+        """The ORCID iDs the persons of the warehouse carry, sorted."""
+        k = self.table("person_keys")
+        k = k.filter(k.kind == "orcid").select("value").distinct().order_by("value")
+        return [v for v in k.to_pyarrow()["value"].to_pylist() if v]
+
     def build_info(self) -> dict[str, str]:
         rows = self.table("build_info").to_pyarrow().to_pylist()
         return {r["key"]: r["value"] for r in rows}

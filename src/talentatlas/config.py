@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         " there is no mirror; unset, `fetch` leaves the registry to the user (`data/ror/`)",
     )
     fetch_years: tuple[int, int] = Field((1987, 2026), description="years `fetch` asks for")
+    orcid_api: str = Field(
+        "https://pub.orcid.org/v3.0",
+        description="the ORCID API `fetch-orcid` asks (the public API by default)",
+    )
+    orcid_token: str | None = Field(
+        None, description="an ORCID API access token (optional: it raises the rate limit)"
+    )
     workers: int = Field(
         default=2, ge=1, description="processes that parse input files and match affiliations"
     )

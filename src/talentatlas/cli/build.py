@@ -56,6 +56,40 @@ def fetch(data_dir: DataDir = None) -> None:
         raise typer.Exit(1)
 
 
+@command("fetch-orcid")
+def fetch_orcid(
+    data_dir: DataDir = None,
+    warehouse: Warehouse = None,
+    fmt: Annotated[str, typer.Option("--format", help="xml or json.")] = "xml",
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N iDs (sorted), e.g. to try it.")
+    ] = None,
+) -> None:
+    """Download the ORCID records (educations, employments, qualifications) of the
+    persons the warehouse knows by ORCID iD into the data dir; run again to continue."""
+    from talentatlas.sources.orcid import SECTIONS, OrcidClient, fetch_records, record_dir
+
+    s = settings(data_dir, warehouse)
+    ids = open_atlas(s).orcids()[:limit]
+    err.print(f"{len(ids):,} ORCID iDs: {len(SECTIONS)} sections each from {s.orcid_api}")
+    if fmt not in ("xml", "json"):
+        err.print(f"[red]error:[/] format {fmt!r}: xml or json")
+        raise typer.Exit(2)
+    client = OrcidClient(s.orcid_api, token=s.orcid_token, fmt=fmt)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("orcid", total=len(ids), item="")
+        got = fetch_records(
+            client, ids, s.data_dir, on_record=lambda i: progress.update(task, advance=1, item=i)
+        )
+    err.print(
+        f"{len(got['fetched'])} sections fetched, {len(got['present'])} already present, "
+        f"{len(got['missing'])} iDs unknown to ORCID; kept under {record_dir(s.data_dir)}"
+    )
+
+
 @command()
 def build(
     data_dir: DataDir = None,
