@@ -70,12 +70,13 @@ def fetch_orcid(
     from talentatlas.sources.orcid import SECTIONS, OrcidClient, fetch_records, record_dir
 
     s = settings(data_dir, warehouse)
+    try:
+        client = OrcidClient(s.orcid_api, token=s.orcid_token, fmt=fmt)
+    except ValueError as e:  # an unknown format
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
     ids = open_atlas(s).orcids()[:limit]
     err.print(f"{len(ids):,} ORCID iDs: {len(SECTIONS)} sections each from {s.orcid_api}")
-    if fmt not in ("xml", "json"):
-        err.print(f"[red]error:[/] format {fmt!r}: xml or json")
-        raise typer.Exit(2)
-    client = OrcidClient(s.orcid_api, token=s.orcid_token, fmt=fmt)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
