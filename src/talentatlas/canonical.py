@@ -30,11 +30,53 @@ def precedence() -> pa.Table:
     return pa.table({"source": names, "rank": list(range(len(names)))})
 
 
-def works(landing_works: Table, prec: Table) -> Table:
+def title_key(title: ibis.Value) -> ibis.Value:
+    """A title's letters and digits, lower case: what two sources' copies share."""
+    return title.lower().re_replace(r"[^a-z0-9]+", "")
+
+
+def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
+    """``work_id, into, why``: works left out of the canonical tables. ``source-merged``
+    and ``source-deleted``: their source withdrew them (``retired``). ``same-title``: a
+    copy, under another source's id, of a work of a source earlier in precedence with
+    the same venue, year and title (letters and digits), ``into`` the first such work;
+    copies within one source are all kept."""
+    r = retired.select(
+        "work_id",
+        "into",
+        why=retired.into.isnull().ifelse("source-deleted", "source-merged"),
+    )
+    r = r.group_by("work_id").agg(into=r.into.min(), why=r.why.min())
+    w = landing_works.anti_join(r, "work_id")
+    w = w.filter(w.venue.notnull() & w.title.notnull())
+    w = w.select("work_id", "source", "venue", "year", key=title_key(w.title))
+    w = w.filter(w.key != "").distinct().join(prec, "source")
+    top = w.group_by(["venue", "year", "key"]).agg(top=_["rank"].min())
+    w = w.join(top, ["venue", "year", "key"])
+    first = w.filter(w["rank"] == w.top)
+    first = first.group_by(["venue", "year", "key"]).agg(into=first.work_id.min())
+    w = w.join(first, ["venue", "year", "key"])
+    per = w.group_by("work_id").agg(kept=(w["rank"] == w.top).any(), into=w.into.min())
+    dup = per.filter(~per.kept).select("work_id", "into", why=ibis.literal("same-title"))
+    return r.union(dup.select(*r.columns), distinct=False)
+
+
+def works(landing_works: Table, prec: Table, withdrawn: Table | None = None) -> Table:
     w = landing_works.join(prec, "source")
+    if withdrawn is not None:  # merged, deleted or copies (:func:`withdrawn_works`)
+        w = w.anti_join(withdrawn, "work_id")
     win = ibis.window(
         group_by="work_id",
-        order_by=[w.status.isnull().cast("int8"), w["rank"], w.file, w.record],
+        # the source that knows the status, then precedence; of two versions of a work
+        # in one source, the later one (``updated``), then the first file and record
+        order_by=[
+            w.status.isnull().cast("int8"),
+            w["rank"],
+            w.updated.isnull().cast("int8"),
+            ibis.desc(w.updated),
+            w.file,
+            w.record,
+        ],
     )
     w = w.mutate(rk=ibis.row_number().over(win))
     w = w.filter(w.rk == 0).drop("rk", "rank")
@@ -50,19 +92,32 @@ def works(landing_works: Table, prec: Table) -> Table:
     return w.mutate(accepted=accepted, tier=tier).drop("listed")
 
 
-def chosen_sources(landing_authorships: Table, prec: Table) -> Table:
-    """``work_id, source``: the source whose authorships a work uses."""
-    a = landing_authorships.select("work_id", "source").distinct().join(prec, "source")
-    best = a.group_by("work_id").agg(rank=_["rank"].min())
-    return best.join(prec, "rank").select("work_id", "source")
+def chosen_sources(
+    landing_authorships: Table, landing_works: Table, prec: Table, withdrawn: Table | None = None
+) -> Table:
+    """``work_id, source, file``: the source whose authorships a work uses (the first in
+    precedence that has any), and of that source's versions of the work the latest
+    (``updated``), else the first file."""
+    a = landing_authorships.select("work_id", "source", "file").distinct()
+    if withdrawn is not None:
+        a = a.anti_join(withdrawn, "work_id")
+    v = landing_works.select(v_w="work_id", v_s="source", v_f="file", updated="updated")
+    a = a.left_join(v, [a.work_id == v.v_w, a.source == v.v_s, a.file == v.v_f])
+    a = a.drop("v_w", "v_s", "v_f").join(prec, "source")
+    win = ibis.window(
+        group_by="work_id",
+        order_by=[a["rank"], a.updated.isnull().cast("int8"), ibis.desc(a.updated), a.file],
+    )
+    a = a.mutate(rk=ibis.row_number().over(win))
+    return a.filter(a.rk == 0).select("work_id", "source", "file")
 
 
 def authorships(landing_authorships: Table, chosen: Table) -> Table:
-    return landing_authorships.semi_join(chosen, ["work_id", "source"])
+    return landing_authorships.semi_join(chosen, ["work_id", "source", "file"])
 
 
 def affiliations(landing_affiliations: Table, chosen: Table) -> Table:
-    return landing_affiliations.semi_join(chosen, ["work_id", "source"])
+    return landing_affiliations.semi_join(chosen, ["work_id", "source", "file"])
 
 
 def author_map_hits(auth: Table, works_t: Table, maps: Table) -> Table:
@@ -96,7 +151,9 @@ def with_author_maps(auth: Table, aff: Table, hits: Table) -> tuple[Table, Table
         inst_src=ibis.null("string"),
         country_src=new.country,
         domain=ibis.null("string"),
+        ror_src=ibis.null("string"),
         source=ibis.literal("author_map"),
+        file=ibis.null("string"),
     )
     return auth2, aff.union(rows.select(*aff.columns), distinct=False)
 

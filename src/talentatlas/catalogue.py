@@ -54,14 +54,21 @@ CATALOGUE: tuple[Entry, ...] = (
         "works",
         "canonical",
         "work",
-        "one row per paper (`venue:year:paper id`): source, venue, year, title, status, tier, track, accepted, number of authors, provenance",
+        "one row per paper (`venue:year:paper id`; OpenAlex: `openalex:W…`): source, venue, year, title, status, tier, track, accepted, number of authors, when the source last changed it (`updated`), provenance",
     ),
     Entry(
         "Canonical tables",
         "work_sources",
         "canonical",
         "work",
-        "the source whose authorships a work uses",
+        "the source (and its file: the latest version of the work) whose authorships a work uses",
+    ),
+    Entry(
+        "Canonical tables",
+        "withdrawn_works",
+        "canonical",
+        "work left out",
+        "works left out of every table: merged or deleted by their source (OpenAlex merged ids), or a copy, under another source's id, of a work of an earlier source with the same venue, year and title (`into`: the work kept; `why`: `source-merged`, `source-deleted`, `same-title`)",
     ),
     Entry(
         "Canonical tables",
@@ -75,7 +82,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "affiliations",
         "canonical",
         "affiliation of an authorship (work, position, aff_pos)",
-        "each authorship's affiliations in order (`aff_pos`), and a paper's unattributed affiliations (`position = -1`): raw text, source's institution name and country, e-mail domain, source (`author_map` rows carry a mapped country)",
+        "each authorship's affiliations in order (`aff_pos`), and a paper's unattributed affiliations (`position = -1`): raw text, source's institution name, country and ROR id (`ror_src`, OpenAlex), e-mail domain, source and file (`author_map` rows carry a mapped country)",
     ),
     Entry(
         "Institutions and resolution",
@@ -102,7 +109,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "Institutions and resolution",
         "affiliation_resolution",
         "resolve",
-        "distinct affiliation evidence (raw, source name, source country, domain)",
+        "distinct affiliation evidence (raw, source name, source country, domain, source ROR id)",
         "one row per distinct affiliation evidence: matched institution, country, sector, evidence, match score",
     ),
     Entry(

@@ -42,14 +42,14 @@ from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.people import resolve_people
 from talentatlas.resolve.registry import Institutions, institutions_table
-from talentatlas.sources import ror
+from talentatlas.sources import REGISTRY, ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 from talentatlas.tables import union_all
 from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 7
+PIPELINE_VERSION = 8
 
 Report = Callable[[str], None]
 
@@ -93,7 +93,8 @@ def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) 
     h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}/{settings.infer_places}".encode())
     h.update(settings.scope.model_dump_json().encode())
     for f in sorted(files, key=lambda f: (f.source, f.rel)):
-        h.update(f"{f.source}|{f.rel}|{f.sha256}\n".encode())
+        # the adapter's version too: a changed reader re-reads its files
+        h.update(f"{f.source}|v{REGISTRY[f.source].version}|{f.rel}|{f.sha256}\n".encode())
     for p in ror.discover(settings.data_dir):
         h.update(f"ror|{p.name}|{file_sha256(p)}\n".encode())
     h.update(f"corrections|{fixes.digest}".encode())
@@ -217,8 +218,14 @@ def stage_canonical(
     engine.materialize("files", files_src)
     engine.materialize("quarantine", raw["quarantine"])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
-    works = engine.materialize("works", canonical.works(raw["works"], prec))
-    chosen = engine.materialize("work_sources", canonical.chosen_sources(raw["authorships"], prec))
+    withdrawn = engine.materialize(
+        "withdrawn_works", canonical.withdrawn_works(raw["works"], prec, raw["retired"])
+    )
+    works = engine.materialize("works", canonical.works(raw["works"], prec, withdrawn))
+    chosen = engine.materialize(
+        "work_sources",
+        canonical.chosen_sources(raw["authorships"], raw["works"], prec, withdrawn),
+    )
     auth = canonical.authorships(raw["authorships"], chosen)
     aff = canonical.affiliations(raw["affiliations"], chosen)
     if infer:  # author maps fill places the paper lists lack (inferred evidence)

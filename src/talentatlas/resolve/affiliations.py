@@ -34,7 +34,7 @@ from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.sectors import ACADEMIA, COMPANIES, sector_of
 from talentatlas.workers import clean_context, collector_paused
 
-KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain"]
+KEY_COLUMNS = ["raw", "inst_src", "country_src", "domain", "ror_src"]
 
 #: ``country_evidence`` values that are inferred rather than read off the authorship:
 #: an author map, the paper's affiliations listed without saying whose, and the
@@ -47,6 +47,7 @@ RESOLVED_SCHEMA = pa.schema(
         ("inst_src", pa.string()),
         ("country_src", pa.string()),
         ("domain", pa.string()),
+        ("ror_src", pa.string()),
         ("institution_id", pa.string()),
         ("institution", pa.string()),
         ("org_id", pa.string()),
@@ -105,12 +106,21 @@ class AffiliationResolver:
     matcher: AffiliationMatcher | None = None
 
     def resolve(
-        self, raw: str | None, inst_src: str | None, country_src: str | None, domain: str | None
+        self,
+        raw: str | None,
+        inst_src: str | None,
+        country_src: str | None,
+        domain: str | None,
+        ror_src: str | None = None,
     ) -> dict:
         key_domain = domain
         if is_webmail(domain):  # a free-mail address says nothing about the affiliation
             domain = None
-        m = self.matcher.match(raw, inst_src, country_src, domain) if self.matcher else None
+        m = (
+            self.matcher.match(raw, inst_src, country_src, domain, ror_src)
+            if self.matcher
+            else None
+        )
         if m is not None and m.ror_id is not None:
             reg = self.matcher.reg
             rid = m.ror_id
@@ -139,10 +149,10 @@ class AffiliationResolver:
                 hq_country=reg.country_of(top) or out["country"], sector=sector,
                 sector_evidence=sector_evidence, match_score=m.score, match_evidence=m.evidence,
             )  # fmt: skip
-            out["domain"] = key_domain
+            out["domain"], out["ror_src"] = key_domain, ror_src
             return out
         out = self._evidence(raw, inst_src, country_src, domain)
-        out["domain"] = key_domain
+        out["domain"], out["ror_src"] = key_domain, ror_src
         out.update(
             institution_id=None, org_id=None, hq_country=out["country"],
             match_score=m.score if m else None, match_evidence=m.evidence if m else None,
@@ -254,7 +264,7 @@ def _keyed(t: ibis.Table) -> ibis.Table:
 
 
 def join_resolution(aff: ibis.Table, resolved: ibis.Table) -> ibis.Table:
-    """``affiliations`` joined with their resolution (by the four key columns, nulls
+    """``affiliations`` joined with their resolution (by the key columns, nulls
     equal); a country taken from an author map is marked inferred (``author-map``)."""
     a, r = _keyed(aff), _keyed(resolved)
     j = a.join(r.drop(*KEY_COLUMNS), [a[f"k_{c}"] == r[f"k_{c}"] for c in KEY_COLUMNS])

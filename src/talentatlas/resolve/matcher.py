@@ -261,15 +261,21 @@ class AffiliationMatcher:
         inst_src: str | None = None,
         country_src: str | None = None,
         domain: str | None = None,
+        ror_src: str | None = None,
     ) -> Match:
         texts = [t for t in (inst_src, raw) if t and t.strip()]
         banned: set[str] = set()
         for t in texts:
             key = norm_org(t)
-            if key in self.forced:
-                rid = self.forced[key]
+            # a correction to an institution the registry lacks (a registry file without
+            # it) cannot apply: the text is matched as usual
+            if key in self.forced and (not (rid := self.forced[key]) or rid in self.reg.name):
                 return Match(rid, 100 if rid else 0, "correction")
             banned |= self.forbidden.get(key, set())
+        # the source's own ROR id (OpenAlex), when the registry knows it and no
+        # correction forbids it for this text; otherwise the text is matched as usual
+        if ror_src and ror_src in self.reg.name and ror_src not in banned:
+            return Match(ror_src, 100, "source-ror")
         dom = registered_domain(domain) if domain and "." in domain else None
         # country constraint, strongest evidence first: a territory the string names
         # (TW/HK/MO, which sources file under China), the source's country field (a

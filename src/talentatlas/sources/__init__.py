@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from talentatlas.sources.authormaps import AuthorCountryMaps
 from talentatlas.sources.base import Adapter
+from talentatlas.sources.openalex import OpenAlexSnapshot
 from talentatlas.sources.openreview import OpenReviewAuthors
 from talentatlas.sources.paperlists import Paperlists
 
@@ -13,6 +14,7 @@ REGISTRY: dict[str, Adapter] = {
     "openreview": OpenReviewAuthors(),
     "paperlists": Paperlists(),
     "author_map": AuthorCountryMaps(),
+    "openalex": OpenAlexSnapshot(),
 }
 
 __all__ = ["REGISTRY", "Adapter"]

@@ -37,7 +37,7 @@ def venue_year_of(file_name: str) -> tuple[str, int] | None:
 
 class AuthorCountryMaps:
     name = "author_map"
-    version = 1
+    version = 2
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "affiliations"

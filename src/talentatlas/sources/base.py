@@ -30,6 +30,9 @@ WORKS_SCHEMA = pa.schema(
         ("accepted", pa.bool_()),
         ("tier", pa.string()),
         ("n_authors", pa.int32()),
+        # when the source last changed the record (OpenAlex ``updated_date``): of two
+        # versions of a work in one source, the later one is kept
+        ("updated", pa.string()),
         ("file", pa.string()),
         ("record", pa.int64()),
     ]
@@ -66,7 +69,22 @@ AFFILIATIONS_SCHEMA = pa.schema(
         ("inst_src", pa.string()),
         ("country_src", pa.string()),
         ("domain", pa.string()),
+        # the institution's ROR id where the source gives one (OpenAlex)
+        ("ror_src", pa.string()),
         ("source", pa.string()),
+        ("file", pa.string()),
+    ]
+)
+
+#: works a source withdrew: merged into another (``into``) or deleted (``into`` null)
+RETIRED_SCHEMA = pa.schema(
+    [
+        ("work_id", pa.string()),
+        ("into", pa.string()),
+        ("date", pa.string()),
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
     ]
 )
 
@@ -99,6 +117,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "authorships": AUTHORSHIPS_SCHEMA,
     "affiliations": AFFILIATIONS_SCHEMA,
     "author_countries": AUTHOR_COUNTRIES_SCHEMA,
+    "retired": RETIRED_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
 
@@ -133,9 +152,13 @@ class ParseResult:
         """The rows as Arrow tables of the canonical landing schemas (source filled in)."""
         out = {}
         for k, rows in self.rows.items():
-            if "source" in SCHEMAS[k].names:
+            names = SCHEMAS[k].names
+            if "source" in names:
                 for r in rows:
                     r.setdefault("source", self.source)
+            if "file" in names:
+                for r in rows:
+                    r.setdefault("file", self.file)
             out[k] = pa.Table.from_pylist(rows, schema=SCHEMAS[k])
         return out
 

@@ -112,7 +112,7 @@ def profile_affiliations(aff: str, dom: str) -> list[tuple[str | None, str | Non
 
 class OpenReviewAuthors:
     name = "openreview"
-    version = 6
+    version = 7
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "openreview" / "authors"

@@ -66,7 +66,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 6
+    version = 7
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"

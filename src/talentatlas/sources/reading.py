@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,73 @@ def _gunzip(data: bytes) -> tuple[bytes, str | None]:
             return b"".join(out), "truncated gzip stream; kept what was readable"
         rest = d.unused_data.lstrip(b"\x00")
     return b"".join(out), None
+
+
+def stream_lines(path: Path, problems: list[str]) -> Iterator[bytes]:
+    """The lines of a file, plain or gzip-compressed (several members allowed), read
+    in chunks so that memory stays bounded whatever the file size. A truncated or
+    corrupt gzip stream ends the lines with what could be read, and a note in
+    ``problems``; a last line cut short by it is yielded as it is (and fails to decode)."""
+    with path.open("rb") as f:
+        head = f.read(2)
+        f.seek(0)
+        gz = path.suffix == ".gz" or head == b"\x1f\x8b"
+        pending = b""
+        for block in _gunzip_blocks(f, problems) if gz else iter(lambda: f.read(_CHUNK), b""):
+            pending += block
+            lines = pending.split(b"\n")
+            pending = lines.pop()
+            yield from lines
+        if pending:
+            yield pending
+
+
+def _gunzip_blocks(f: Any, problems: list[str]) -> Iterator[bytes]:
+    d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    fresh = True  # no byte of the current member read yet
+    while chunk := f.read(_CHUNK):
+        while chunk:
+            if fresh:
+                chunk = chunk.lstrip(b"\x00")  # padding between or after members
+                if not chunk:
+                    break
+            try:
+                out = d.decompress(chunk)
+            except zlib.error as e:
+                problems.append(f"corrupt gzip stream ({e}); kept what was readable")
+                return
+            fresh = False
+            if out:
+                yield out
+            if not d.eof:
+                break  # the whole chunk was consumed: read on
+            chunk = d.unused_data  # the end of a member: the rest may hold another
+            d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            fresh = True
+    if not fresh:
+        if tail := d.flush():
+            yield tail
+        problems.append("truncated gzip stream; kept what was readable")
+
+
+def iter_stream_json_lines(path: Path, problems: list[str]) -> Iterator[Item]:
+    """:func:`iter_json_lines` over :func:`stream_lines`: one item per non-blank line."""
+    for n, raw in enumerate(stream_lines(path, problems)):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            yield (
+                n,
+                ValueError(f"line {n + 1}: invalid UTF-8 at byte {e.start}"),
+                raw.decode("utf-8", errors="replace"),
+            )
+            continue
+        try:
+            yield n, loads(line), line
+        except json.JSONDecodeError as e:
+            yield n, ValueError(f"line {n + 1}: malformed JSON ({e.msg})"), line
 
 
 def iter_json_lines(text: str) -> list[Item]:

@@ -1,0 +1,294 @@
+"""OpenAlex works, read from a snapshot laid out like OpenAlex's own (or pages saved
+by the API client in the same layout), mapped to the canonical landing rows.
+
+**Layout.** Under ``<data dir>/openalex/snapshot/`` (a copy of ``s3://openalex/data/``,
+either the older ``works/`` or the newer ``jsonl/works/`` prefix)::
+
+    [jsonl/]works/updated_date=YYYY-MM-DD/part_NNN.gz     JSON Lines, one work a line
+    [jsonl/]works/manifest                               (read by the snapshot tools)
+    merged_ids/works/YYYY-MM-DD.csv.gz                   merge_date,id,merge_into_id
+
+Every file is one landing entry, keyed by its content hash, so a new partition is the
+only thing an update parses. A work seen in several partitions keeps its latest
+version (``updated_date``; ``canonical.works``). A merged id (``merge_into_id`` set)
+and a deleted id (``merge_into_id`` empty) become rows of ``retired``, and the
+canonical tables leave those works out.
+
+**Mapping.** A work (``openalex:W…``): the venue is the primary location's source,
+as the atlas's venue name where the source is one of its conferences
+(:data:`SOURCE_VENUES`, by name, workshops excepted), else ``openalex:S…`` (which a
+user's field may list); year, title, DOI (``paper_id`` is the W id), ``updated``.
+A published work counts as accepted, a retracted one not. Each authorship: position,
+name (``display_name``, else the raw name), OpenAlex author id, ORCID. Each of its
+institutions: a row of ``affiliations`` with the raw affiliation string that names it,
+its name, country code and ROR id (which the affiliation resolver takes as it is
+where the registry knows it); raw strings that name no institution become rows of
+their own; an authorship with neither keeps OpenAlex's country codes.
+
+Records are streamed line by line (:func:`~talentatlas.sources.reading.stream_lines`):
+a malformed line or a record that is not a work is quarantined, a truncated gzip part
+keeps every line before the cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from talentatlas.resolve.names import normalise_name
+from talentatlas.sources.base import ParseResult, RecordError, parse_records, text_field
+from talentatlas.sources.reading import iter_stream_json_lines, stream_lines
+
+SNAPSHOT_DIR = Path("openalex") / "snapshot"
+
+#: the work fields this adapter knows (read or deliberately ignored); others are
+#: reported as unknown fields in the ``files`` table
+KNOWN_FIELDS = {
+    "id", "doi", "title", "display_name", "publication_year", "publication_date", "type",
+    "type_crossref", "primary_location", "locations", "best_oa_location", "authorships",
+    "cited_by_count", "updated_date", "created_date", "is_retracted", "is_paratext",
+    "primary_topic", "topics", "keywords", "concepts", "ids", "language", "open_access",
+    "biblio", "referenced_works", "referenced_works_count", "related_works",
+    "counts_by_year", "abstract_inverted_index", "abstract_inverted_index_v3", "mesh",
+    "grants", "funders", "awards", "apc_list", "apc_paid", "fwci", "has_fulltext",
+    "fulltext_origin", "indexed_in", "institutions", "institutions_distinct_count",
+    "countries_distinct_count", "corresponding_author_ids",
+    "corresponding_institution_ids", "citation_normalized_percentile",
+    "cited_by_percentile_year", "cited_by_api_url", "locations_count",
+    "sustainable_development_goals", "datasets", "versions", "institution_assertions",
+    "content_urls", "has_content", "is_xpac",
+}  # fmt: skip
+
+#: the atlas's conferences as OpenAlex names their sources (series or yearly
+#: proceedings); a name that mentions a workshop is never the main conference
+SOURCE_VENUES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), v)
+    for p, v in (
+        (r"neural information processing systems", "neurips"),
+        (r"international conference on machine learning\b", "icml"),
+        (r"international conference on learning representations", "iclr"),
+        (r"artificial intelligence and statistics", "aistats"),
+        (r"uncertainty in artificial intelligence", "uai"),
+        (r"conference on learning theory", "colt"),
+        (r"computer vision and pattern recognition", "cvpr"),
+        (r"international conference on computer vision\b", "iccv"),
+        (r"european conference on computer vision", "eccv"),
+        (r"annual meeting of the association for computational linguistics", "acl"),
+        (r"empirical methods in natural language processing", "emnlp"),
+        (r"north american chapter of the association for computational linguistics", "naacl"),
+        (r"aaai conference on artificial intelligence", "aaai"),
+        (r"international joint conference on artificial intelligence", "ijcai"),
+        (r"conference on robot learning", "corl"),
+        (r"international conference on robotics and automation", "icra"),
+        (r"intelligent robots and systems", "iros"),
+        (r"knowledge discovery (and|&) data mining", "kdd"),
+        (r"research and development in information retrieval", "sigir"),
+    )
+)
+_WORKSHOP = re.compile(r"workshop", re.I)
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
+_PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
+
+
+def short_id(value: Any) -> str | None:
+    """``https://openalex.org/W123`` -> ``W123`` (an id already short stays as it is)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def ror_id(value: Any) -> str | None:
+    """``https://ror.org/05x2bcf33`` -> ``05x2bcf33``."""
+    v = short_id(value)
+    return v.lower() if v and re.fullmatch(r"0[a-z0-9]{6}\d{2}", v.lower()) else None
+
+
+def venue_of(source: dict[str, Any] | None) -> str | None:
+    """The atlas's venue name of a primary-location source (see :data:`SOURCE_VENUES`)."""
+    if not source:
+        return None
+    name = source.get("display_name") or ""
+    if isinstance(name, str) and name and not _WORKSHOP.search(name):
+        for pattern, venue in SOURCE_VENUES:
+            if pattern.search(name):
+                return venue
+    sid = short_id(source.get("id"))
+    return f"openalex:{sid}" if sid else None
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(f"{what} should be an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{what} should be a list, got {type(value).__name__}")
+    return value
+
+
+def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None) -> dict:
+    """One OpenAlex work as ``{"works": [...], "authorships": [...], "affiliations":
+    [...]}`` rows (see the module doc); raises :class:`RecordError` for a record that
+    is not a readable work."""
+    wid = short_id(rec.get("id"))
+    if not wid or not wid.upper().startswith("W"):
+        raise RecordError(f"not an OpenAlex work id: {rec.get('id')!r}")
+    year = rec.get("publication_year")
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year)
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise RecordError(f"work {wid}: publication_year should be a year, got {year!r}")
+    work_id = f"openalex:{wid}"
+    loc = _dict(rec.get("primary_location"), "primary_location")
+    venue = venue_of(_dict(loc.get("source"), "primary_location.source"))
+    authorships = _list(rec.get("authorships"), "authorships")
+    updated = text_field(rec, "updated_date")[:10] or partition
+    out: dict[str, list[dict]] = {"works": [], "authorships": [], "affiliations": []}
+    out["works"].append(
+        {"work_id": work_id, "venue": venue, "year": year, "paper_id": wid,
+         "title": text_field(rec, "title") or text_field(rec, "display_name"),
+         "status": "retracted" if rec.get("is_retracted") is True else "published",
+         "track": text_field(rec, "type") or None,
+         "accepted": rec.get("is_retracted") is not True, "tier": None,
+         "n_authors": len(authorships), "updated": updated, "file": file, "record": record}
+    )  # fmt: skip
+    for pos, a in enumerate(authorships):
+        a = _dict(a, f"authorships[{pos}]")
+        author = _dict(a.get("author"), f"authorships[{pos}].author")
+        name = text_field(author, "display_name") or text_field(a, "raw_author_name")
+        orcid = _ORCID.search(text_field(author, "orcid"))
+        aid = short_id(author.get("id"))
+        out["authorships"].append(
+            {"work_id": work_id, "position": pos, "name": name,
+             "name_norm": normalise_name(name) if name else "",
+             "openreview_id": None, "openreview_alias": None, "email_key": None,
+             "source_author_id": f"openalex:{aid}" if aid else None, "dblp": None,
+             "orcid": orcid.group(1) if orcid else None, "google_scholar": None,
+             "role": None, "file": file, "record": record}
+        )  # fmt: skip
+        out["affiliations"].extend(_affiliations(a, work_id, pos))
+    return out
+
+
+def _affiliations(a: dict[str, Any], work_id: str, pos: int) -> list[dict]:
+    """An authorship's institutions, each with the raw string that names it; then the
+    raw strings that name none; else the authorship's country codes."""
+    raw_of: dict[str, str] = {}
+    raws: list[str] = []
+    for i, aff in enumerate(_list(a.get("affiliations"), f"authorships[{pos}].affiliations")):
+        aff = _dict(aff, f"authorships[{pos}].affiliations[{i}]")
+        text = text_field(aff, "raw_affiliation_string").strip()
+        if text and text not in raws:
+            raws.append(text)
+        for iid in _list(aff.get("institution_ids"), "institution_ids"):
+            if (k := short_id(iid)) and text:
+                raw_of.setdefault(k, text)
+    for text in _list(a.get("raw_affiliation_strings"), "raw_affiliation_strings"):
+        if isinstance(text, str) and text.strip() and text.strip() not in raws:
+            raws.append(text.strip())
+    rows: list[dict] = []
+    used: set[str] = set()
+    for i, inst in enumerate(_list(a.get("institutions"), f"authorships[{pos}].institutions")):
+        inst = _dict(inst, f"authorships[{pos}].institutions[{i}]")
+        raw = raw_of.get(short_id(inst.get("id")) or "")
+        if raw:
+            used.add(raw)
+        rows.append(
+            {"raw": raw, "inst_src": text_field(inst, "display_name") or None,
+             "country_src": text_field(inst, "country_code") or None,
+             "ror_src": ror_id(inst.get("ror"))}
+        )  # fmt: skip
+    rows.extend(
+        {"raw": t, "inst_src": None, "country_src": None, "ror_src": None}
+        for t in raws
+        if t not in used
+    )
+    if not rows:
+        for c in _list(a.get("countries"), f"authorships[{pos}].countries"):
+            if isinstance(c, str) and c.strip():
+                rows.append({"raw": None, "inst_src": None, "country_src": c.strip(),
+                             "ror_src": None})  # fmt: skip
+    return [
+        {"work_id": work_id, "position": pos, "aff_pos": k, "domain": None, **r}
+        for k, r in enumerate(rows)
+    ]
+
+
+class OpenAlexSnapshot:
+    """The snapshot's work partitions and merged ids (see the module doc)."""
+
+    name = "openalex"
+    version = 1
+
+    def discover(self, root: Path) -> list[Path]:
+        base = root / SNAPSHOT_DIR
+        if not base.is_dir():
+            return []
+        parts = [
+            p
+            for p in base.rglob("*")
+            if p.is_file()
+            and p.name.endswith((".gz", ".jsonl", ".json", ".csv"))
+            and (_is_works_part(p) or _is_merged_ids(p))
+        ]
+        return sorted(parts)
+
+    def parse(self, path: Path, rel: str) -> ParseResult:
+        result = ParseResult(self.name, rel)
+        if _is_merged_ids(path):
+            self._merged(path, result)
+            return result
+        m = _PARTITION.search(path.as_posix())
+        partition = m.group(1) if m else None
+        problems: list[str] = []
+
+        def handle(index: int, rec: dict[str, Any]) -> None:
+            rows = map_work(rec, rel, index, partition)
+            for table, r in rows.items():
+                result.rows[table].extend(r)
+
+        parse_records(result, iter_stream_json_lines(path, problems), handle, KNOWN_FIELDS)
+        result.problems.extend(problems)
+        if problems:
+            result.quarantine(-1, "; ".join(problems), "")
+        return result
+
+    def _merged(self, path: Path, result: ParseResult) -> None:
+        """``merge_date,id,merge_into_id`` rows: merged (or, without a target, deleted)
+        work ids."""
+        problems: list[str] = []
+        text = b"\n".join(stream_lines(path, problems)).decode("utf-8", errors="replace")
+        result.problems.extend(problems)
+        reader = csv.DictReader(io.StringIO(text))
+        missing = {"id", "merge_into_id"} - set(reader.fieldnames or [])
+        if missing:
+            result.quarantine(-1, f"merged-ids file lacks column(s) {sorted(missing)}", "")
+            return
+        for index, row in enumerate(reader):
+            wid = short_id(row.get("id"))
+            if not wid or not wid.upper().startswith("W"):
+                result.quarantine(index, f"not an OpenAlex work id: {row.get('id')!r}", str(row))
+                continue
+            result.records += 1
+            into = short_id(row.get("merge_into_id"))
+            result.rows["retired"].append(
+                {"work_id": f"openalex:{wid}", "into": f"openalex:{into}" if into else None,
+                 "date": (row.get("merge_date") or "")[:10] or None, "record": index}
+            )  # fmt: skip
+
+
+def _is_works_part(p: Path) -> bool:
+    return p.parent.parent.name == "works" and p.parent.name.startswith("updated_date=")
+
+
+def _is_merged_ids(p: Path) -> bool:
+    return p.parent.name == "works" and p.parent.parent.name == "merged_ids"

@@ -1,0 +1,279 @@
+"""OpenAlex: the work mapping and the snapshot reader, on the real OpenAlex records in
+``../shared/data/openalex`` laid out like the snapshot (a truncated part, a malformed
+line, an incremental update that changes, merges and deletes works)."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import make_settings
+from talentatlas.pipeline import build
+from talentatlas.sources.base import RecordError
+from talentatlas.sources.openalex import (
+    OpenAlexSnapshot,
+    map_work,
+    ror_id,
+    short_id,
+    venue_of,
+)
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def records(shared_data: Path) -> list[dict]:
+    out: list[dict] = []
+    for f in sorted((shared_data / "openalex" / "api_pages").glob("*.json")):
+        out.extend(json.loads(f.read_text())["results"])
+    return out
+
+
+def _write_part(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as g:
+        g.write("".join(line + "\n" for line in lines))
+
+
+def _registry(shared_data: Path, ids: set[str], target: Path) -> None:
+    """The real ROR records of these ids, as a registry file of the data directory."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        gzip.open(shared_data / "ror" / "ror_records_latest_v2schema.jsonl.gz", "rt") as f,
+        target.open("w") as out,
+    ):
+        for line in f:
+            if ror_id(json.loads(line)["id"]) in ids:
+                out.write(line)
+
+
+def test_ids_and_venues() -> None:
+    assert short_id("https://openalex.org/W2741809807") == "W2741809807"
+    assert short_id("W1") == "W1" and short_id("") is None and short_id(3) is None
+    assert ror_id("https://ror.org/05x2bcf33") == "05x2bcf33"
+    assert ror_id("https://ror.org/not-a-ror") is None
+    cvpr = {"id": "https://openalex.org/S1", "display_name": "2022 IEEE/CVF Conference on "
+            "Computer Vision and Pattern Recognition (CVPR)"}  # fmt: skip
+    assert venue_of(cvpr) == "cvpr"
+    workshop = dict(cvpr, display_name=cvpr["display_name"] + " Workshops")
+    assert venue_of(workshop) == "openalex:S1"
+    assert venue_of({"display_name": "Neural Information Processing Systems"}) == "neurips"
+    assert venue_of(None) is None
+
+
+def test_every_real_record_maps(records: list[dict]) -> None:
+    """Each real work gives one work row, one authorship per listed author (with the
+    ORCID and author id), and one affiliation row per institution carrying its ROR id."""
+    assert len(records) == 176
+    n_auth = n_inst = n_ror = 0
+    for i, rec in enumerate(records):
+        rows = map_work(rec, "f", i, None)
+        (w,) = rows["works"]
+        assert w["work_id"] == "openalex:" + short_id(rec["id"])
+        assert w["year"] == rec["publication_year"] and w["n_authors"] == len(rec["authorships"])
+        assert w["updated"] == rec["updated_date"][:10]
+        assert [a["position"] for a in rows["authorships"]] == list(range(len(rec["authorships"])))
+        for a, src in zip(rows["authorships"], rec["authorships"], strict=True):
+            aid = short_id(src["author"].get("id"))
+            assert a["source_author_id"] == (f"openalex:{aid}" if aid else None)
+            orcid = src["author"].get("orcid")
+            assert a["orcid"] == (orcid.rsplit("/", 1)[-1] if orcid else None)
+            insts = src.get("institutions") or []
+            got = [r for r in rows["affiliations"] if r["position"] == a["position"]]
+            assert [r["ror_src"] for r in got[: len(insts)]] == [
+                ror_id(x.get("ror")) for x in insts
+            ]
+            assert [r["country_src"] for r in got[: len(insts)]] == [
+                x.get("country_code") for x in insts
+            ]
+            n_inst += len(insts)
+            n_ror += sum(1 for x in insts if x.get("ror"))
+        n_auth += len(rows["authorships"])
+    assert n_auth == sum(len(r["authorships"]) for r in records)
+    assert n_inst > 100 and n_ror > 0.9 * n_inst
+
+
+def test_bad_records_are_refused(records: list[dict]) -> None:
+    rec = copy.deepcopy(records[0])
+    rec["publication_year"] = "soon"
+    with pytest.raises(RecordError, match="publication_year"):
+        map_work(rec, "f", 0, None)
+    with pytest.raises(RecordError, match="work id"):
+        map_work({"id": "https://openalex.org/A1", "publication_year": 2020}, "f", 0, None)
+    rec = copy.deepcopy(records[0])
+    rec["authorships"] = {"not": "a list"}
+    with pytest.raises(RecordError, match="authorships"):
+        map_work(rec, "f", 0, None)
+
+
+def test_snapshot_part_with_bad_lines(tmp_path: Path, records: list[dict]) -> None:
+    """A malformed line and a non-work record are quarantined with file and line; a
+    truncated part keeps every whole line before the cut and says so."""
+    root = tmp_path / "openalex" / "snapshot" / "works" / "updated_date=2025-05-02"
+    lines = [json.dumps(r) for r in records[:20]]
+    lines[5] = lines[5][:-40]  # malformed
+    lines[9] = json.dumps({"id": "https://openalex.org/W9", "publication_year": None})
+    _write_part(root / "part_000.gz", lines)
+    whole = gzip.compress("".join(json.dumps(r) + "\n" for r in records[20:60]).encode())
+    (root / "part_001.gz").write_bytes(whole[: len(whole) // 2])
+    adapter = OpenAlexSnapshot()
+    parts = adapter.discover(tmp_path)
+    assert [p.name for p in parts] == ["part_000.gz", "part_001.gz"]
+    first = adapter.parse(parts[0], "p0").tables()
+    assert first["works"].num_rows == 18
+    q = first["quarantine"].to_pylist()
+    assert [(r["file"], r["record"]) for r in q] == [("p0", 5), ("p0", 9)]
+    assert "malformed JSON" in q[0]["reason"] and "publication_year" in q[1]["reason"]
+    cut = adapter.parse(parts[1], "p1")
+    t = cut.tables()
+    assert 0 < t["works"].num_rows < 40
+    assert any("truncated gzip" in p for p in cut.problems)
+    got = t["works"].column("work_id").to_pylist()
+    assert got == ["openalex:" + short_id(r["id"]) for r in records[20 : 20 + len(got)]]
+
+
+def test_snapshot_build_and_incremental_update(
+    tmp_path: Path, shared_data: Path, records: list[dict]
+) -> None:
+    """A snapshot builds into the warehouse (institutions by their ROR ids); an update
+    partition replaces a changed work, and merged and deleted ids leave the tables;
+    only the new files are parsed, and the tables equal a fresh build of the whole."""
+    data = tmp_path / "data"
+    works_dir = data / "openalex" / "snapshot" / "works"
+    last = max(r["updated_date"][:10] for r in records)
+    _write_part(works_dir / f"updated_date={last}" / "part_000.gz",
+                [json.dumps(r) for r in records])  # fmt: skip
+    rors = {ror_id(i.get("ror")) for r in records for a in r["authorships"]
+            for i in a.get("institutions") or []} - {None}  # fmt: skip
+    _registry(shared_data, rors, data / "ror" / "ror_records_subset.jsonl")
+    s = make_settings(tmp_path)
+    first = build(s)
+    assert first.parsed == 1
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    assert con.sql("select count(*) from works").fetchone()[0] == len(records)
+    n_auth = sum(len(r["authorships"]) for r in records)
+    assert con.sql("select count(*) from authorships").fetchone()[0] == n_auth
+    # every ROR id the registry knows is taken as it is; the others are matched by text
+    known = {ror_id(json.loads(line)["id"]) for line in (data / "ror").glob("*.jsonl")
+             .__next__().read_text().splitlines()}  # fmt: skip
+    got = con.sql(
+        "select ror_src, institution_id, match_evidence from affiliation_resolution "
+        "where ror_src is not null"
+    ).fetchall()
+    con.close()
+    taken = [(r, i, e) for r, i, e in got if r in known]
+    assert len(taken) > 50
+    assert all(i == r and e == "source-ror" for r, i, e in taken)
+
+    # the update: a later version of one work, one merged into another, one deleted
+    changed = copy.deepcopy(records[3])
+    changed["title"] = "A corrected title"
+    changed["authorships"] = changed["authorships"][:1]
+    changed["updated_date"] = "2026-12-01T00:00:00"
+    _write_part(works_dir / "updated_date=2026-12-01" / "part_000.gz", [json.dumps(changed)])
+    merged, deleted = short_id(records[4]["id"]), short_id(records[5]["id"])
+    ids = data / "openalex" / "snapshot" / "merged_ids" / "works" / "2026-12-01.csv.gz"
+    ids.parent.mkdir(parents=True)
+    ids.write_bytes(gzip.compress(
+        f"merge_date,id,merge_into_id\n2026-12-01,{merged},{short_id(records[6]['id'])}\n"
+        f"2026-12-01,{deleted},\n".encode()
+    ))  # fmt: skip
+    second = build(s)
+    assert second.parsed == 2  # the new partition and the merged ids, nothing else
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    works = dict(con.sql("select work_id, title from works").fetchall())
+    assert len(works) == len(records) - 2
+    assert works["openalex:" + short_id(changed["id"])] == "A corrected title"
+    assert not {"openalex:" + merged, "openalex:" + deleted} & works.keys()
+    lost = len(records[3]["authorships"]) - 1 + sum(len(records[k]["authorships"]) for k in (4, 5))
+    assert con.sql("select count(*) from authorships").fetchone()[0] == n_auth - lost
+    retired = con.sql("select count(*) from authorships where work_id in "
+                      f"('openalex:{merged}', 'openalex:{deleted}')").fetchone()[0]  # fmt: skip
+    tables = {t: con.sql(f"select * from {t} order by all").fetchall()
+              for t in ("works", "authorships", "affiliations_resolved")}  # fmt: skip
+    con.close()
+    assert retired == 0
+
+    fresh = make_settings(tmp_path / "fresh")
+    fresh.data_dir = data
+    build(fresh)
+    con = duckdb.connect(str(fresh.warehouse), read_only=True)
+    for t, rows in tables.items():
+        again = con.sql(f"select * from {t} order by all").fetchall()
+        if t == "works":  # provenance names the same files
+            assert len(again) == len(rows)
+        assert again == rows, t
+    con.close()
+
+
+def _oa_work(wid: str, title: str, year: int, venue: str, authors: list[str]) -> dict:
+    return {
+        "id": f"https://openalex.org/{wid}",
+        "title": title,
+        "publication_year": year,
+        "updated_date": "2026-01-01T00:00:00",
+        "primary_location": {"source": {"id": "https://openalex.org/S9", "display_name": venue}},
+        "authorships": [
+            {"author_position": "middle", "author": {"id": f"https://openalex.org/A{i}{wid}",
+             "display_name": name}, "institutions": [], "raw_affiliation_strings": []}
+            for i, name in enumerate(authors)
+        ],
+    }  # fmt: skip
+
+
+def test_merged_build_counts_shared_works_and_people_once(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """COLT 2024's real paper list plus OpenAlex copies of 30 of its papers (title in
+    other case and punctuation) and 5 OpenAlex-only works by its authors: the copies are
+    withdrawn into the listed works, nothing is counted twice, and the authors of the
+    OpenAlex-only works are the same persons as in the list."""
+    data = tmp_path / "data"
+    src = shared_data / "paperlists" / "colt" / "colt2024.json.gz"
+    (data / "paperlists" / "colt").mkdir(parents=True)
+    (data / "paperlists" / "colt" / src.name).write_bytes(src.read_bytes())
+    papers = json.loads(gzip.decompress(src.read_bytes()))
+    venue = "Proceedings of Thirty Seventh Conference on Learning Theory"
+    copies = [
+        _oa_work(f"W{100 + i}", p["title"].upper().replace(" ", "  ") + ".", 2024, venue,
+                 [a.strip() for a in p["author"].split(";")])
+        for i, p in enumerate(papers[:30])
+    ]  # fmt: skip
+    # each OpenAlex-only work by the first two authors of a listed paper
+    own = [
+        _oa_work(f"W{900 + i}", f"A further result number {i}", 2024, venue,
+                 [a.strip() for a in p["author"].split(";")][:2])
+        for i, p in enumerate(papers[40:45])
+    ]  # fmt: skip
+    _write_part(
+        data / "openalex" / "snapshot" / "works" / "updated_date=2026-01-01" / "part_000.gz",
+        [json.dumps(r) for r in copies + own],
+    )
+    s = make_settings(tmp_path)
+    build(s)
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    listed = con.sql("select count(*) from works where source = 'paperlists'").fetchone()[0]
+    assert listed == len(papers)
+    assert con.sql("select count(*) from works").fetchone()[0] == len(papers) + len(own)
+    withdrawn = con.sql('select work_id, "into", why from withdrawn_works').fetchall()
+    ids = {p["title"]: f"colt:2024:{p['id']}" for p in papers}
+    assert sorted(withdrawn) == sorted(
+        (f"openalex:W{100 + i}", ids[p["title"]], "same-title") for i, p in enumerate(papers[:30])
+    )
+    n_listed = con.sql("select count(*) from authorships where source = 'paperlists'").fetchone()[0]
+    assert con.sql("select count(*) from authorships").fetchone()[0] == n_listed + 10
+    # the OpenAlex-only works' authors are the persons of their listed papers
+    pairs = con.sql(
+        "select o.person_id, l.person_id from person_links o "
+        "join authorships ao on o.work_id = ao.work_id and o.position = ao.position "
+        "join authorships al on al.name = ao.name and al.source = 'paperlists' "
+        "join person_links l on l.work_id = al.work_id and l.position = al.position "
+        "where o.work_id like 'openalex:%'"
+    ).fetchall()
+    con.close()
+    assert len(pairs) >= 10 and all(a == b for a, b in pairs)
