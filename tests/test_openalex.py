@@ -158,6 +158,16 @@ def test_snapshot_build_and_incremental_update(
     assert con.sql("select count(*) from works").fetchone()[0] == len(records)
     n_auth = sum(len(r["authorships"]) for r in records)
     assert con.sql("select count(*) from authorships").fetchone()[0] == n_auth
+    # the works whose primary topic is in the field's subfields (AI 1702, CV 1707) count
+    in_field = {
+        "openalex:" + short_id(r["id"]): {"1702": "AI", "1707": "CV"}[sub]
+        for r in records
+        if (sub := short_id(((r.get("primary_topic") or {}).get("subfield") or {}).get("id")))
+        in ("1702", "1707")
+    }
+    assert in_field
+    scoped = dict(con.sql("select distinct work_id, area from scoped_facts").fetchall())
+    assert scoped == in_field
     # every ROR id the registry knows is taken as it is; the others are matched by text
     known = {ror_id(json.loads(line)["id"]) for line in (data / "ror").glob("*.jsonl")
              .__next__().read_text().splitlines()}  # fmt: skip

@@ -40,8 +40,9 @@ WITHIN: dict[str, tuple[str, ...]] = {
 
 def scoped(facts: Table, scope: Any) -> Table:
     """The authorships in scope (DESIGN.md): linked to a person, accepted (unless the
-    scope says otherwise), within the scope's years, at a venue of the field, with the
-    venue's area (``area``)."""
+    scope says otherwise), within the scope's years, at a venue of the field or (an
+    OpenAlex work elsewhere) with a primary topic in one of the field's subfields, with
+    the venue's or subfield's area (``area``)."""
     f = facts.filter(facts.person_id.notnull())
     if scope.accepted_only:
         f = f.filter(f.accepted.fill_null(True))
@@ -49,7 +50,11 @@ def scoped(facts: Table, scope: Any) -> Table:
         f = f.filter(f.year >= scope.year_min)
     if scope.year_max is not None:
         f = f.filter(f.year <= scope.year_max)
-    f = f.mutate(area=f.venue.substitute(scope.venue_areas(), else_=ibis.null("string")))
+    area = f.venue.substitute(scope.venue_areas(), else_=ibis.null("string"))
+    subfields = scope.subfield_areas()
+    if "subfield" in f.columns and subfields:  # OpenAlex works outside the venues
+        area = area.fill_null(f.subfield.substitute(subfields, else_=ibis.null("string")))
+    f = f.mutate(area=area)
     return f.filter(f.area.notnull())
 
 

@@ -34,6 +34,11 @@ AI_FIELD: dict[str, list[str]] = {
     "Web/IR": ["kdd", "www", "sigir"],
 }
 
+#: The default field's OpenAlex primary-topic subfields, by area: OpenAlex works outside
+#: the field's conferences count in these areas (1702 Artificial Intelligence, 1707
+#: Computer Vision and Pattern Recognition).
+AI_SUBFIELDS: dict[str, list[str]] = {"AI": ["1702"], "CV": ["1707"]}
+
 #: Venue directory names used by the paperlists and OpenReview trees that differ from
 #: the venue's common name.
 VENUE_ALIASES: dict[str, str] = {"nips": "neurips"}
@@ -45,6 +50,11 @@ class Scope(BaseModel):
     field: str = Field("ai", description="the field whose venues count (`ai`, or one of `fields`)")
     fields: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="fields of your own: area -> venues"
+    )
+    subfields: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict,
+        description="OpenAlex subfields of a field of your own: area -> subfield ids (works"
+        " outside the field's venues count in that area; `ai` has 1702 and 1707)",
     )
     areas: list[str] | None = Field(None, description="only these areas of the field")
     venues: list[str] | None = Field(None, description="only these venues of the field")
@@ -61,6 +71,21 @@ class Scope(BaseModel):
             f"unknown field {self.field!r}: define it under [scope.fields.{self.field}] "
             "in talentatlas.toml"
         )
+
+    def subfield_areas(self) -> dict[str, str]:
+        """OpenAlex subfield id -> area for every subfield in scope."""
+        if self.field in self.subfields:
+            by_area = self.subfields[self.field]
+        elif self.field == "ai":
+            by_area = AI_SUBFIELDS
+        else:
+            by_area = {}
+        return {
+            str(s): area
+            for area, ids in by_area.items()
+            if not self.areas or area in self.areas
+            for s in ids
+        }
 
     def venue_areas(self) -> dict[str, str]:
         """Venue -> area for every venue in scope."""
@@ -122,6 +147,15 @@ class Settings(BaseSettings):
     )
     orcid_token: str | None = Field(
         None, description="an ORCID API access token (optional: it raises the rate limit)"
+    )
+    openalex_api: str = Field(
+        "https://api.openalex.org", description="the OpenAlex API `fetch openalex` asks"
+    )
+    openalex_api_key: str | None = Field(
+        None, description="an OpenAlex API key (sent with every request when set)"
+    )
+    openalex_mailto: str | None = Field(
+        None, description="a contact e-mail sent to OpenAlex with every request"
     )
     workers: int = Field(
         default=2, ge=1, description="processes that parse input files and match affiliations"

@@ -282,7 +282,9 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> dict
         "authorship_affiliation", facts_.first_affiliations(engine.table("affiliations_resolved"))
     )
     auth = engine.table("authorships")
-    works = engine.table("works").select("work_id", "venue", "year", "accepted", "status", "tier")
+    works = engine.table("works").select(
+        "work_id", "venue", "year", "accepted", "status", "tier", "subfield"
+    )
     mentions = facts_.mentions(auth, works, firsts)
     people = resolve_people(mentions, materialize=engine.scratch)
     model = people.model  # kept, so that a user can see why two mentions were joined

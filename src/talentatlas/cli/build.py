@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -26,14 +26,52 @@ from talentatlas.cli.options import (
     progress_bar,
     settings,
 )
+from talentatlas.config import Settings
+
+
+def _many(what: str) -> Any:
+    return typer.Option(help=f"openalex: {what} (repeatable; replaces the field's subfields)")
 
 
 @command()
-def fetch(data_dir: DataDir = None) -> None:
-    """Download the default sources (paper lists, OpenReview authors) into the data dir."""
+def fetch(
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="`conferences`: paper lists and OpenReview authors (the default); "
+            "`openalex`: the works of a field from the OpenAlex API."
+        ),
+    ] = "conferences",
+    data_dir: DataDir = None,
+    field: Annotated[
+        str | None, typer.Option(help="openalex: the field whose subfields are fetched.")
+    ] = None,
+    years: Annotated[
+        str | None, typer.Option(help="openalex: publication years, e.g. 2015-2025.")
+    ] = None,
+    topic: Annotated[list[str] | None, _many("an OpenAlex topic id, e.g. T10320")] = None,
+    source: Annotated[list[str] | None, _many("an OpenAlex source id, e.g. S4306420609")] = None,
+    institution: Annotated[
+        list[str] | None, typer.Option(help="openalex: only works with this institution id")
+    ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="openalex: only works with an author in this country")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="openalex: fetch without asking to confirm.")
+    ] = False,
+) -> None:
+    """Download sources into the data dir: the default conference sources, or OpenAlex
+    works (an estimate of the metered list calls first; run again to continue)."""
+    s = settings(data_dir)
+    if what == "openalex":
+        _fetch_openalex(s, field, years, topic, source, institution, country, yes)
+        return
+    if what != "conferences":
+        err.print(f"[red]error:[/] unknown source {what!r}: conferences or openalex")
+        raise typer.Exit(2)
     from talentatlas.fetch import fetch as do_fetch
 
-    s = settings(data_dir)
     where = s.mirror or "upstream repositories"
     err.print(f"fetching the {s.scope.field!r} venues from {where} into {s.data_dir}")
     with Progress(
@@ -54,6 +92,87 @@ def fetch(data_dir: DataDir = None) -> None:
         err.print(f"  [red]failed[/] {rel}: {why}")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _years(text: str | None) -> tuple[int, int] | None:
+    if not text:
+        return None
+    lo, _, hi = text.partition("-")
+    try:
+        first, last = int(lo), int(hi or lo)
+    except ValueError:
+        err.print(f"[red]error:[/] --years {text!r}: a year or a range such as 2015-2025")
+        raise typer.Exit(2) from None
+    return (first, last)
+
+
+def _fetch_openalex(
+    s: Settings,
+    field: str | None,
+    years: str | None,
+    topics: list[str] | None,
+    sources: list[str] | None,
+    institutions: list[str] | None,
+    countries: list[str] | None,
+    yes: bool,
+) -> None:
+    import httpx
+
+    from talentatlas.sources.openalex_api import (
+        OpenAlexClient,
+        WorksQuery,
+        fetch_works,
+        list_calls,
+        load_state,
+    )
+
+    scope = s.scope.model_copy(update={"field": field} if field else {})
+    subfields = () if topics or sources else tuple(sorted(set(scope.subfield_areas())))
+    query = WorksQuery(
+        subfields=subfields, topics=tuple(topics or ()), sources=tuple(sources or ()),
+        institutions=tuple(institutions or ()), countries=tuple(countries or ()),
+        years=_years(years),
+    )  # fmt: skip
+    try:
+        wanted = query.filter()
+    except ValueError as e:
+        err.print(f"[red]error:[/] {e}: give --field, --topic, --source or --years")
+        raise typer.Exit(2) from e
+    client = OpenAlexClient(s.openalex_api, api_key=s.openalex_api_key, mailto=s.openalex_mailto)
+    state = load_state(s.data_dir, query)
+    try:
+        count = client.count(query)
+    except httpx.HTTPError as e:
+        err.print(f"[red]error:[/] OpenAlex did not answer: {e}")
+        raise typer.Exit(1) from e
+    calls = list_calls(count)
+    done = state.pages if state else 0
+    err.print(
+        f"{count:,} OpenAlex works where {wanted}: about {calls:,} list call(s)"
+        + (f" ({done:,} pages already fetched)" if done else "")
+    )
+    if state and state.done:
+        err.print("already complete: nothing to fetch")
+        return
+    if not yes and not typer.confirm(f"fetch about {max(calls - done, 1):,} pages?", err=True):
+        err.print("nothing fetched (add --yes to fetch without asking)")
+        raise typer.Exit(1)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("openalex", total=calls, completed=done, item="")
+        try:
+            final = fetch_works(
+                client, query, s.data_dir,
+                on_page=lambda st: progress.update(
+                    task, completed=st.pages, item=f"{st.works:,} works"
+                ),
+            )  # fmt: skip
+        except httpx.HTTPError as e:
+            err.print(f"[red]error:[/] {e} (run again to continue)")
+            raise typer.Exit(1) from e
+    err.print(f"{final.works:,} works in {final.pages:,} pages; run `talentatlas build` next")
 
 
 @command("fetch-orcid")
@@ -234,6 +353,6 @@ def run(
     """Fetch, build, and print a headline summary of the atlas."""
     from talentatlas.cli.lookup import summary
 
-    fetch(data_dir)
+    fetch("conferences", data_dir=data_dir)
     build(data_dir, warehouse, engine, force=False)
     summary(warehouse, engine)

@@ -30,6 +30,8 @@ WORKS_SCHEMA = pa.schema(
         ("accepted", pa.bool_()),
         ("tier", pa.string()),
         ("n_authors", pa.int32()),
+        # the OpenAlex subfield of the work's primary topic (``1702``)
+        ("subfield", pa.string()),
         # when the source last changed the record (OpenAlex ``updated_date``): of two
         # versions of a work in one source, the later one is kept
         ("updated", pa.string()),

@@ -152,6 +152,8 @@ def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None)
     venue = venue_of(_dict(loc.get("source"), "primary_location.source"))
     authorships = _list(rec.get("authorships"), "authorships")
     updated = text_field(rec, "updated_date")[:10] or partition
+    topic = _dict(rec.get("primary_topic"), "primary_topic")
+    subfield = short_id(_dict(topic.get("subfield"), "primary_topic.subfield").get("id"))
     out: dict[str, list[dict]] = {"works": [], "authorships": [], "affiliations": []}
     out["works"].append(
         {"work_id": work_id, "venue": venue, "year": year, "paper_id": wid,
@@ -159,7 +161,7 @@ def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None)
          "status": "retracted" if rec.get("is_retracted") is True else "published",
          "track": text_field(rec, "type") or None,
          "accepted": rec.get("is_retracted") is not True, "tier": None,
-         "n_authors": len(authorships), "updated": updated, "file": file, "record": record}
+         "n_authors": len(authorships), "subfield": subfield, "updated": updated, "file": file, "record": record}
     )  # fmt: skip
     for pos, a in enumerate(authorships):
         a = _dict(a, f"authorships[{pos}]")

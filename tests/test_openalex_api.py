@@ -1,0 +1,237 @@
+"""The OpenAlex API client against a local server on 127.0.0.1 that emulates ``/works``
+with the real OpenAlex records of ``../shared/data/openalex/api_pages``: cursor paging,
+429 with Retry-After, a 5xx, a connection dropped mid-page, an unreadable page; a fetch
+killed midway and resumed ends with the same files and tables as one that was not."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from conftest import make_settings
+from talentatlas.cli import app
+from talentatlas.pipeline import build
+from talentatlas.sources.openalex_api import (
+    OpenAlexClient,
+    WorksQuery,
+    fetch_works,
+    list_calls,
+    load_state,
+)
+
+pytestmark = pytest.mark.realdata
+
+#: the emulator's page size (the client asks for 200; OpenAlex may send fewer)
+PAGE = 40
+QUERY = WorksQuery(subfields=("1702", "1707"), years=(2015, 2025))
+
+
+class WorksApi(BaseHTTPRequestHandler):
+    """``GET /works``: the records, ``PAGE`` at a time, behind an opaque cursor. The
+    first request for a page given in ``faults`` is answered with that fault; a page in
+    ``hang`` is never answered (the client waits until it is killed)."""
+
+    records: list[dict]
+    faults: dict[int, str]
+    hang: set[int]
+    log: list[tuple[int, str]]
+    params: list[dict[str, list[str]]]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        q = parse_qs(url.query)
+        self.params.append(q)
+        if url.path != "/works":
+            self._send(404, b"{}")
+            return
+        n = len(self.records)
+        if q.get("per-page") == ["1"]:
+            self._json({"meta": {"count": n, "per_page": 1, "next_cursor": None}, "results": []})
+            return
+        cursor = q.get("cursor", ["*"])[0]
+        start = 0 if cursor == "*" else int(base64.b64decode(cursor))
+        page = start // PAGE + 1
+        if page in self.hang:
+            time.sleep(60)
+            return
+        fault = self.faults.pop(page, None)
+        self.log.append((page, fault or "ok"))
+        if fault == "429":
+            self._send(429, b"slow down", {"Retry-After": "1"})
+            return
+        if fault == "503":
+            self._send(503, b"unavailable")
+            return
+        if fault == "garbled":
+            self._send(200, b'{"meta": {"count": 17')
+            return
+        end = min(start + PAGE, n)
+        nxt = base64.b64encode(str(end).encode()).decode() if end < n else None
+        body = json.dumps({"meta": {"count": n, "per_page": PAGE, "next_cursor": nxt},
+                           "results": self.records[start:end]}).encode()  # fmt: skip
+        if fault == "drop":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 3])
+            self.close_connection = True
+            return
+        self._send(200, body)
+
+    def _json(self, doc: dict) -> None:
+        self._send(200, json.dumps(doc).encode())
+
+    def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def serve(records: list[dict], faults: dict[int, str] | None = None,
+          hang: set[int] | None = None) -> Iterator[type[WorksApi]]:  # fmt: skip
+    handler = type("Api", (WorksApi,), {"records": records, "faults": dict(faults or {}),
+                                        "hang": set(hang or ()), "log": [], "params": []})  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    handler.base = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def records(shared_data: Path) -> list[dict]:
+    out: list[dict] = []
+    for f in sorted((shared_data / "openalex" / "api_pages").glob("*.json")):
+        out.extend(json.loads(f.read_text())["results"])
+    return out
+
+
+def _pages(data_dir: Path) -> dict[str, bytes]:
+    root = data_dir / "openalex" / "snapshot" / "works"
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.gz"))}
+
+
+def test_query_filter_and_calls() -> None:
+    assert QUERY.filter() == "primary_topic.subfield.id:1702|1707,publication_year:2015-2025"
+    q = WorksQuery(sources=("https://openalex.org/S4306420609",), countries=("KR",))
+    assert q.filter() == (
+        "primary_location.source.id:S4306420609,authorships.institutions.country_code:KR"
+    )
+    assert list_calls(0) == 1 and list_calls(200) == 1 and list_calls(201) == 2
+    with pytest.raises(ValueError, match="at least one filter"):
+        WorksQuery().filter()
+
+
+def test_fetch_pages_through_faults(tmp_path: Path, records: list[dict]) -> None:
+    """Every fault is retried; every record arrives once, in order, with the filter,
+    cursor, page size, selected fields and contact sent."""
+    faults = {2: "429", 3: "503", 4: "drop", 5: "garbled"}
+    with serve(records, faults) as api:
+        client = OpenAlexClient(api.base, mailto="a@b.org", per_second=1000)  # type: ignore[attr-defined]
+        assert client.count(QUERY) == len(records)
+        state = fetch_works(client, QUERY, tmp_path)
+    assert state.done and state.works == len(records) and state.pages == -(-len(records) // PAGE)
+    assert api.faults == {} and {f for _, f in api.log} == {"ok", "429", "503", "drop", "garbled"}
+    listed = [q for q in api.params if q.get("per-page") == ["200"]]
+    assert all(q["filter"] == [QUERY.filter()] and q["mailto"] == ["a@b.org"] for q in listed)
+    assert all("authorships" in q["select"][0] for q in listed)
+    got = []
+    for blob in _pages(tmp_path).values():  # lines end at "\n" only (not at U+2028)
+        got += [json.loads(line) for line in gzip.decompress(blob).decode().split("\n") if line]
+    assert [r["id"] for r in got] == [r["id"] for r in records]
+    assert load_state(tmp_path, QUERY).done
+
+
+def test_killed_fetch_resumes_to_the_same_tables(tmp_path: Path, records: list[dict]) -> None:
+    """A fetch killed while it waits for page 3 keeps pages 1-2 and its cursor; run again
+    it fetches the rest, and its files and built tables equal an uninterrupted fetch's."""
+    whole = tmp_path / "whole"
+    with serve(records) as api:
+        fetch_works(OpenAlexClient(api.base, per_second=1000), QUERY, whole / "data")  # type: ignore[attr-defined]
+    cut = tmp_path / "cut"
+    code = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from talentatlas.sources.openalex_api import OpenAlexClient, WorksQuery, fetch_works\n"
+        "q = WorksQuery(subfields=('1702', '1707'), years=(2015, 2025))\n"
+        "fetch_works(OpenAlexClient(sys.argv[1], per_second=1000), q, Path(sys.argv[2]))\n"
+    )
+    with serve(records, hang={3}) as api:
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+        proc = subprocess.Popen([sys.executable, "-c", code, api.base, str(cut / "data")], env=env)  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            st = load_state(cut / "data", QUERY)
+            if st and st.pages == 2:
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)  # it is now waiting for page 3
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    st = load_state(cut / "data", QUERY)
+    assert st is not None and st.pages == 2 and not st.done
+    with serve(records) as api:
+        final = fetch_works(OpenAlexClient(api.base, per_second=1000), QUERY, cut / "data")  # type: ignore[attr-defined]
+        assert next(p for p, _ in api.log) == 3  # it went on from the saved cursor
+    assert final.done and final.works == len(records)
+    assert _pages(cut / "data") == _pages(whole / "data")
+    tables = []
+    for root in (whole, cut):
+        s = make_settings(root)
+        build(s)
+        con = duckdb.connect(str(s.warehouse), read_only=True)
+        tables.append({t: con.sql(f"select * exclude (file) from {t} order by all").fetchall()
+                       for t in ("works", "authorships", "affiliations")})  # fmt: skip
+        con.close()
+    assert tables[0] == tables[1] and len(tables[0]["works"]) == len(records)
+
+
+def test_cli_estimates_then_asks(tmp_path: Path, records: list[dict]) -> None:
+    """`talentatlas fetch openalex` states the works and list calls, fetches nothing
+    unless confirmed, and with --yes fetches everything; run again, it says so."""
+    runner = CliRunner()
+    with serve(records) as api:
+        env = {"TALENTATLAS_DATA_DIR": str(tmp_path / "data"),
+               "TALENTATLAS_OPENALEX_API": api.base}  # type: ignore[attr-defined]  # fmt: skip
+        args = ["fetch", "openalex", "--field", "ai", "--years", "2015-2025"]
+        r = runner.invoke(app, args, env=env, input="n\n")
+        said = " ".join(r.output.split())
+        assert r.exit_code == 1, said
+        assert f"{len(records):,} OpenAlex works where {QUERY.filter()}" in said
+        assert "about 1 list call(s)" in said
+        assert "nothing fetched" in said and not _pages(tmp_path / "data")
+        r = runner.invoke(app, [*args, "--yes"], env=env)
+        said = " ".join(r.output.split())
+        assert r.exit_code == 0, said
+        assert f"{len(records):,} works in {-(-len(records) // PAGE)} pages" in said
+        r = runner.invoke(app, [*args, "--yes"], env=env)
+        assert r.exit_code == 0 and "already complete" in r.output
+        r = runner.invoke(app, ["fetch", "openalex", "--years", "twenty"], env=env)
+        assert r.exit_code == 2 and "--years" in r.output
