@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentatlas.sources import REGISTRY
+from talentatlas.sources.base import SCHEMAS
 from talentatlas.workers import clean_context
 
 _HASH_CHUNK = 1 << 22
@@ -79,26 +80,41 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def land_one(f: InputFile, landing: Path) -> dict:
-    """Parse one file and write its landing entry; returns the manifest."""
+    """Parse one file and write its landing entry; returns the manifest. An adapter
+    that reads in batches (``parse_batches``) has each batch appended to the entry's
+    Parquet files as it comes, so memory stays bounded whatever the file's size."""
     adapter = REGISTRY[f.source]
-    result = adapter.parse(f.path, f.rel)
     (landing / f.source).mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for table, data in result.tables().items():
-        target = f.table_path(landing, table)
-        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
-        pq.write_table(data, tmp, compression="zstd")
-        os.replace(tmp, target)
-        counts[table] = data.num_rows
+    batches = getattr(adapter, "parse_batches", None)
+    parts = batches(f.path, f.rel) if batches else [adapter.parse(f.path, f.rel)]
+    tmp = {t: f.table_path(landing, t).with_name(
+        f.table_path(landing, t).name + f".tmp{os.getpid()}") for t in SCHEMAS}  # fmt: skip
+    counts = dict.fromkeys(SCHEMAS, 0)
+    records, unknown, problems = 0, set(), []
+    writers = {t: pq.ParquetWriter(tmp[t], SCHEMAS[t], compression="zstd") for t in SCHEMAS}
+    try:
+        for result in parts:
+            for table, data in result.tables().items():
+                if data.num_rows:
+                    writers[table].write_table(data)
+                counts[table] += data.num_rows
+            records += result.records
+            unknown |= result.unknown_fields
+            problems.extend(result.problems)
+    finally:
+        for w in writers.values():
+            w.close()
+    for t in SCHEMAS:
+        os.replace(tmp[t], f.table_path(landing, t))
     manifest = {
         "source": f.source,
         "file": f.rel,
         "sha256": f.sha256,
         "adapter_version": adapter.version,
-        "records": result.records,
+        "records": records,
         "counts": counts,
-        "unknown_fields": sorted(result.unknown_fields),
-        "problems": result.problems,
+        "unknown_fields": sorted(unknown),
+        "problems": problems,
     }
     _atomic_write_bytes(f.manifest_path(landing), json.dumps(manifest, indent=1).encode())
     return manifest

@@ -25,8 +25,10 @@ its name, country code and ROR id (which the affiliation resolver takes as it is
 where the registry knows it); raw strings that name no institution become rows of
 their own; an authorship with neither keeps OpenAlex's country codes.
 
-Records are streamed line by line (:func:`~talentatlas.sources.reading.stream_lines`):
-a malformed line or a record that is not a work is quarantined, a truncated gzip part
+Records are streamed line by line (:func:`~talentatlas.sources.reading.stream_lines`)
+and landed in batches, so memory stays bounded whatever a part's size. Each line is
+parsed with simdjson, and only the fields the mapping reads become Python objects. A
+malformed line or a record that is not a work is quarantined; a truncated gzip part
 keeps every line before the cut.
 """
 
@@ -35,18 +37,26 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import simdjson
+
 from talentatlas.resolve.names import normalise_name
-from talentatlas.sources.base import ParseResult, RecordError, parse_records, text_field
-from talentatlas.sources.reading import iter_stream_json_lines, stream_lines
+from talentatlas.sources.base import ParseResult, RecordError, text_field
+from talentatlas.sources.reading import stream_lines
 
 SNAPSHOT_DIR = Path("openalex") / "snapshot"
+#: records a landing batch holds (bounded memory for parts of any size)
+BATCH = 20_000
+#: the work fields the mapping reads; the others are never decoded into Python objects
+_READ = ("id", "title", "display_name", "publication_year", "primary_location",
+         "authorships", "updated_date", "is_retracted", "primary_topic", "type")  # fmt: skip
 
 #: the work fields this adapter knows (read or deliberately ignored); others are
 #: reported as unknown fields in the ``files`` table
-KNOWN_FIELDS = {
+KNOWN_FIELDS = frozenset({
     "id", "doi", "title", "display_name", "publication_year", "publication_date", "type",
     "type_crossref", "primary_location", "locations", "best_oa_location", "authorships",
     "cited_by_count", "updated_date", "created_date", "is_retracted", "is_paratext",
@@ -60,7 +70,7 @@ KNOWN_FIELDS = {
     "cited_by_percentile_year", "cited_by_api_url", "locations_count",
     "sustainable_development_goals", "datasets", "versions", "institution_assertions",
     "content_urls", "has_content", "is_xpac",
-}  # fmt: skip
+})  # fmt: skip
 
 #: the atlas's conferences as OpenAlex names their sources (series or yearly
 #: proceedings); a name that mentions a workshop is never the main conference
@@ -95,9 +105,13 @@ _PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
 
 def short_id(value: Any) -> str | None:
     """``https://openalex.org/W123`` -> ``W123`` (an id already short stays as it is)."""
-    if not isinstance(value, str) or not value.strip():
+    if type(value) is not str:
         return None
-    return value.strip().rstrip("/").rsplit("/", 1)[-1] or None
+    v = value.rsplit("/", 1)[-1]
+    if v and v.strip() == v:
+        return v
+    v = value.strip().rstrip("/").rsplit("/", 1)[-1]
+    return v or None
 
 
 def ror_id(value: Any) -> str | None:
@@ -135,94 +149,111 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
+def _text(d: dict[str, Any], key: str, where: str) -> str:
+    """A string field ("" when missing or null); another type is an error."""
+    v = d.get(key)
+    if v is None:
+        return ""
+    if type(v) is str:
+        return v
+    return text_field(d, key) if not isinstance(v, dict | list) else _wrong(where, key, v)
+
+
+def _wrong(where: str, key: str, v: Any) -> str:
+    raise RecordError(f"{where}.{key} should be text, got {type(v).__name__}")
+
+
 def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None) -> dict:
     """One OpenAlex work as ``{"works": [...], "authorships": [...], "affiliations":
-    [...]}`` rows (see the module doc); raises :class:`RecordError` for a record that
-    is not a readable work."""
+    [...]}`` rows (see the module doc; columns left out are null); raises
+    :class:`RecordError` for a record that is not a readable work."""
     wid = short_id(rec.get("id"))
-    if not wid or not wid.upper().startswith("W"):
+    if not wid or wid[0] not in "Ww":
         raise RecordError(f"not an OpenAlex work id: {rec.get('id')!r}")
     year = rec.get("publication_year")
-    if isinstance(year, str) and year.strip().isdigit():
-        year = int(year)
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise RecordError(f"work {wid}: publication_year should be a year, got {year!r}")
+    if type(year) is not int:
+        if isinstance(year, str) and year.strip().isdigit():
+            year = int(year)
+        else:
+            raise RecordError(f"work {wid}: publication_year should be a year, got {year!r}")
     work_id = f"openalex:{wid}"
     loc = _dict(rec.get("primary_location"), "primary_location")
     venue = venue_of(_dict(loc.get("source"), "primary_location.source"))
     authorships = _list(rec.get("authorships"), "authorships")
-    updated = text_field(rec, "updated_date")[:10] or partition
+    updated = _text(rec, "updated_date", "work")[:10] or partition
     topic = _dict(rec.get("primary_topic"), "primary_topic")
     subfield = short_id(_dict(topic.get("subfield"), "primary_topic.subfield").get("id"))
-    out: dict[str, list[dict]] = {"works": [], "authorships": [], "affiliations": []}
-    out["works"].append(
+    retracted = rec.get("is_retracted") is True
+    works = [
         {"work_id": work_id, "venue": venue, "year": year, "paper_id": wid,
-         "title": text_field(rec, "title") or text_field(rec, "display_name"),
-         "status": "retracted" if rec.get("is_retracted") is True else "published",
-         "track": text_field(rec, "type") or None,
-         "accepted": rec.get("is_retracted") is not True, "tier": None,
-         "n_authors": len(authorships), "subfield": subfield, "updated": updated, "file": file, "record": record}
-    )  # fmt: skip
+         "title": _text(rec, "title", "work") or _text(rec, "display_name", "work"),
+         "status": "retracted" if retracted else "published",
+         "track": _text(rec, "type", "work") or None, "accepted": not retracted,
+         "n_authors": len(authorships), "subfield": subfield, "updated": updated,
+         "file": file, "record": record}
+    ]  # fmt: skip
+    auths: list[dict] = []
+    affs: list[dict] = []
     for pos, a in enumerate(authorships):
-        a = _dict(a, f"authorships[{pos}]")
+        if type(a) is not dict:
+            raise RecordError(f"authorships[{pos}] should be an object, got {type(a).__name__}")
         author = _dict(a.get("author"), f"authorships[{pos}].author")
-        name = text_field(author, "display_name") or text_field(a, "raw_author_name")
-        orcid = _ORCID.search(text_field(author, "orcid"))
+        name = _text(author, "display_name", "author") or _text(a, "raw_author_name", "author")
+        orcid = author.get("orcid")
+        found = _ORCID.search(orcid) if type(orcid) is str and orcid else None
         aid = short_id(author.get("id"))
-        out["authorships"].append(
+        auths.append(
             {"work_id": work_id, "position": pos, "name": name,
              "name_norm": normalise_name(name) if name else "",
-             "openreview_id": None, "openreview_alias": None, "email_key": None,
-             "source_author_id": f"openalex:{aid}" if aid else None, "dblp": None,
-             "orcid": orcid.group(1) if orcid else None, "google_scholar": None,
-             "role": None, "file": file, "record": record}
+             "source_author_id": f"openalex:{aid}" if aid else None,
+             "orcid": found.group(1) if found else None, "file": file, "record": record}
         )  # fmt: skip
-        out["affiliations"].extend(_affiliations(a, work_id, pos))
-    return out
+        _affiliations(a, work_id, pos, affs)
+    return {"works": works, "authorships": auths, "affiliations": affs}
 
 
-def _affiliations(a: dict[str, Any], work_id: str, pos: int) -> list[dict]:
+def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) -> None:
     """An authorship's institutions, each with the raw string that names it; then the
-    raw strings that name none; else the authorship's country codes."""
+    raw strings that name none; else the authorship's country codes (appended to
+    ``out``)."""
     raw_of: dict[str, str] = {}
     raws: list[str] = []
     for i, aff in enumerate(_list(a.get("affiliations"), f"authorships[{pos}].affiliations")):
         aff = _dict(aff, f"authorships[{pos}].affiliations[{i}]")
-        text = text_field(aff, "raw_affiliation_string").strip()
+        text = _text(aff, "raw_affiliation_string", "affiliation").strip()
         if text and text not in raws:
             raws.append(text)
-        for iid in _list(aff.get("institution_ids"), "institution_ids"):
-            if (k := short_id(iid)) and text:
-                raw_of.setdefault(k, text)
+        if text:
+            for iid in _list(aff.get("institution_ids"), "institution_ids"):
+                if k := short_id(iid):
+                    raw_of.setdefault(k, text)
     for text in _list(a.get("raw_affiliation_strings"), "raw_affiliation_strings"):
-        if isinstance(text, str) and text.strip() and text.strip() not in raws:
-            raws.append(text.strip())
-    rows: list[dict] = []
+        if type(text) is str and (t := text.strip()) and t not in raws:
+            raws.append(t)
+    k = 0
     used: set[str] = set()
     for i, inst in enumerate(_list(a.get("institutions"), f"authorships[{pos}].institutions")):
         inst = _dict(inst, f"authorships[{pos}].institutions[{i}]")
         raw = raw_of.get(short_id(inst.get("id")) or "")
         if raw:
             used.add(raw)
-        rows.append(
-            {"raw": raw, "inst_src": text_field(inst, "display_name") or None,
-             "country_src": text_field(inst, "country_code") or None,
+        out.append(
+            {"work_id": work_id, "position": pos, "aff_pos": k, "raw": raw,
+             "inst_src": _text(inst, "display_name", "institution") or None,
+             "country_src": _text(inst, "country_code", "institution") or None,
              "ror_src": ror_id(inst.get("ror"))}
         )  # fmt: skip
-    rows.extend(
-        {"raw": t, "inst_src": None, "country_src": None, "ror_src": None}
-        for t in raws
-        if t not in used
-    )
-    if not rows:
+        k += 1
+    for t in raws:
+        if t not in used:
+            out.append({"work_id": work_id, "position": pos, "aff_pos": k, "raw": t})
+            k += 1
+    if k == 0:
         for c in _list(a.get("countries"), f"authorships[{pos}].countries"):
-            if isinstance(c, str) and c.strip():
-                rows.append({"raw": None, "inst_src": None, "country_src": c.strip(),
-                             "ror_src": None})  # fmt: skip
-    return [
-        {"work_id": work_id, "position": pos, "aff_pos": k, "domain": None, **r}
-        for k, r in enumerate(rows)
-    ]
+            if type(c) is str and c.strip():
+                out.append({"work_id": work_id, "position": pos, "aff_pos": k,
+                            "country_src": c.strip()})  # fmt: skip
+                k += 1
 
 
 class OpenAlexSnapshot:
@@ -245,24 +276,50 @@ class OpenAlexSnapshot:
         return sorted(parts)
 
     def parse(self, path: Path, rel: str) -> ParseResult:
+        """The whole file at once (:meth:`parse_batches` joined)."""
+        out = ParseResult(self.name, rel)
+        for part in self.parse_batches(path, rel):
+            for table, rows in part.rows.items():
+                out.rows[table].extend(rows)
+            out.records += part.records
+            out.unknown_fields |= part.unknown_fields
+            out.problems.extend(part.problems)
+        return out
+
+    def parse_batches(self, path: Path, rel: str, size: int | None = None) -> Iterator[ParseResult]:
+        """The file's rows, ``size`` (:data:`BATCH`) records at a time, so that memory
+        stays bounded whatever the file's size; the last batch carries the file's
+        problems."""
+        size = size or BATCH
         result = ParseResult(self.name, rel)
         if _is_merged_ids(path):
             self._merged(path, result)
-            return result
+            yield result
+            return
         m = _PARTITION.search(path.as_posix())
         partition = m.group(1) if m else None
         problems: list[str] = []
-
-        def handle(index: int, rec: dict[str, Any]) -> None:
-            rows = map_work(rec, rel, index, partition)
+        parser = simdjson.Parser()
+        for index, raw in enumerate(stream_lines(path, problems)):
+            if not raw.strip():
+                continue
+            rec = _decode(parser, raw, index, result)
+            if rec is None:
+                continue
+            try:
+                rows = map_work(rec, rel, index, partition)
+            except RecordError as e:
+                result.quarantine(index, str(e), raw.decode("utf-8", errors="replace"))
+                continue
             for table, r in rows.items():
                 result.rows[table].extend(r)
-
-        parse_records(result, iter_stream_json_lines(path, problems), handle, KNOWN_FIELDS)
+            if result.records % size == 0:
+                yield result
+                result = ParseResult(self.name, rel)
         result.problems.extend(problems)
         if problems:
             result.quarantine(-1, "; ".join(problems), "")
-        return result
+        yield result
 
     def _merged(self, path: Path, result: ParseResult) -> None:
         """``merge_date,id,merge_into_id`` rows: merged (or, without a target, deleted)
@@ -286,6 +343,38 @@ class OpenAlexSnapshot:
                 {"work_id": f"openalex:{wid}", "into": f"openalex:{into}" if into else None,
                  "date": (row.get("merge_date") or "")[:10] or None, "record": index}
             )  # fmt: skip
+
+
+def _decode(parser: Any, raw: bytes, index: int, result: ParseResult) -> dict | None:
+    """The fields :func:`map_work` reads, decoded from one line (the others are only
+    checked to be valid JSON, never turned into Python objects); None, with the line
+    quarantined, when it is not a JSON object."""
+    try:
+        doc = parser.parse(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        reason = str(e).split(":")[0] if "TAPE_ERROR" in str(e) else str(e)
+        result.quarantine(index, f"line {index + 1}: malformed JSON ({reason})",
+                          raw.decode("utf-8", errors="replace"))  # fmt: skip
+        return None
+    if not isinstance(doc, simdjson.Object):
+        result.quarantine(index, f"record is a {type(doc).__name__}, not an object",
+                          raw.decode("utf-8", errors="replace"))  # fmt: skip
+        return None
+    result.records += 1
+    keys = doc.keys()
+    if not KNOWN_FIELDS.issuperset(keys):
+        result.unknown_fields.update(k for k in keys if k not in KNOWN_FIELDS)
+    rec = {k: _plain(doc[k]) for k in _READ if k in doc}
+    del doc  # the parser is reused for the next line only when nothing refers to it
+    return rec
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, simdjson.Object):
+        return value.as_dict()
+    if isinstance(value, simdjson.Array):
+        return value.as_list()
+    return value
 
 
 def _is_works_part(p: Path) -> bool:

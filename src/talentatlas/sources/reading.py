@@ -117,26 +117,6 @@ def _gunzip_blocks(f: Any, problems: list[str]) -> Iterator[bytes]:
         problems.append("truncated gzip stream; kept what was readable")
 
 
-def iter_stream_json_lines(path: Path, problems: list[str]) -> Iterator[Item]:
-    """:func:`iter_json_lines` over :func:`stream_lines`: one item per non-blank line."""
-    for n, raw in enumerate(stream_lines(path, problems)):
-        if not raw.strip():
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield (
-                n,
-                ValueError(f"line {n + 1}: invalid UTF-8 at byte {e.start}"),
-                raw.decode("utf-8", errors="replace"),
-            )
-            continue
-        try:
-            yield n, loads(line), line
-        except json.JSONDecodeError as e:
-            yield n, ValueError(f"line {n + 1}: malformed JSON ({e.msg})"), line
-
-
 def iter_json_lines(text: str) -> list[Item]:
     items: list[Item] = []
     for n, line in enumerate(text.splitlines()):

@@ -86,6 +86,8 @@ class World:
     venues: list[str]
     #: (venue, year, paper record)
     papers: list[tuple[str, int, dict]] = field(default_factory=list)
+    #: each paper's institution (index) per author, in author order
+    paper_insts: list[list[int]] = field(default_factory=list)
     #: one row per authorship: (person pid, year, institution index)
     facts: list[tuple[str, int, int]] = field(default_factory=list)
     #: the first year whose papers state each author's position (None: never)
@@ -406,8 +408,7 @@ def simulate(
                 for t in team:
                     inst = world.papers[-1][2]["_inst"][team.index(t)]
                     world.facts.append((t.pid, year, inst))
-    for _, _, rec in world.papers:
-        rec.pop("_inst")
+    world.paper_insts = [rec.pop("_inst") for _, _, rec in world.papers]
     return world
 
 

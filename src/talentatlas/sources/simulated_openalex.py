@@ -1,0 +1,121 @@
+"""A simulated world's papers as OpenAlex works, written like OpenAlex's snapshot.
+
+Each paper becomes one work (``W<n>``) at its venue's OpenAlex source name, with one
+authorship per author: an OpenAlex author id derived from the person, the name, and the
+institution of that year with its ROR id, country code and raw affiliation string. The
+fields talentatlas does not read (abstract, references, concepts, counts by year ...)
+can be copied from real OpenAlex records (``templates``), so that the files have the
+size and make-up of real snapshot parts, for benchmarks."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from talentatlas.sources.simulated import World
+
+#: the OpenAlex source name of each simulated venue (matched by ``openalex.SOURCE_VENUES``)
+SOURCE_NAMES = {
+    "neurips": "Neural Information Processing Systems",
+    "icml": "International Conference on Machine Learning",
+    "iclr": "International Conference on Learning Representations",
+    "cvpr": "2023 IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)",
+    "acl": "Proceedings of the 61st Annual Meeting of the Association for Computational "
+    "Linguistics (Volume 1: Long Papers)",
+}
+#: the fields a work's mapping reads; the rest may come from a template
+_OWN = {"id", "title", "display_name", "publication_year", "primary_location", "authorships",
+        "updated_date", "is_retracted", "primary_topic"}  # fmt: skip
+
+
+def _number(text: str) -> int:
+    return int(hashlib.sha1(text.encode()).hexdigest()[:12], 16)
+
+
+def author_id(pid: str) -> str:
+    return f"A{_number(pid)}"
+
+
+def openalex_works(
+    world: World, templates: list[dict[str, Any]] | None = None, updated: str = "2026-01-01"
+) -> Iterator[dict[str, Any]]:
+    """The world's papers as OpenAlex work records, in the world's order."""
+    bulk = [{k: v for k, v in t.items() if k not in _OWN} for t in templates or [{}]]
+    by_id = {p.openreview_id: p for p in world.people}
+    for n, (venue, year, rec) in enumerate(world.papers):
+        names = rec["author"].split(";")
+        ids = rec["authorids"].split(";")
+        authorships = []
+        for name, oid, inst_i in zip(names, ids, world.paper_insts[n], strict=True):
+            inst = world.institutions[inst_i]
+            iid = f"https://openalex.org/I{inst_i + 1}"
+            person = by_id[oid]
+            authorships.append(
+                {"author_position": "middle",
+                 "author": {"id": f"https://openalex.org/{author_id(person.pid)}",
+                            "display_name": name, "orcid": None},
+                 "institutions": [{"id": iid, "display_name": inst.name,
+                                   "ror": f"https://ror.org/{inst.ror_id}",
+                                   "country_code": inst.country, "type": "education",
+                                   "lineage": [iid]}],
+                 "countries": [inst.country], "is_corresponding": False,
+                 "raw_author_name": name, "raw_affiliation_strings": [inst.name],
+                 "affiliations": [{"raw_affiliation_string": inst.name,
+                                   "institution_ids": [iid]}]}
+            )  # fmt: skip
+        yield bulk[n % len(bulk)] | {
+            "id": f"https://openalex.org/W{n + 1}",
+            "title": rec["title"],
+            "display_name": rec["title"],
+            "publication_year": year,
+            "primary_location": {
+                "source": {
+                    "id": f"https://openalex.org/S{_number(venue)}",
+                    "display_name": SOURCE_NAMES.get(venue, venue),
+                    "type": "conference",
+                }
+            },
+            "authorships": authorships,
+            "primary_topic": {"subfield": {"id": "https://openalex.org/subfields/1702"}},
+            "is_retracted": False,
+            "updated_date": f"{updated}T00:00:00",
+        }
+
+
+def write_snapshot(
+    world: World,
+    root: Path,
+    *,
+    part_bytes: int = 128 << 20,
+    templates: list[dict[str, Any]] | None = None,
+    updated: str = "2026-01-01",
+    level: int = 6,
+    shard: tuple[int, int] = (0, 1),
+) -> list[Path]:
+    """Write the works as ``works/updated_date=<updated>/part_NNN.gz`` under ``root``
+    (an ``openalex/snapshot`` directory), each part about ``part_bytes`` of JSON before
+    compression; returns the parts. ``shard = (k, n)`` writes every n-th work from the
+    k-th (as ``part_<k>_NNN.gz``), so that n processes can write one snapshot."""
+    part_dir = root / "works" / f"updated_date={updated}"
+    part_dir.mkdir(parents=True, exist_ok=True)
+    parts: list[Path] = []
+    k, n = shard
+    works = itertools.islice(openalex_works(world, templates, updated), k, None, n)
+    prefix = "part_" if n == 1 else f"part_{k}_"
+    work = next(works, None)
+    while work is not None:
+        parts.append(part_dir / f"{prefix}{len(parts):03d}.gz")
+        with gzip.open(parts[-1], "wb", compresslevel=level) as out:
+            written = 0
+            while work is not None and written < part_bytes:
+                line = orjson.dumps(work) + b"\n"
+                out.write(line)
+                written += len(line)
+                work = next(works, None)
+    return parts
