@@ -51,8 +51,10 @@ SNAPSHOT_DIR = Path("openalex") / "snapshot"
 #: records a landing batch holds (bounded memory for parts of any size)
 BATCH = 20_000
 #: the work fields the mapping reads; the others are never decoded into Python objects
-_READ = ("id", "title", "display_name", "publication_year", "primary_location",
-         "authorships", "updated_date", "is_retracted", "primary_topic", "type")  # fmt: skip
+_READ = ("id", "title", "display_name", "publication_year", "authorships",
+         "updated_date", "is_retracted", "type")  # fmt: skip
+#: the top-level fields of one record in this many are checked for unknown ones
+KEYS_EVERY = 64
 
 #: the work fields this adapter knows (read or deliberately ignored); others are
 #: reported as unknown fields in the ``files`` table
@@ -361,12 +363,25 @@ def _decode(parser: Any, raw: bytes, index: int, result: ParseResult) -> dict | 
                           raw.decode("utf-8", errors="replace"))  # fmt: skip
         return None
     result.records += 1
-    keys = doc.keys()
-    if not KNOWN_FIELDS.issuperset(keys):
-        result.unknown_fields.update(k for k in keys if k not in KNOWN_FIELDS)
-    rec = {k: _plain(doc[k]) for k in _READ if k in doc}
+    if result.records % KEYS_EVERY == 1:  # new fields reach every record: a sample suffices
+        keys = doc.keys()
+        if not KNOWN_FIELDS.issuperset(keys):
+            result.unknown_fields.update(k for k in keys if k not in KNOWN_FIELDS)
+    rec = {k: _plain(v) for k in _READ if (v := doc.get(k)) is not None}
+    # of the primary location and topic, only the parts the mapping reads
+    for key, path in (("primary_location", "source"), ("primary_topic", "subfield")):
+        v = doc.get(key)
+        if isinstance(v, simdjson.Object):
+            inner = v.get(path)
+            rec[key] = {path: _ids(inner) if isinstance(inner, simdjson.Object) else _plain(inner)}
+        elif v is not None:
+            rec[key] = _plain(v)
     del doc  # the parser is reused for the next line only when nothing refers to it
     return rec
+
+
+def _ids(obj: Any) -> dict[str, Any]:
+    return {k: _plain(v) for k in ("id", "display_name") if (v := obj.get(k)) is not None}
 
 
 def _plain(value: Any) -> Any:
