@@ -338,6 +338,15 @@ def test_simulated_world_in_both_sources_is_counted_once(tmp_path: Path) -> None
     assert by_source == {"paperlists": len(listed), "openalex": len(world.papers) - len(listed)}
     n_auth = sum(len(rec["author"].split(";")) for _, _, rec in world.papers)
     assert con.sql("select count(*) from authorships").fetchone()[0] == n_auth
-    why = con.sql("select why, count(*) from withdrawn_works group by 1").fetchall()
-    assert why == [("same-title", len(listed))]
+    why = con.sql("select why, source, count(*) from withdrawn_works group by all").fetchall()
+    assert why == [("same-title", "openalex", len(listed))]
     con.close()
+    # `status`: what each source read and what it contributes
+    from talentatlas.api import Atlas
+
+    with Atlas.open(s.warehouse) as atlas:
+        got = {r["source"]: r for r in atlas.sources().to_pylist()}
+    assert got["openalex"]["works"] == len(world.papers)
+    assert got["openalex"]["works_kept"] == len(world.papers) - len(listed)
+    assert got["openalex"]["withdrawn"] == len(listed)
+    assert got["paperlists"]["works_kept"] == len(listed) and got["paperlists"]["withdrawn"] == 0

@@ -226,16 +226,27 @@ class Atlas:
         )
 
     def sources(self) -> pa.Table:
+        """Per source: files, records, works and authorships read, quarantined records,
+        and what it contributes to the atlas: works kept (``works_kept``: a work in two
+        sources counts for the first in precedence) and works withdrawn (merged or
+        deleted by the source, or copies of another source's works)."""
         f = self.table("files")
+        read = f.group_by("source").agg(
+            files=_.count(),
+            records=_.records.sum(),
+            works=_.works.sum(),
+            authorships=_.authorships.sum(),
+            quarantined=_.quarantined.sum(),
+        )
+        kept = self.table("works").group_by(k_s="source").agg(works_kept=_.count())
+        out = read.left_join(kept, read.source == kept.k_s).drop("k_s")
+        if "withdrawn_works" in self.tables():
+            wd = self.table("withdrawn_works").group_by(w_s="source").agg(withdrawn=_.count())
+            out = out.left_join(wd, out.source == wd.w_s).drop("w_s")
+        else:  # a warehouse built before withdrawn works were kept
+            out = out.mutate(withdrawn=ibis.literal(0, "int64"))
         return (
-            f.group_by("source")
-            .agg(
-                files=_.count(),
-                records=_.records.sum(),
-                works=_.works.sum(),
-                authorships=_.authorships.sum(),
-                quarantined=_.quarantined.sum(),
-            )
+            out.mutate(works_kept=out.works_kept.fill_null(0), withdrawn=out.withdrawn.fill_null(0))
             .order_by("source")
             .to_pyarrow()
         )

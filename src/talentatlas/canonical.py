@@ -36,7 +36,7 @@ def title_key(title: ibis.Value) -> ibis.Value:
 
 
 def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
-    """``work_id, into, why``: works left out of the canonical tables. ``source-merged``
+    """``work_id, into, why, source``: works left out of the canonical tables. ``source-merged``
     and ``source-deleted``: their source withdrew them (``retired``). ``same-title``: a
     copy, under another source's id, of a work of a source earlier in precedence with
     the same venue, year and title (letters and digits), ``into`` the first such work;
@@ -45,8 +45,9 @@ def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
         "work_id",
         "into",
         why=retired.into.isnull().ifelse("source-deleted", "source-merged"),
+        source=retired.source,
     )
-    r = r.group_by("work_id").agg(into=r.into.min(), why=r.why.min())
+    r = r.group_by("work_id").agg(into=r.into.min(), why=r.why.min(), source=r.source.min())
     w = landing_works.anti_join(r, "work_id")
     w = w.filter(w.venue.notnull() & w.title.notnull())
     w = w.select("work_id", "source", "venue", "year", key=title_key(w.title))
@@ -56,8 +57,12 @@ def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
     first = w.filter(w["rank"] == w.top)
     first = first.group_by(["venue", "year", "key"]).agg(into=first.work_id.min())
     w = w.join(first, ["venue", "year", "key"])
-    per = w.group_by("work_id").agg(kept=(w["rank"] == w.top).any(), into=w.into.min())
-    dup = per.filter(~per.kept).select("work_id", "into", why=ibis.literal("same-title"))
+    per = w.group_by("work_id").agg(
+        kept=(w["rank"] == w.top).any(), into=w.into.min(), source=w.source.min()
+    )
+    dup = per.filter(~per.kept).select(
+        "work_id", "into", why=ibis.literal("same-title"), source="source"
+    )
     return r.union(dup.select(*r.columns), distinct=False)
 
 

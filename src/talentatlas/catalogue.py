@@ -68,7 +68,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "withdrawn_works",
         "canonical",
         "work left out",
-        "works left out of every table: merged or deleted by their source (OpenAlex merged ids), or a copy, under another source's id, of a work of an earlier source with the same venue, year and title (`into`: the work kept; `why`: `source-merged`, `source-deleted`, `same-title`)",
+        "works left out of every table: merged or deleted by their source (OpenAlex merged ids), or a copy, under another source's id, of a work of an earlier source with the same venue, year and title (`into`: the work kept; `why`: `source-merged`, `source-deleted`, `same-title`; `source`: the source whose work it was)",
     ),
     Entry(
         "Canonical tables",

@@ -27,7 +27,9 @@ their own; an authorship with neither keeps OpenAlex's country codes.
 
 Records are streamed line by line (:func:`~talentatlas.sources.reading.stream_lines`)
 and landed in batches, so memory stays bounded whatever a part's size. Each line is
-parsed with simdjson, and only the fields the mapping reads become Python objects. A
+parsed with simdjson, and only the fields the mapping reads become Python objects;
+fields the adapter does not know are reported from one record in :data:`KEYS_EVERY`
+(a new field reaches every record of a snapshot). A
 malformed line or a record that is not a work is quarantined; a truncated gzip part
 keeps every line before the cut.
 """
