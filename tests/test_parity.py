@@ -10,6 +10,7 @@ import pytest
 from conftest import make_settings
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
+from talentatlas.sources.simulated_openalex import write_snapshot
 from talentatlas.store import open_warehouse
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -23,6 +24,7 @@ TABLES = [
     "authorship_affiliation", "person_links", "observed_hq_country", "padded_hq_country",
     "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
     "org_headcount", "org_flows", "coverage_by_year", "key_conflicts", "graduate_summary",
+    "withdrawn_works", "work_sources",
 ]  # fmt: skip
 
 
@@ -39,7 +41,11 @@ def _canon(t: pa.Table) -> list[tuple]:
 def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     # students with stated positions from 2015 (graduates on both kinds of evidence)
     world = simulate(seed=11, n_people=150, noise=0.3, students=0.3, roles_from=2015)
-    world.write(tmp_path / "data")  # keyless linking on Spark: tests/test_people.py
+    # every other paper in the paper lists, every paper in an OpenAlex snapshot: copies
+    # withdrawn, the rest linked to the listed persons by name
+    listed = type(world)(**{**world.__dict__, "papers": world.papers[::2]})
+    listed.write(tmp_path / "data")  # keyless linking on Spark: tests/test_people.py
+    write_snapshot(world, tmp_path / "data" / "openalex" / "snapshot", part_bytes=100_000)
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
     build(duck)
@@ -62,6 +68,8 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
         assert ta.num_rows == tb.num_rows, name
         assert _canon(ta) == _canon(tb), name
     assert a.table("moves").count().to_pyarrow().as_py() > 0
+    n_oa = a.table("works").filter(lambda t: t.source == "openalex").count().to_pyarrow().as_py()
+    assert n_oa == len(world.papers) - len(listed.papers)
     evidence = set(a.table("graduate_summary").to_pyarrow()["evidence"].to_pylist())
     assert evidence == {"stated", "heuristic", "all"}
     from talentatlas.api import Atlas
