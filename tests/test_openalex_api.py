@@ -235,3 +235,92 @@ def test_cli_estimates_then_asks(tmp_path: Path, records: list[dict]) -> None:
         assert r.exit_code == 0 and "already complete" in r.output
         r = runner.invoke(app, ["fetch", "openalex", "--years", "twenty"], env=env)
         assert r.exit_code == 2 and "--years" in r.output
+
+
+def _snapshot_server_dir(root: Path, parts: dict[str, list[dict]], layout: str) -> None:
+    """A bucket laid out like OpenAlex's: parts and their manifest."""
+    entries = []
+    for rel, recs in parts.items():
+        path = root / "data" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            gzip.compress("".join(json.dumps(r) + "\n" for r in recs).encode(), mtime=0)
+        )
+        entries.append({"url": f"s3://openalex/data/{rel}",
+                        "meta": {"content_length": path.stat().st_size,
+                                 "record_count": len(recs)}})  # fmt: skip
+    name = "jsonl/manifest.json" if layout == "jsonl" else "works/manifest"
+    (root / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / "data" / name).write_text(json.dumps({"entries": entries}))
+
+
+@contextmanager
+def serve_dir(root: Path) -> Iterator[str]:
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/data"
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "legacy"])
+def test_snapshot_sync_copies_only_new_partitions(
+    tmp_path: Path, records: list[dict], layout: str
+) -> None:
+    """`fetch openalex-snapshot` copies the works parts the manifest lists; run again it
+    copies nothing; after a new partition it copies that one only, and the build reads
+    the later version of a changed work."""
+    from talentatlas.sources.openalex_sync import http_base, sync_snapshot
+
+    assert http_base("s3://openalex/data") == "https://openalex.s3.amazonaws.com/data"
+    pre = "jsonl/" if layout == "jsonl" else ""
+    bucket = tmp_path / "bucket"
+    first = {f"{pre}works/updated_date=2026-05-21/part_0000.gz": records[:100],
+             f"{pre}works/updated_date=2026-05-21/part_0001.gz": records[100:]}  # fmt: skip
+    _snapshot_server_dir(bucket, first, layout)
+    data = tmp_path / "data"
+    runner = CliRunner()
+    env = {"TALENTATLAS_DATA_DIR": str(data)}
+    with serve_dir(bucket) as base:
+        r = runner.invoke(app, ["fetch", "openalex-snapshot", "--from", base], env=env)
+        assert r.exit_code == 0, r.output
+        assert "2 parts copied" in " ".join(r.output.split())
+        again = sync_snapshot(base, data)
+        assert again.fetched == [] and len(again.present) == 2
+        changed = dict(records[0], title="Changed", updated_date="2026-06-01T00:00:00")
+        _snapshot_server_dir(
+            bucket, {**first, f"{pre}works/updated_date=2026-06-01/part_0000.gz": [changed]},
+            layout,
+        )  # fmt: skip
+        third = sync_snapshot(base, data)
+        assert third.fetched == [f"{pre}works/updated_date=2026-06-01/part_0000.gz"]
+        assert sync_snapshot(base, data, since="2026-06-01").skipped == sorted(first)
+    # a local copy of the bucket gives the same files
+    local = sync_snapshot(str(bucket / "data"), tmp_path / "copy")
+    assert len(local.fetched) == 3
+    for rel in local.fetched:
+        snap = Path("openalex") / "snapshot" / rel
+        assert (tmp_path / "copy" / snap).read_bytes() == (data / snap).read_bytes()
+    s = make_settings(tmp_path)
+    build(s)
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    titles = dict(con.sql("select work_id, title from works").fetchall())
+    con.close()
+    assert len(titles) == len(records)
+    assert titles["openalex:" + records[0]["id"].rsplit("/", 1)[-1]] == "Changed"
+
+
+def test_snapshot_sync_without_a_manifest_says_so(tmp_path: Path) -> None:
+    (tmp_path / "bucket" / "data").mkdir(parents=True)
+    with serve_dir(tmp_path / "bucket") as base:
+        r = CliRunner().invoke(app, ["fetch", "openalex-snapshot", "--from", base],
+                               env={"TALENTATLAS_DATA_DIR": str(tmp_path / "d")})  # fmt: skip
+    assert r.exit_code == 1 and "no snapshot manifest" in " ".join(r.output.split())

@@ -151,6 +151,11 @@ class Settings(BaseSettings):
     openalex_api: str = Field(
         "https://api.openalex.org", description="the OpenAlex API `fetch openalex` asks"
     )
+    openalex_snapshot: str = Field(
+        "s3://openalex/data",
+        description="the OpenAlex snapshot `fetch openalex-snapshot` copies (s3://, a URL or a"
+        " local directory)",
+    )
     openalex_api_key: str | None = Field(
         None, description="an OpenAlex API key (sent with every request when set)"
     )

@@ -39,7 +39,8 @@ def fetch(
         str,
         typer.Argument(
             help="`conferences`: paper lists and OpenReview authors (the default); "
-            "`openalex`: the works of a field from the OpenAlex API."
+            "`openalex`: the works of a field from the OpenAlex API; `openalex-snapshot`: "
+            "the works partitions of OpenAlex's snapshot not yet copied."
         ),
     ] = "conferences",
     data_dir: DataDir = None,
@@ -60,6 +61,14 @@ def fetch(
     yes: Annotated[
         bool, typer.Option("--yes", help="openalex: fetch without asking to confirm.")
     ] = False,
+    snapshot: Annotated[
+        str | None,
+        typer.Option("--from", help="openalex-snapshot: s3://, a URL or a directory."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="openalex-snapshot: only partitions from this date (YYYY-MM-DD)."),
+    ] = None,
 ) -> None:
     """Download sources into the data dir: the default conference sources, or OpenAlex
     works (an estimate of the metered list calls first; run again to continue)."""
@@ -67,8 +76,13 @@ def fetch(
     if what == "openalex":
         _fetch_openalex(s, field, years, topic, source, institution, country, yes)
         return
+    if what == "openalex-snapshot":
+        _sync_openalex(s, snapshot or s.openalex_snapshot, since)
+        return
     if what != "conferences":
-        err.print(f"[red]error:[/] unknown source {what!r}: conferences or openalex")
+        err.print(
+            f"[red]error:[/] unknown source {what!r}: conferences, openalex or openalex-snapshot"
+        )
         raise typer.Exit(2)
     from talentatlas.fetch import fetch as do_fetch
 
@@ -92,6 +106,32 @@ def fetch(
         err.print(f"  [red]failed[/] {rel}: {why}")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _sync_openalex(s: Settings, base: str, since: str | None) -> None:
+    import httpx
+
+    from talentatlas.sources.openalex_sync import sync_snapshot
+
+    err.print(f"copying the works of the OpenAlex snapshot at {base} into {s.data_dir}")
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("snapshot", total=None, item="")
+        try:
+            got = sync_snapshot(
+                base, s.data_dir, since=since,
+                on_plan=lambda n: progress.update(task, total=n),
+                on_file=lambda p: progress.update(task, advance=1, item=p),
+            )  # fmt: skip
+        except (FileNotFoundError, httpx.HTTPError) as e:
+            err.print(f"[red]error:[/] {e} (run again to continue)")
+            raise typer.Exit(1) from e
+    err.print(
+        f"{len(got.fetched)} parts copied ({got.bytes / 1e6:,.1f} MB), {len(got.present)} "
+        f"already present, {len(got.skipped)} older than --since; run `talentatlas build` next"
+    )
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
