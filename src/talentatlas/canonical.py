@@ -201,3 +201,17 @@ def person_keys(auth: Table) -> Table:
     for p in parts[1:]:
         out = out.union(p)
     return out.distinct()
+
+
+def education(entries: Table, keys: Table) -> Table:
+    """``person_id, orcid, degree, organisation, org_id, country, start_year, end_year,
+    role_title, file``: the education and qualification entries of the ORCID records of
+    persons known by that iD (a record whose iD two persons carry counts for both)."""
+    e = entries.filter(entries.section.isin(["education", "qualification"]))
+    k = keys.filter(keys.kind == "orcid").select(k_p="person_id", k_v="value").distinct()
+    j = e.join(k, e.orcid == k.k_v)
+    return j.select(
+        person_id=j.k_p, orcid=j.orcid, section=j.section, degree=j.degree,
+        organisation=j.organisation, org_id=j.org_id, country=j.country,
+        start_year=j.start_year, end_year=j.end_year, role_title=j.role_title, file=j.file,
+    )  # fmt: skip

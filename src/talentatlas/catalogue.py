@@ -141,6 +141,20 @@ CATALOGUE: tuple[Entry, ...] = (
         "one row per person: display name, key kind, authorships, first and last year",
     ),
     Entry(
+        "Canonical tables",
+        "orcid_entries",
+        "canonical",
+        "entry of an ORCID record (iD, section, put code)",
+        "the education, employment and qualification entries of the ORCID records fetched for the persons known by iD (`talentatlas fetch-orcid`): organisation, its ROR id or other identifier, country, role title and degree level (bachelor, master, doctorate), start and end dates",
+    ),
+    Entry(
+        "People",
+        "education",
+        "people",
+        "education entry of a person",
+        "the education and qualification entries of the ORCID records of persons known by that iD: degree level, organisation, ROR id, country, years (the basis of the pathways' undergraduate and graduate-school countries)",
+    ),
+    Entry(
         "People",
         "person_keys",
         "people",

@@ -42,7 +42,7 @@ from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.people import resolve_people
 from talentatlas.resolve.registry import Institutions, institutions_table
-from talentatlas.sources import REGISTRY, ror
+from talentatlas.sources import REGISTRY, orcid, ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, commit, open_engine
 from talentatlas.tables import union_all
@@ -97,6 +97,8 @@ def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) 
         h.update(f"{f.source}|v{REGISTRY[f.source].version}|{f.rel}|{f.sha256}\n".encode())
     for p in ror.discover(settings.data_dir):
         h.update(f"ror|{p.name}|{file_sha256(p)}\n".encode())
+    for p in orcid.record_files(settings.data_dir):
+        h.update(f"orcid|{p.parent.name}/{p.name}|{file_sha256(p)}\n".encode())
     h.update(f"corrections|{fixes.digest}".encode())
     table = settings.data_dir / DOMAIN_TABLE
     if table.exists():
@@ -153,7 +155,11 @@ def build(
             (
                 "canonical",
                 lambda: stage_canonical(
-                    engine, files, settings.landing_dir, infer=settings.infer_places
+                    engine,
+                    files,
+                    settings.landing_dir,
+                    infer=settings.infer_places,
+                    data_dir=settings.data_dir,
                 ),
             ),
             (
@@ -206,7 +212,11 @@ def build(
 
 
 def stage_canonical(
-    engine: Engine, files: list[InputFile], landing: Path, infer: bool = True
+    engine: Engine,
+    files: list[InputFile],
+    landing: Path,
+    infer: bool = True,
+    data_dir: Path | None = None,
 ) -> None:
     raw = {
         table: engine.read_parquet(
@@ -216,7 +226,13 @@ def stage_canonical(
     }
     files_src = engine.from_arrow("files_src", files_table(files, landing))
     engine.materialize("files", files_src)
-    engine.materialize("quarantine", raw["quarantine"])
+    # the ORCID records fetched for the persons known by iD (`fetch-orcid`)
+    entries = orcid.read_records(data_dir).tables() if data_dir else orcid.OrcidResult().tables()
+    engine.materialize(
+        "orcid_entries", engine.from_arrow("orcid_src", entries["orcid_affiliations"])
+    )
+    q_orcid = engine.from_arrow("orcid_quarantine", entries["quarantine"])
+    engine.materialize("quarantine", union_all([raw["quarantine"], q_orcid]))
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     withdrawn = engine.materialize(
         "withdrawn_works", canonical.withdrawn_works(raw["works"], prec, raw["retired"])
@@ -304,7 +320,8 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> dict
 
     linked = auth.join(links, ["work_id", "position"])
     engine.materialize("persons", canonical.persons(linked, engine.table("works")))
-    engine.materialize("person_keys", canonical.person_keys(linked))
+    keys = engine.materialize("person_keys", canonical.person_keys(linked))
+    engine.materialize("education", canonical.education(engine.table("orcid_entries"), keys))
 
     facts = facts_.observed(links, works, firsts)
     if infer:  # fill places the sources leave empty (inferred, marked)

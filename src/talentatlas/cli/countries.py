@@ -31,7 +31,8 @@ from talentatlas.cli.options import (
     settings,
 )
 from talentatlas.indicators.countries import MIN_STOCK, large_enough, pooled_rates
-from talentatlas.indicators.pathways import all_tier, by_stage
+from talentatlas.indicators.pathways import PATH_STAGES, all_tier, by_stage
+from talentatlas.indicators.result import describe
 
 
 @command()
@@ -187,10 +188,15 @@ def pathways(
     if fmt != "table":
         emit(shares, fmt, output, f"Pathways — {label}", "")
     else:
-        for stage_name in ("origin", "first_academic", "workplace"):
+        reach = describe(shares).get("stage_coverage") or {}
+        for stage_name in PATH_STAGES:
+            if stage_name in ("undergraduate", "graduate_school") and not reach.get(stage_name):
+                continue  # no ORCID education records reach this cohort
+            share = reach.get(stage_name)
+            known = f" — known for {share:.0%} of the cohort" if share is not None else ""
             emit(by_stage(shares, stage_name, limit), "table", None,
                   f"{label}: authors by {stage_name.replace('_', ' ')} country",
-                  PATHWAY_NOTES[stage_name])  # fmt: skip
+                  PATHWAY_NOTES[stage_name] + known)  # fmt: skip
         emit(res["outside_origin"], "table", None, f"{label}: working outside their origin",
               "share of authors whose workplace differs from their origin country")  # fmt: skip
         emit(all_tier(res["stay_rates"]).slice(0, limit), "table", None,
@@ -207,7 +213,9 @@ def pathways(
 
 
 PATHWAY_NOTES = {
-    "origin": "origin = country of the first observed year (a proxy: no undergraduate data)",
+    "origin": "origin = country of the first observed year (a proxy for where one studied)",
     "first_academic": "first academic country = country of the first year in academia",
     "workplace": "workplace = country in the cohort's year",
+    "undergraduate": "undergraduate = country of the first bachelor's degree (ORCID records)",
+    "graduate_school": "graduate school = country of the first doctorate (ORCID records)",
 }

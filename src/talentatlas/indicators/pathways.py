@@ -21,6 +21,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import _
+from ibis.common.exceptions import TableNotFound
 from ibis.expr.types import Table
 
 from talentatlas.indicators import bootstrap
@@ -29,12 +30,36 @@ from talentatlas.indicators.result import annotate, describe
 from talentatlas.tables import union_all
 
 TIERS = ("all", "oral")
-#: the stages of a pathway (not career stages, see ``frame.STAGES``)
-PATH_STAGES = ("origin", "first_academic", "workplace")
+#: the stages of a pathway (not career stages, see ``frame.STAGES``): the proxies every
+#: person has, and the countries of study that ORCID records give (:func:`studies`)
+PATH_STAGES = ("origin", "first_academic", "workplace", "undergraduate", "graduate_school")
+
+
+def studies(frame: Frame) -> Table | None:
+    """``s_p, undergraduate, graduate_school``: per person with ORCID education entries,
+    the country of the first bachelor's degree and of the first doctorate (earliest by
+    start year, else end year; null where no entry of that level gives a country); None
+    when the warehouse has no education table."""
+    try:
+        e = frame.table("education")
+    except (TableNotFound, KeyError):  # a warehouse, or a frame's own tables, without it
+        return None
+    e = e.filter(e.country.notnull() & e.degree.isin(["bachelor", "doctorate"]))
+    when = ibis.coalesce(e.start_year, e.end_year)
+    w = ibis.window(
+        group_by=[e.person_id, e.degree], order_by=[when.isnull().cast("int8"), when, e.country]
+    )
+    first = e.mutate(rk=ibis.row_number().over(w))
+    first = first.filter(first.rk == 0)
+    return first.group_by(s_p=first.person_id).agg(
+        undergraduate=first.country.max(where=first.degree == "bachelor"),
+        graduate_school=first.country.max(where=first.degree == "doctorate"),
+    )
 
 
 def origins(frame: Frame) -> Table:
-    """``person_id, origin, first_academic, first_year``."""
+    """``person_id, origin, first_academic, first_year, undergraduate,
+    graduate_school``."""
     c = frame.observed("country")
     w = ibis.window(group_by="person_id", order_by="year")
     first = c.mutate(rk=ibis.row_number().over(w))
@@ -47,7 +72,10 @@ def origins(frame: Frame) -> Table:
     ac = ac.mutate(rk=ibis.row_number().over(ibis.window(group_by="person_id", order_by="year")))
     ac = ac.filter(ac.rk == 0).select(a_p=ac.person_id, first_academic=ac.value)
     out = first.left_join(ac, first.person_id == ac.a_p).drop("a_p")
-    return out
+    st = studies(frame)
+    if st is None:
+        return out.mutate(undergraduate=ibis.null("string"), graduate_school=ibis.null("string"))
+    return out.left_join(st, out.person_id == st.s_p).drop("s_p")
 
 
 def cohorts(frame: Frame, venue: str | None = None, year: int | None = None) -> Table:
@@ -68,7 +96,8 @@ def cohorts(frame: Frame, venue: str | None = None, year: int | None = None) -> 
 
 
 def paths(frame: Frame, cohort: Table) -> Table:
-    """``venue, year, person_id, oral, origin, first_academic, workplace``."""
+    """``venue, year, person_id, oral, origin, first_academic, workplace, undergraduate,
+    graduate_school``."""
     o = origins(frame).rename(o_p="person_id")
     j = cohort.left_join(o, cohort.person_id == o.o_p).drop("o_p", "first_year")
     pad = frame.padded("country").select(w_p="person_id", w_y="year", workplace="value")
@@ -84,13 +113,12 @@ def _tiers(p: Table) -> Table:
 
 
 def pathway_counts(frame: Frame, venue: str | None = None, year: int | None = None) -> Table:
-    """``venue, year, tier, origin, first_academic, workplace, persons`` (nulls kept:
-    unknown). Without venue and year: every venue-year in scope (the build's table)."""
+    """``venue, year, tier, origin, first_academic, workplace, undergraduate,
+    graduate_school, persons`` (nulls kept: unknown). Without venue and year: every
+    venue-year in scope (the build's table)."""
     t = _tiers(paths(frame, cohorts(frame, venue, year)))
     # a person is in a venue-year's cohort once, so rows are people
-    return t.group_by(["venue", "year", "tier", "origin", "first_academic", "workplace"]).agg(
-        persons=_.count()
-    )
+    return t.group_by(["venue", "year", "tier", *PATH_STAGES]).agg(persons=_.count())
 
 
 def _meta(frame: Frame, cohort: Table, level: float, reps: int, seed: int, **extra) -> dict:
@@ -114,8 +142,11 @@ def shares(
     seed: int = bootstrap.SEED,
 ) -> pa.Table:
     """``tier, stage, country, persons, share, lo, hi``: the cohort's mix by origin, first
-    academic country and workplace, for all accepted authors and the oral tier. With
-    ``workplace``: only cohort members working in that country (its origin mix)."""
+    academic country and workplace, and (where ORCID records give them) country of
+    undergraduate study and of graduate school, for all accepted authors and the oral
+    tier. With ``workplace``: only cohort members working in that country (its origin
+    mix). The metadata give the cohort's size and, per stage, the share of it whose
+    country is known (``stage_coverage``): the reach of each definition."""
     cohort = cohorts(frame, venue, year)
     p = _tiers(paths(frame, cohort))
     if workplace is not None:
@@ -134,6 +165,16 @@ def shares(
         [("person_id", "count_distinct")]
     )
     counts = counts.rename_columns(["tier", "stage", "country", "persons"])
+    cohort_n = (
+        frame.to_arrow(p.filter(p.tier == "all").select("person_id").distinct().count().as_table())
+        .column(0)[0]
+        .as_py()
+    )
+    known = {stage: 0 for stage in PATH_STAGES}
+    for r in counts.filter(pc.equal(counts["tier"], "all")).to_pylist():
+        known[r["stage"]] += r["persons"]
+    # how much of the cohort each definition reaches (one country a person and stage)
+    reach = {stage: round(n / cohort_n, 4) if cohort_n else None for stage, n in known.items()}
     t = counts.join(ci, ["tier", "stage", "country"], join_type="left outer", use_threads=False)
     t = pa.table(
         {
@@ -146,7 +187,7 @@ def shares(
     t = t.sort_by([*order, ("country", "ascending")])
     return annotate(
         t, indicator="pathway_shares", venue=venue, year=year, workplace=workplace,
-        **_meta(frame, cohort, level, reps, seed),
+        cohort=cohort_n, stage_coverage=reach, **_meta(frame, cohort, level, reps, seed),
     )  # fmt: skip
 
 

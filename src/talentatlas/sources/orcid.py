@@ -433,11 +433,16 @@ def fetch_records(
     return out
 
 
+def record_files(data_dir: Path) -> list[Path]:
+    """The fetched sections under :func:`record_dir`."""
+    root = record_dir(data_dir)
+    return sorted(root.glob("*/*.xml")) + sorted(root.glob("*/*.json")) if root.is_dir() else []
+
+
 def read_records(data_dir: Path) -> OrcidResult:
     """Every fetched section under :func:`record_dir`, read (the iD from the folder)."""
     out = OrcidResult()
-    root = record_dir(data_dir)
-    for p in sorted(root.glob("*/*.xml")) + sorted(root.glob("*/*.json")):
+    for p in record_files(data_dir):
         part = read_document(p.read_bytes(), p.relative_to(data_dir).as_posix(), p.parent.name)
         out.rows.extend(part.rows)
         out.quarantine.extend(part.quarantine)

@@ -43,9 +43,14 @@ def author_id(pid: str) -> str:
 
 
 def openalex_works(
-    world: World, templates: list[dict[str, Any]] | None = None, updated: str = "2026-01-01"
+    world: World,
+    templates: list[dict[str, Any]] | None = None,
+    updated: str = "2026-01-01",
+    orcids: dict[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The world's papers as OpenAlex work records, in the world's order."""
+    """The world's papers as OpenAlex work records, in the world's order (``orcids``:
+    the ORCID iD of a person, by pid, carried on every authorship of that person)."""
+    orcids = orcids or {}
     bulk = [{k: v for k, v in t.items() if k not in _OWN} for t in templates or [{}]]
     by_id = {p.openreview_id: p for p in world.people}
     for n, (venue, year, rec) in enumerate(world.papers):
@@ -59,7 +64,9 @@ def openalex_works(
             authorships.append(
                 {"author_position": "middle",
                  "author": {"id": f"https://openalex.org/{author_id(person.pid)}",
-                            "display_name": name, "orcid": None},
+                            "display_name": name,
+                            "orcid": f"https://orcid.org/{orcids[person.pid]}"
+                            if person.pid in orcids else None},
                  "institutions": [{"id": iid, "display_name": inst.name,
                                    "ror": f"https://ror.org/{inst.ror_id}",
                                    "country_code": inst.country, "type": "education",
@@ -97,6 +104,7 @@ def write_snapshot(
     updated: str = "2026-01-01",
     level: int = 6,
     shard: tuple[int, int] = (0, 1),
+    orcids: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the works as ``works/updated_date=<updated>/part_NNN.gz`` under ``root``
     (an ``openalex/snapshot`` directory), each part about ``part_bytes`` of JSON before
@@ -106,7 +114,7 @@ def write_snapshot(
     part_dir.mkdir(parents=True, exist_ok=True)
     parts: list[Path] = []
     k, n = shard
-    works = itertools.islice(openalex_works(world, templates, updated), k, None, n)
+    works = itertools.islice(openalex_works(world, templates, updated, orcids), k, None, n)
     prefix = "part_" if n == 1 else f"part_{k}_"
     work = next(works, None)
     while work is not None:
@@ -119,3 +127,33 @@ def write_snapshot(
                 written += len(line)
                 work = next(works, None)
     return parts
+
+
+def orcid_id(n: int) -> str:
+    """A well-formed ORCID iD for the n-th simulated person (check digit included)."""
+    base = f"0000000{n:08d}"[-15:]
+    total = 0
+    for ch in base:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    digits = base + ("X" if check == 10 else str(check))
+    return "-".join(digits[i : i + 4] for i in range(0, 16, 4))
+
+
+def write_education(root: Path, orcid: str, degrees: list[tuple[str, str, str, int]]) -> Path:
+    """An ORCID ``educations`` section (v3.0 JSON) of ``(role title, organisation,
+    country, start year)`` entries, where ``fetch-orcid`` keeps it under ``root`` (a
+    data directory)."""
+    groups = [
+        {"summaries": [{"education-summary": {
+            "put-code": k + 1, "role-title": title,
+            "start-date": {"year": {"value": str(year)}},
+            "end-date": {"year": {"value": str(year + 4)}},
+            "organization": {"name": org, "address": {"city": "City", "country": country}},
+        }}]}
+        for k, (title, org, country, year) in enumerate(degrees)
+    ]  # fmt: skip
+    path = root / "orcid" / "records" / orcid / "educations.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps({"affiliation-group": groups}))
+    return path
