@@ -35,23 +35,39 @@ def title_key(title: ibis.Value) -> ibis.Value:
     return title.lower().re_replace(r"[^a-z0-9]+", "")
 
 
-def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
-    """``work_id, into, why, source``: works left out of the canonical tables. ``source-merged``
-    and ``source-deleted``: their source withdrew them (``retired``). ``same-title``: a
-    copy, under another source's id, of a work of a source earlier in precedence with
-    the same venue, year and title (letters and digits), ``into`` the first such work;
-    copies within one source are all kept."""
+def retired_works(retired: Table) -> Table:
+    """``work_id, into, why, source``: the works their source withdrew (merged into
+    ``into``, or deleted)."""
     r = retired.select(
         "work_id",
         "into",
         why=retired.into.isnull().ifelse("source-deleted", "source-merged"),
         source=retired.source,
     )
-    r = r.group_by("work_id").agg(into=r.into.min(), why=r.why.min(), source=r.source.min())
-    w = landing_works.anti_join(r, "work_id")
+    return r.group_by("work_id").agg(into=r.into.min(), why=r.why.min(), source=r.source.min())
+
+
+def shared_titles(landing_works: Table, retired: Table) -> Table:
+    """``work_id, source, venue, year, key``: the works (not withdrawn by their source)
+    whose venue, year and title key (:func:`title_key`) another work id shares: the
+    only candidates for copies (store it: the rest reads it twice)."""
+    w = landing_works.anti_join(retired, "work_id")
     w = w.filter(w.venue.notnull() & w.title.notnull())
-    w = w.select("work_id", "source", "venue", "year", key=title_key(w.title))
-    w = w.filter(w.key != "").distinct().join(prec, "source")
+    keyed = w.select("work_id", "source", "venue", "year", key=title_key(w.title))
+    keyed = keyed.filter(keyed.key != "").distinct()
+    multi = keyed.group_by(["venue", "year", "key"]).agg(n=keyed.work_id.nunique())
+    multi = multi.filter(multi.n >= 2).drop("n")
+    return keyed.join(multi, ["venue", "year", "key"])
+
+
+def withdrawn_works(retired: Table, shared: Table, prec: Table) -> Table:
+    """``work_id, into, why, source``: works left out of the canonical tables.
+    ``source-merged`` and ``source-deleted``: their source withdrew them
+    (:func:`retired_works`). ``same-title``: a copy, under another source's id, of a
+    work of a source earlier in precedence with the same venue, year and title (letters
+    and digits; ``shared``: :func:`shared_titles`), ``into`` the first such work;
+    copies within one source are all kept."""
+    w = shared.join(prec, "source")
     top = w.group_by(["venue", "year", "key"]).agg(top=_["rank"].min())
     w = w.join(top, ["venue", "year", "key"])
     first = w.filter(w["rank"] == w.top)
@@ -63,7 +79,7 @@ def withdrawn_works(landing_works: Table, prec: Table, retired: Table) -> Table:
     dup = per.filter(~per.kept).select(
         "work_id", "into", why=ibis.literal("same-title"), source="source"
     )
-    return r.union(dup.select(*r.columns), distinct=False)
+    return retired.union(dup.select(*retired.columns), distinct=False)
 
 
 def works(landing_works: Table, prec: Table, withdrawn: Table | None = None) -> Table:

@@ -234,8 +234,10 @@ def stage_canonical(
     q_orcid = engine.from_arrow("orcid_quarantine", entries["quarantine"])
     engine.materialize("quarantine", union_all([raw["quarantine"], q_orcid]))
     prec = engine.from_arrow("source_precedence", canonical.precedence())
+    retired = engine.scratch("retired_works", canonical.retired_works(raw["retired"]))
+    shared = engine.scratch("shared_titles", canonical.shared_titles(raw["works"], retired))
     withdrawn = engine.materialize(
-        "withdrawn_works", canonical.withdrawn_works(raw["works"], prec, raw["retired"])
+        "withdrawn_works", canonical.withdrawn_works(retired, shared, prec)
     )
     works = engine.materialize("works", canonical.works(raw["works"], prec, withdrawn))
     chosen = engine.materialize(
