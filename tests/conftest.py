@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +61,62 @@ def sim_build(tmp_path_factory: pytest.TempPathFactory, sim_world: World):
     from talentatlas.api import Atlas
 
     return sim_world, Atlas.open(s.warehouse), s
+
+
+@pytest.fixture(scope="session")
+def openalex_records(shared_data: Path) -> list[dict]:
+    """The real OpenAlex work records of ``openalex/api_pages`` (176), in file order."""
+    out: list[dict] = []
+    for f in sorted((shared_data / "openalex" / "api_pages").glob("*.json")):
+        out.extend(json.loads(f.read_text())["results"])
+    return out
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test server's request handler: no request log on stderr; :meth:`reply` sends a
+    whole answer."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.reply(status, body, headers)
+
+    def drop(self, body: bytes, part: int = 2) -> None:
+        """Promise the whole body, send ``1/part`` of it and close the connection."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // part])
+        self.close_connection = True
+
+    def answer_fault(self, fault: str | None) -> bool:
+        """Answer a planted ``429`` (with Retry-After) or ``503``; False for any other."""
+        if fault == "429":
+            self._send(429, b"slow down", {"Retry-After": "1"})
+        elif fault == "503":
+            self._send(503, b"unavailable")
+        else:
+            return False
+        return True
+
+
+@contextmanager
+def serving(handler: Callable[..., Any]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) for the length of the block; yields its
+    base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

@@ -28,11 +28,8 @@ pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")
-def records(shared_data: Path) -> list[dict]:
-    out: list[dict] = []
-    for f in sorted((shared_data / "openalex" / "api_pages").glob("*.json")):
-        out.extend(json.loads(f.read_text())["results"])
-    return out
+def records(openalex_records: list[dict]) -> list[dict]:
+    return openalex_records
 
 
 def _write_part(path: Path, lines: list[str]) -> None:

@@ -12,11 +12,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -24,7 +22,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from conftest import make_settings
+from conftest import QuietHandler, make_settings, serving
 from talentatlas.cli import app
 from talentatlas.pipeline import build
 from talentatlas.sources.openalex_api import (
@@ -42,7 +40,7 @@ PAGE = 40
 QUERY = WorksQuery(subfields=("1702", "1707"), years=(2015, 2025))
 
 
-class WorksApi(BaseHTTPRequestHandler):
+class WorksApi(QuietHandler):
     """``GET /works``: the records, ``PAGE`` at a time, behind an opaque cursor. The
     first request for a page given in ``faults`` is answered with that fault; a page in
     ``hang`` is never answered (the client waits until it is killed)."""
@@ -52,9 +50,6 @@ class WorksApi(BaseHTTPRequestHandler):
     hang: set[int]
     log: list[tuple[int, str]]
     params: list[dict[str, list[str]]]
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
@@ -75,11 +70,7 @@ class WorksApi(BaseHTTPRequestHandler):
             return
         fault = self.faults.pop(page, None)
         self.log.append((page, fault or "ok"))
-        if fault == "429":
-            self._send(429, b"slow down", {"Retry-After": "1"})
-            return
-        if fault == "503":
-            self._send(503, b"unavailable")
+        if self.answer_fault(fault):
             return
         if fault == "garbled":
             self._send(200, b'{"meta": {"count": 17')
@@ -89,11 +80,7 @@ class WorksApi(BaseHTTPRequestHandler):
         body = json.dumps({"meta": {"count": n, "per_page": PAGE, "next_cursor": nxt},
                            "results": self.records[start:end]}).encode()  # fmt: skip
         if fault == "drop":
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 3])
-            self.close_connection = True
+            self.drop(body, 3)
             return
         self._send(200, body)
 
@@ -101,13 +88,7 @@ class WorksApi(BaseHTTPRequestHandler):
         self._send(200, json.dumps(doc).encode())
 
     def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(code)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(code, body, {"Content-Type": "application/json", **(headers or {})})
 
 
 @contextmanager
@@ -115,22 +96,14 @@ def serve(records: list[dict], faults: dict[int, str] | None = None,
           hang: set[int] | None = None) -> Iterator[type[WorksApi]]:  # fmt: skip
     handler = type("Api", (WorksApi,), {"records": records, "faults": dict(faults or {}),
                                         "hang": set(hang or ()), "log": [], "params": []})  # fmt: skip
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    handler.base = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as base:
+        handler.base = base  # type: ignore[attr-defined]
         yield handler
-    finally:
-        server.shutdown()
 
 
 @pytest.fixture(scope="module")
-def records(shared_data: Path) -> list[dict]:
-    out: list[dict] = []
-    for f in sorted((shared_data / "openalex" / "api_pages").glob("*.json")):
-        out.extend(json.loads(f.read_text())["results"])
-    return out
+def records(openalex_records: list[dict]) -> list[dict]:
+    return openalex_records
 
 
 def _pages(data_dir: Path) -> dict[str, bytes]:
@@ -263,12 +236,8 @@ def serve_dir(root: Path) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/data"
-    finally:
-        server.shutdown()
+    with serving(partial(Quiet, directory=str(root))) as base:
+        yield f"{base}/data"
 
 
 @pytest.mark.parametrize("layout", ["jsonl", "legacy"])

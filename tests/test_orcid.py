@@ -9,14 +9,13 @@ import io
 import json
 import re
 import tarfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from conftest import QuietHandler, serving
 from talentatlas.fetch import Downloader
 from talentatlas.sources import orcid
 
@@ -160,7 +159,7 @@ def test_the_public_data_file_is_streamed_for_the_ids_asked(
     assert "cut short" in cut.quarantine[-1]["reason"]
 
 
-class OrcidApi(BaseHTTPRequestHandler):
+class OrcidApi(QuietHandler):
     """``GET /v3.0/<iD>/<section>``: the official sample of that section (XML, or the
     record JSON's section for ``application/vnd.orcid+json``); unknown iDs get 404. The
     first request of some paths is answered 429 with Retry-After, 503, or a connection
@@ -171,17 +170,10 @@ class OrcidApi(BaseHTTPRequestHandler):
     faults: dict[str, str] = {}  # noqa: RUF012  path -> fault, applied once
     log: list[tuple[str, int]] = []  # noqa: RUF012
 
-    def log_message(self, *args: object) -> None:
-        pass
-
     def do_GET(self) -> None:
         m = re.fullmatch(r"/v3\.0/([\dX-]+)/(educations|employments|qualifications)", self.path)
         fault = self.faults.pop(self.path, None)
-        if fault == "429":
-            self._send(429, b"slow down", {"Retry-After": "1"})
-            return
-        if fault == "503":
-            self._send(503, b"unavailable")
+        if self.answer_fault(fault):
             return
         if m is None or m.group(1) not in self.known:
             self._send(404, b"not found")
@@ -193,22 +185,13 @@ class OrcidApi(BaseHTTPRequestHandler):
         else:
             body = (self.samples / f"{section}-3.0.xml").read_bytes()
         if fault == "drop":
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
+            self.drop(body)
             self.log.append((self.path, -1))
             return
         self._send(200, body)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.reply(status, body, headers)
         self.log.append((self.path, status))
 
 
@@ -219,13 +202,9 @@ def _serve_api(shared_data: Path) -> Iterator[type[OrcidApi]]:
         "Api", (OrcidApi,), {"samples": shared_data / "orcid", "known": set(), "faults": {},
                              "log": []},
     )  # fmt: skip
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    handler.base = f"http://127.0.0.1:{server.server_address[1]}/v3.0"  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as base:
+        handler.base = f"{base}/v3.0"  # type: ignore[attr-defined]
         yield handler
-    finally:
-        server.shutdown()
 
 
 @pytest.fixture
