@@ -347,3 +347,27 @@ def test_simulated_world_in_both_sources_is_counted_once(tmp_path: Path) -> None
     assert got["openalex"]["works_kept"] == len(world.papers) - len(listed)
     assert got["openalex"]["withdrawn"] == len(listed)
     assert got["paperlists"]["works_kept"] == len(listed) and got["paperlists"]["withdrawn"] == 0
+
+
+def test_a_failed_landing_leaves_no_files(
+    tmp_path: Path, records: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that fails after a first batch leaves neither landing files nor a
+    manifest: the entry is simply redone by the next build."""
+    from talentatlas import landing
+    from talentatlas.sources import openalex
+
+    part = tmp_path / "openalex" / "snapshot" / "works" / "updated_date=2026-01-01" / "p.gz"
+    _write_part(part, [json.dumps(r) for r in records[:30]])
+    (f,) = landing.discover(tmp_path, ["openalex"])
+    whole = OpenAlexSnapshot.parse_batches
+
+    def failing(self, path, rel, size=None):  # type: ignore[no-untyped-def]
+        yield next(whole(self, path, rel, 7))
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(openalex.OpenAlexSnapshot, "parse_batches", failing)
+    with pytest.raises(OSError, match="disk gone"):
+        landing.land_one(f, tmp_path / "landing")
+    assert list((tmp_path / "landing").rglob("*")) == [tmp_path / "landing" / "openalex"]
+    assert not landing.is_landed(f, tmp_path / "landing")

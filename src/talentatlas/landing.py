@@ -101,9 +101,13 @@ def land_one(f: InputFile, landing: Path) -> dict:
             records += result.records
             unknown |= result.unknown_fields
             problems.extend(result.problems)
-    finally:
-        for w in writers.values():
+    except BaseException:
+        for t, w in writers.items():  # no half-written files left behind
             w.close()
+            tmp[t].unlink(missing_ok=True)
+        raise
+    for w in writers.values():
+        w.close()
     for t in SCHEMAS:
         os.replace(tmp[t], f.table_path(landing, t))
     manifest = {
