@@ -7,13 +7,6 @@ from typing import Annotated, Any
 import pyarrow as pa
 import typer
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from talentatlas.cli.options import (
     DataDir,
@@ -88,10 +81,7 @@ def fetch(
 
     where = s.mirror or "upstream repositories"
     err.print(f"fetching the {s.scope.field!r} venues from {where} into {s.data_dir}")
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
-    ) as progress:  # fmt: skip
+    with progress_bar() as progress:
         task = progress.add_task("fetch", total=None, item="")
         result = do_fetch(
             s,
@@ -114,10 +104,7 @@ def _sync_openalex(s: Settings, base: str, since: str | None) -> None:
     from talentatlas.sources.openalex_sync import sync_snapshot
 
     err.print(f"copying the works of the OpenAlex snapshot at {base} into {s.data_dir}")
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
-    ) as progress:  # fmt: skip
+    with progress_bar() as progress:
         task = progress.add_task("snapshot", total=None, item="")
         try:
             got = sync_snapshot(
@@ -197,10 +184,7 @@ def _fetch_openalex(
     if not yes and not typer.confirm(f"fetch about {max(calls - done, 1):,} pages?", err=True):
         err.print("nothing fetched (add --yes to fetch without asking)")
         raise typer.Exit(1)
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
-    ) as progress:  # fmt: skip
+    with progress_bar() as progress:
         task = progress.add_task("openalex", total=calls, completed=done, item="")
         try:
             final = fetch_works(
@@ -236,10 +220,7 @@ def fetch_orcid(
         raise typer.Exit(2) from e
     ids = open_atlas(s).orcids()[:limit]
     err.print(f"{len(ids):,} ORCID iDs: {len(SECTIONS)} sections each from {s.orcid_api}")
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[item]}", style="dim"), TimeElapsedColumn(), console=err,
-    ) as progress:  # fmt: skip
+    with progress_bar() as progress:
         task = progress.add_task("orcid", total=len(ids), item="")
         got = fetch_records(
             client, ids, s.data_dir, on_record=lambda i: progress.update(task, advance=1, item=i)

@@ -194,6 +194,18 @@ def venue_year(path: Path) -> tuple[str, int]:
     return m["venue"], int(m["year"])
 
 
+def short_id(value: Any) -> str | None:
+    """The last part of an id URL: ``https://ror.org/05x2bcf33`` -> ``05x2bcf33``,
+    ``https://openalex.org/W123`` -> ``W123`` (an id already short stays as it is;
+    anything but text is None)."""
+    if type(value) is not str:
+        return None
+    v = value.rsplit("/", 1)[-1]
+    if v and v.strip() == v:  # the common case, without copies
+        return v
+    return value.strip().rstrip("/").rsplit("/", 1)[-1] or None
+
+
 def text_field(rec: dict[str, Any], key: str) -> str:
     """A string field of a record; missing or null is empty; other types are an error.
 

@@ -46,7 +46,7 @@ from typing import Any
 import simdjson
 
 from talentatlas.resolve.names import normalise_name
-from talentatlas.sources.base import ParseResult, RecordError, text_field
+from talentatlas.sources.base import ParseResult, RecordError, short_id, text_field
 from talentatlas.sources.reading import stream_lines
 
 SNAPSHOT_DIR = Path("openalex") / "snapshot"
@@ -107,17 +107,6 @@ _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
 _PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
 
 
-def short_id(value: Any) -> str | None:
-    """``https://openalex.org/W123`` -> ``W123`` (an id already short stays as it is)."""
-    if type(value) is not str:
-        return None
-    v = value.rsplit("/", 1)[-1]
-    if v and v.strip() == v:
-        return v
-    v = value.strip().rstrip("/").rsplit("/", 1)[-1]
-    return v or None
-
-
 def ror_id(value: Any) -> str | None:
     """``https://ror.org/05x2bcf33`` -> ``05x2bcf33``."""
     v = short_id(value)
@@ -153,18 +142,12 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
-def _text(d: dict[str, Any], key: str, where: str) -> str:
-    """A string field ("" when missing or null); another type is an error."""
+def _text(d: dict[str, Any], key: str) -> str:
+    """A string field ("" when missing or null; a number as text); another type is an
+    error (:func:`~talentatlas.sources.base.text_field`, without its HTML unescaping,
+    which is for scraped lists)."""
     v = d.get(key)
-    if v is None:
-        return ""
-    if type(v) is str:
-        return v
-    return text_field(d, key) if not isinstance(v, dict | list) else _wrong(where, key, v)
-
-
-def _wrong(where: str, key: str, v: Any) -> str:
-    raise RecordError(f"{where}.{key} should be text, got {type(v).__name__}")
+    return v if type(v) is str else text_field(d, key)
 
 
 def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None) -> dict:
@@ -184,15 +167,15 @@ def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None)
     loc = _dict(rec.get("primary_location"), "primary_location")
     venue = venue_of(_dict(loc.get("source"), "primary_location.source"))
     authorships = _list(rec.get("authorships"), "authorships")
-    updated = _text(rec, "updated_date", "work")[:10] or partition
+    updated = _text(rec, "updated_date")[:10] or partition
     topic = _dict(rec.get("primary_topic"), "primary_topic")
     subfield = short_id(_dict(topic.get("subfield"), "primary_topic.subfield").get("id"))
     retracted = rec.get("is_retracted") is True
     works = [
         {"work_id": work_id, "venue": venue, "year": year, "paper_id": wid,
-         "title": _text(rec, "title", "work") or _text(rec, "display_name", "work"),
+         "title": _text(rec, "title") or _text(rec, "display_name"),
          "status": "retracted" if retracted else "published",
-         "track": _text(rec, "type", "work") or None, "accepted": not retracted,
+         "track": _text(rec, "type") or None, "accepted": not retracted,
          "n_authors": len(authorships), "subfield": subfield, "updated": updated,
          "file": file, "record": record}
     ]  # fmt: skip
@@ -202,7 +185,7 @@ def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None)
         if type(a) is not dict:
             raise RecordError(f"authorships[{pos}] should be an object, got {type(a).__name__}")
         author = _dict(a.get("author"), f"authorships[{pos}].author")
-        name = _text(author, "display_name", "author") or _text(a, "raw_author_name", "author")
+        name = _text(author, "display_name") or _text(a, "raw_author_name")
         orcid = author.get("orcid")
         found = _ORCID.search(orcid) if type(orcid) is str and orcid else None
         aid = short_id(author.get("id"))
@@ -224,7 +207,7 @@ def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) ->
     raws: list[str] = []
     for i, aff in enumerate(_list(a.get("affiliations"), f"authorships[{pos}].affiliations")):
         aff = _dict(aff, f"authorships[{pos}].affiliations[{i}]")
-        text = _text(aff, "raw_affiliation_string", "affiliation").strip()
+        text = _text(aff, "raw_affiliation_string").strip()
         if text and text not in raws:
             raws.append(text)
         if text:
@@ -243,8 +226,8 @@ def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) ->
             used.add(raw)
         out.append(
             {"work_id": work_id, "position": pos, "aff_pos": k, "raw": raw,
-             "inst_src": _text(inst, "display_name", "institution") or None,
-             "country_src": _text(inst, "country_code", "institution") or None,
+             "inst_src": _text(inst, "display_name") or None,
+             "country_src": _text(inst, "country_code") or None,
              "ror_src": ror_id(inst.get("ror"))}
         )  # fmt: skip
         k += 1

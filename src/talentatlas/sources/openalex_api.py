@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 import httpx
 
 from talentatlas.fetch import RETRIES, Downloader
+from talentatlas.sources.base import short_id
 from talentatlas.sources.openalex import SNAPSHOT_DIR
 
 API = "https://api.openalex.org"
@@ -72,7 +73,7 @@ class WorksQuery:
             ("authorships.institutions.country_code", self.countries),
         ):
             if values:
-                parts.append(f"{name}:" + "|".join(_short(v) for v in values))
+                parts.append(f"{name}:" + "|".join(short_id(v) or v for v in values))
         if self.years:
             parts.append(f"publication_year:{self.years[0]}-{self.years[1]}")
         if not parts:
@@ -82,10 +83,6 @@ class WorksQuery:
     def key(self) -> str:
         """A short, stable name for the query (its files and state carry it)."""
         return hashlib.sha256(self.filter().encode()).hexdigest()[:12]
-
-
-def _short(value: str) -> str:
-    return value.strip().rstrip("/").rsplit("/", 1)[-1]
 
 
 def list_calls(count: int) -> int:

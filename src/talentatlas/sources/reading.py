@@ -13,6 +13,7 @@ words the error of a truly malformed one. One difference remains: an integer bey
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
 from collections.abc import Iterator
@@ -40,34 +41,13 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     problems: list[str] = []
     data = path.read_bytes()
     if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
-        data, problem = _gunzip(data)
-        if problem:
-            problems.append(problem)
+        data = b"".join(_gunzip_blocks(io.BytesIO(data), problems))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         problems.append(f"invalid UTF-8 at byte {e.start}; undecodable bytes replaced")
         text = data.decode("utf-8", errors="replace")
     return text.lstrip("\ufeff"), problems
-
-
-def _gunzip(data: bytes) -> tuple[bytes, str | None]:
-    out: list[bytes] = []
-    rest = data
-    while rest:
-        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        try:
-            for i in range(0, len(rest), _CHUNK):
-                out.append(d.decompress(rest[i : i + _CHUNK]))
-                if d.eof:
-                    break
-        except zlib.error as e:
-            return b"".join(out), f"corrupt gzip stream ({e}); kept what was readable"
-        if not d.eof:
-            out.append(d.flush())
-            return b"".join(out), "truncated gzip stream; kept what was readable"
-        rest = d.unused_data.lstrip(b"\x00")
-    return b"".join(out), None
 
 
 def stream_lines(path: Path, problems: list[str]) -> Iterator[bytes]:

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentatlas.landing import file_sha256
+from talentatlas.sources.base import short_id
 from talentatlas.sources.reading import iter_json_array, iter_json_lines, read_text
 
 INSTITUTIONS_SCHEMA = pa.schema(
@@ -77,13 +78,6 @@ class Registry:
             "institution_names": pa.Table.from_pylist(self.names, NAMES_SCHEMA),
             "institution_relations": pa.Table.from_pylist(self.relations, RELATIONS_SCHEMA),
         }
-
-
-def short_id(value: str | None) -> str | None:
-    """``https://ror.org/05x2bcf33`` -> ``05x2bcf33``."""
-    if not value:
-        return None
-    return value.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _ints(v: Any) -> int | None:
