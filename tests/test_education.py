@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tarfile
 from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pytest
+from typer.testing import CliRunner
 
 from conftest import make_settings
 from talentatlas.api import Atlas
+from talentatlas.cli import app
 from talentatlas.indicators.result import describe
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
@@ -21,7 +26,27 @@ from talentatlas.sources.simulated_openalex import orcid_id, write_education, wr
 COUNTRIES = ["KR", "CN", "US", "IN", "DE"]
 
 
-def test_planted_undergraduate_origins_are_recovered(tmp_path: Path) -> None:
+def _public_data_file(path: Path, records: Path) -> None:
+    """The record files written under ``records`` as an ORCID public data file (one
+    member per section, in the activities archive's layout), with a record of an iD the
+    atlas does not know and a member that is no record."""
+    files = sorted(records.glob("*/*.json"))
+    with tarfile.open(path, "w:gz") as tar:
+        for f in files:
+            oid = f.parent.name
+            tar.add(f, f"ORCID_2025_10_activities_0/{oid[-3:]}/{oid}/educations/{oid}_{f.name}")
+        stranger = "0000-0002-1825-0097"
+        tar.add(files[0], f"ORCID_2025_10_activities_0/097/{stranger}/educations/{stranger}_e.json")
+        readme = path.with_name("README.txt")
+        readme.write_text("not a record")
+        tar.add(readme, "ORCID_2025_10_activities_0/README.txt")
+    shutil.rmtree(records)
+
+
+@pytest.mark.parametrize("via", ["fetched records", "public data file"])
+def test_planted_undergraduate_origins_are_recovered(tmp_path: Path, via: str) -> None:
+    """The records reach the build either fetched section by section or copied out of
+    ORCID's public data file by ``fetch-orcid --public-file``."""
     world = simulate(seed=3, n_people=200)
     data = tmp_path / "data"
     reg = data / "ror" / "ror_records_simulated.jsonl"
@@ -45,6 +70,17 @@ def test_planted_undergraduate_origins_are_recovered(tmp_path: Path) -> None:
             entries.append(("Bachelor of Arts", "Other University", "FR", 2012))
         write_education(data, orcids[p.pid], entries)
     s = make_settings(tmp_path)
+    if via == "public data file":  # the iDs come from a first build
+        archive = tmp_path / "ORCID_2025_10_activities_0.tar.gz"
+        _public_data_file(archive, data / "orcid" / "records")
+        build(s)
+        env = {"TALENTATLAS_DATA_DIR": str(s.data_dir), "TALENTATLAS_WAREHOUSE": str(s.warehouse)}
+        r = CliRunner().invoke(app, ["fetch-orcid", "--public-file", str(archive)], env=env)
+        assert r.exit_code == 0, r.output
+        assert f"{len(bachelor):,} of " in r.output
+        assert sorted(p.name for p in (data / "orcid" / "records").iterdir()) == sorted(
+            orcids[pid] for pid in bachelor
+        )
     build(s)
 
     con = duckdb.connect(str(s.warehouse), read_only=True)

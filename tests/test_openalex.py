@@ -75,6 +75,10 @@ def test_every_real_record_maps(records: list[dict]) -> None:
         assert w["work_id"] == "openalex:" + short_id(rec["id"])
         assert w["year"] == rec["publication_year"] and w["n_authors"] == len(rec["authorships"])
         assert w["updated"] == rec["updated_date"][:10]
+        assert w["citations"] == rec["cited_by_count"]
+        assert w["doi"] == (
+            rec["doi"].removeprefix("https://doi.org/").lower() if rec.get("doi") else None
+        )
         assert [a["position"] for a in rows["authorships"]] == list(range(len(rec["authorships"])))
         for a, src in zip(rows["authorships"], rec["authorships"], strict=True):
             aid = short_id(src["author"].get("id"))
@@ -103,6 +107,11 @@ def test_bad_records_are_refused(records: list[dict]) -> None:
         map_work(rec, "f", 0, None)
     with pytest.raises(RecordError, match="work id"):
         map_work({"id": "https://openalex.org/A1", "publication_year": 2020}, "f", 0, None)
+    rec = copy.deepcopy(records[0])
+    rec["cited_by_count"] = {"n": 3}  # a bad count is noted, and the work kept
+    problems: list[str] = []
+    assert map_work(rec, "f", 7, None, problems)["works"][0]["citations"] is None
+    assert problems == ["record 7: field 'cited_by_count' should be a count, got dict; left empty"]
     rec = copy.deepcopy(records[0])
     rec["authorships"] = {"not": "a list"}
     with pytest.raises(RecordError, match="authorships"):
@@ -238,14 +247,19 @@ def test_merged_build_counts_shared_works_and_people_once(
     tmp_path: Path, shared_data: Path
 ) -> None:
     """COLT 2024's real paper list plus OpenAlex copies of 30 of its papers (title in
-    other case and punctuation) and 5 OpenAlex-only works by its authors: the copies are
-    withdrawn into the listed works, nothing is counted twice, and the authors of the
-    OpenAlex-only works are the same persons as in the list."""
+    other case and punctuation), 3 copies under another title and year that share the
+    list's DOI, and 5 OpenAlex-only works by its authors: the copies are withdrawn into
+    the listed works, nothing is counted twice, and the authors of the OpenAlex-only
+    works are the same persons as in the list."""
     data = tmp_path / "data"
     src = shared_data / "paperlists" / "colt" / "colt2024.json.gz"
     (data / "paperlists" / "colt").mkdir(parents=True)
-    (data / "paperlists" / "colt" / src.name).write_bytes(src.read_bytes())
     papers = json.loads(gzip.decompress(src.read_bytes()))
+    for i, p in enumerate(papers[50:53]):
+        p["doi"] = f"https://doi.org/10.5555/COLT.{i}"
+    (data / "paperlists" / "colt" / src.name).write_bytes(
+        gzip.compress(json.dumps(papers).encode())
+    )
     venue = "Proceedings of Thirty Seventh Conference on Learning Theory"
     copies = [
         _oa_work(f"W{100 + i}", p["title"].upper().replace(" ", "  ") + ".", 2024, venue,
@@ -258,9 +272,16 @@ def test_merged_build_counts_shared_works_and_people_once(
                  [a.strip() for a in p["author"].split(";")][:2])
         for i, p in enumerate(papers[40:45])
     ]  # fmt: skip
+    for i, p in enumerate(own):
+        p["cited_by_count"] = 10 + i
+    by_doi = [
+        _oa_work(f"W{700 + i}", f"Another title {i}", 2023, "arXiv",
+                 [a.strip() for a in p["author"].split(";")]) | {"doi": f"10.5555/colt.{i}"}
+        for i, p in enumerate(papers[50:53])
+    ]  # fmt: skip
     _write_part(
         data / "openalex" / "snapshot" / "works" / "updated_date=2026-01-01" / "part_000.gz",
-        [json.dumps(r) for r in copies + own],
+        [json.dumps(r) for r in copies + own + by_doi],
     )
     s = make_settings(tmp_path)
     build(s)
@@ -271,8 +292,14 @@ def test_merged_build_counts_shared_works_and_people_once(
     withdrawn = con.sql('select work_id, "into", why from withdrawn_works').fetchall()
     ids = {p["title"]: f"colt:2024:{p['id']}" for p in papers}
     assert sorted(withdrawn) == sorted(
-        (f"openalex:W{100 + i}", ids[p["title"]], "same-title") for i, p in enumerate(papers[:30])
+        [(f"openalex:W{100 + i}", ids[p["title"]], "same-title") for i, p in enumerate(papers[:30])]
+        + [
+            (f"openalex:W{700 + i}", ids[p["title"]], "same-doi")
+            for i, p in enumerate(papers[50:53])
+        ]
     )
+    cited = con.sql("select citations from works where source = 'openalex' order by 1").fetchall()
+    assert cited == [(10 + i,) for i in range(len(own))]
     n_listed = con.sql("select count(*) from authorships where source = 'paperlists'").fetchone()[0]
     assert con.sql("select count(*) from authorships").fetchone()[0] == n_listed + 10
     # the OpenAlex-only works' authors are the persons of their listed papers

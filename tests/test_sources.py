@@ -134,3 +134,21 @@ def test_a_paper_listed_twice_lands_once(tmp_path: Path) -> None:
     t, problems = _paperlist(tmp_path, [rec, rec, {**rec, "id": "b"}])
     assert t["works"].num_rows == 2 and t["authorships"].num_rows == 4
     assert problems == ["1 paper(s) listed more than once (1 repeats): the first kept"]
+
+
+def test_citations_and_dois_are_read_and_bad_counts_cost_nothing(tmp_path: Path) -> None:
+    """Google Scholar counts become ``citations`` (-1, the lists' "unknown", is empty);
+    a DOI is kept in its plain lower-case form; an unreadable count leaves the work in
+    place with an empty count and a note."""
+    recs = [
+        {"id": "a", "title": "T1", "status": "Poster", "author": "A B", "gs_citation": 12,
+         "doi": "https://doi.org/10.5555/ABC.123"},
+        {"id": "b", "title": "T2", "status": "Poster", "author": "C D", "gs_citation": -1},
+        {"id": "c", "title": "T3", "status": "Poster", "author": "E F", "gs_citation": "many"},
+        {"id": "d", "title": "T4", "status": "Poster", "author": "G H", "gs_citation": "1,204"},
+    ]  # fmt: skip
+    t, problems = _paperlist(tmp_path, recs)
+    w = {w["paper_id"]: w for w in t["works"].to_pylist()}
+    assert {k: v["citations"] for k, v in w.items()} == {"a": 12, "b": None, "c": None, "d": 1204}
+    assert w["a"]["doi"] == "10.5555/abc.123" and w["b"]["doi"] is None
+    assert problems == ["record 2: field 'gs_citation' should be a count, got 'many'; left empty"]

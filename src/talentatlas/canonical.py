@@ -47,38 +47,47 @@ def retired_works(retired: Table) -> Table:
     return r.group_by("work_id").agg(into=r.into.min(), why=r.why.min(), source=r.source.min())
 
 
-def shared_titles(landing_works: Table, retired: Table) -> Table:
-    """``work_id, source, venue, year, key``: the works (not withdrawn by their source)
-    whose venue, year and title key (:func:`title_key`) another work id shares: the
-    only candidates for copies (store it: the rest reads it twice)."""
+def shared_keys(landing_works: Table, retired: Table) -> Table:
+    """``work_id, source, scope, key, why``: the works (not withdrawn by their source)
+    that share a key with another work id, the only candidates for copies (store it:
+    the rest reads it twice). The keys: the title's letters and digits
+    (:func:`title_key`) within a venue and year (``same-title``), and the DOI
+    (``same-doi``)."""
     w = landing_works.anti_join(retired, "work_id")
-    w = w.filter(w.venue.notnull() & w.title.notnull())
-    keyed = w.select("work_id", "source", "venue", "year", key=title_key(w.title))
-    keyed = keyed.filter(keyed.key != "").distinct()
-    multi = keyed.group_by(["venue", "year", "key"]).agg(n=keyed.work_id.nunique())
+    t = w.filter(w.venue.notnull() & w.title.notnull())
+    titled = t.select(
+        "work_id", "source", scope=t.venue.concat(":", t.year.cast("string")),
+        key=title_key(t.title), why=ibis.literal("same-title"),
+    )  # fmt: skip
+    d = w.filter(w.doi.notnull())
+    doi = d.select("work_id", "source", scope=ibis.literal("doi"), key=d.doi,
+                   why=ibis.literal("same-doi"))  # fmt: skip
+    keyed = titled.filter(titled.key != "").union(doi)  # distinct
+    multi = keyed.group_by(["scope", "key"]).agg(n=keyed.work_id.nunique())
     multi = multi.filter(multi.n >= 2).drop("n")
-    return keyed.join(multi, ["venue", "year", "key"])
+    return keyed.join(multi, ["scope", "key"])
 
 
 def withdrawn_works(retired: Table, shared: Table, prec: Table) -> Table:
     """``work_id, into, why, source``: works left out of the canonical tables.
     ``source-merged`` and ``source-deleted``: their source withdrew them
-    (:func:`retired_works`). ``same-title``: a copy, under another source's id, of a
-    work of a source earlier in precedence with the same venue, year and title (letters
-    and digits; ``shared``: :func:`shared_titles`), ``into`` the first such work;
-    copies within one source are all kept."""
+    (:func:`retired_works`). ``same-doi`` and ``same-title``: a copy, under another
+    source's id, of a work of a source earlier in precedence with the same DOI, or the
+    same venue, year and title (letters and digits; ``shared``: :func:`shared_keys`),
+    ``into`` the first such work; copies within one source are all kept, and a work
+    first in precedence under one of its keys is kept."""
+    group = ["scope", "key"]
     w = shared.join(prec, "source")
-    top = w.group_by(["venue", "year", "key"]).agg(top=_["rank"].min())
-    w = w.join(top, ["venue", "year", "key"])
+    top = w.group_by(group).agg(top=_["rank"].min())
+    w = w.join(top, group)
     first = w.filter(w["rank"] == w.top)
-    first = first.group_by(["venue", "year", "key"]).agg(into=first.work_id.min())
-    w = w.join(first, ["venue", "year", "key"])
+    first = first.group_by(group).agg(into=first.work_id.min())
+    w = w.join(first, group)
     per = w.group_by("work_id").agg(
-        kept=(w["rank"] == w.top).any(), into=w.into.min(), source=w.source.min()
-    )
-    dup = per.filter(~per.kept).select(
-        "work_id", "into", why=ibis.literal("same-title"), source="source"
-    )
+        kept=(w["rank"] == w.top).any(), into=w.into.argmin(w.why), why=w.why.min(),
+        source=w.source.min(),
+    )  # fmt: skip
+    dup = per.filter(~per.kept).select("work_id", "into", "why", "source")
     return retired.union(dup.select(*retired.columns), distinct=False)
 
 

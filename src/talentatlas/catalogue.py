@@ -54,7 +54,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "works",
         "canonical",
         "work",
-        "one row per paper (`venue:year:paper id`; OpenAlex: `openalex:W…`): source, venue, year, title, status, tier, track, accepted, number of authors, when the source last changed it (`updated`), provenance",
+        "one row per paper (`venue:year:paper id`; OpenAlex: `openalex:W…`): source, venue, year, title, status, tier, track, accepted, number of authors, the primary topic's subfield (OpenAlex), DOI, citations where the source counts them (OpenAlex `cited_by_count`, a paper list's Google Scholar count), when the source last changed it (`updated`), provenance",
     ),
     Entry(
         "Canonical tables",
@@ -68,7 +68,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "withdrawn_works",
         "canonical",
         "work left out",
-        "works left out of every table: merged or deleted by their source (OpenAlex merged ids), or a copy, under another source's id, of a work of an earlier source with the same venue, year and title (`into`: the work kept; `why`: `source-merged`, `source-deleted`, `same-title`; `source`: the source whose work it was)",
+        "works left out of every table: merged or deleted by their source (OpenAlex merged ids), or a copy, under another source's id, of a work of an earlier source with the same DOI, or the same venue, year and title (`into`: the work kept; `why`: `source-merged`, `source-deleted`, `same-doi`, `same-title`; `source`: the source whose work it was)",
     ),
     Entry(
         "Canonical tables",

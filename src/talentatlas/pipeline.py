@@ -235,7 +235,7 @@ def stage_canonical(
     engine.materialize("quarantine", union_all([raw["quarantine"], q_orcid]))
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     retired = engine.scratch("retired_works", canonical.retired_works(raw["retired"]))
-    shared = engine.scratch("shared_titles", canonical.shared_titles(raw["works"], retired))
+    shared = engine.scratch("shared_keys", canonical.shared_keys(raw["works"], retired))
     withdrawn = engine.materialize(
         "withdrawn_works", canonical.withdrawn_works(retired, shared, prec)
     )

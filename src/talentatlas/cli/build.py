@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
@@ -207,12 +208,23 @@ def fetch_orcid(
     limit: Annotated[
         int | None, typer.Option(help="Only the first N iDs (sorted), e.g. to try it.")
     ] = None,
+    public_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Read the records from ORCID's annual public data file(s) (tar.gz) "
+            "instead of the API; repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Download the ORCID records (educations, employments, qualifications) of the
-    persons the warehouse knows by ORCID iD into the data dir; run again to continue."""
+    persons the warehouse knows by ORCID iD into the data dir; run again to continue.
+    With ``--public-file``, copy those records out of ORCID's public data file."""
     from talentatlas.sources.orcid import SECTIONS, OrcidClient, fetch_records, record_dir
 
     s = settings(data_dir, warehouse)
+    if public_file:
+        _orcid_from_public_files(s, public_file, limit)
+        return
     try:
         client = OrcidClient(s.orcid_api, token=s.orcid_token, fmt=fmt)
     except ValueError as e:  # an unknown format
@@ -228,6 +240,32 @@ def fetch_orcid(
     err.print(
         f"{len(got['fetched'])} sections fetched, {len(got['present'])} already present, "
         f"{len(got['missing'])} iDs unknown to ORCID; kept under {record_dir(s.data_dir)}"
+    )
+
+
+def _orcid_from_public_files(s: Settings, paths: list[Path], limit: int | None) -> None:
+    from talentatlas.sources.orcid import extract_public_data_file, record_dir
+
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        err.print(f"[red]error:[/] no such file: {', '.join(map(str, missing))}")
+        raise typer.Exit(2)
+    ids = open_atlas(s).orcids()[:limit]
+    err.print(f"{len(ids):,} ORCID iDs, looked up in {len(paths)} public data file(s)")
+    found: set[str] = set()
+    written = present = 0
+    with progress_bar() as progress:
+        for path in paths:
+            task = progress.add_task("orcid", total=path.stat().st_size, item=path.name)
+            with path.open("rb") as raw, progress.wrap_file(raw, task_id=task) as f:
+                got = extract_public_data_file(f, path.name, ids, s.data_dir)
+            found |= got["orcids"]
+            written, present = written + got["written"], present + got["present"]
+            for problem in got["problems"]:
+                err.print(f"[yellow]warning:[/] {problem}")
+    err.print(
+        f"{len(found):,} of {len(ids):,} iDs found: {written:,} files written, {present:,} "
+        f"already present; kept under {record_dir(s.data_dir)}; run `talentatlas build` next"
     )
 
 

@@ -32,6 +32,11 @@ WORKS_SCHEMA = pa.schema(
         ("n_authors", pa.int32()),
         # the OpenAlex subfield of the work's primary topic (``1702``)
         ("subfield", pa.string()),
+        # the DOI, lower case without ``https://doi.org/`` (``10.1109/cvpr.2016.90``)
+        ("doi", pa.string()),
+        # citations when the source counts them (OpenAlex ``cited_by_count``; a paper
+        # list's Google Scholar count ``gs_citation``), as of the source's snapshot
+        ("citations", pa.int64()),
         # when the source last changed the record (OpenAlex ``updated_date``): of two
         # versions of a work in one source, the later one is kept
         ("updated", pa.string()),
@@ -219,6 +224,47 @@ def text_field(rec: dict[str, Any], key: str) -> str:
     if isinstance(v, int | float) and not isinstance(v, bool):
         return str(v)
     raise RecordError(f"field {key!r} should be text, got {type(v).__name__}")
+
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+
+
+def doi_of(value: Any) -> str | None:
+    """A DOI in its plain form, lower case (``https://doi.org/10.1109/CVPR.2016.90`` ->
+    ``10.1109/cvpr.2016.90``); None when ``value`` holds none."""
+    m = _DOI.search(value) if isinstance(value, str) else None
+    return m.group(0).rstrip(".").lower() if m else None
+
+
+def count_field(rec: dict[str, Any], key: str) -> int | None:
+    """A count (citations): a whole number of at least 0, or None where the source has
+    none (missing, null, empty, or a negative "unknown" such as ``-1``); another type is
+    an error."""
+    v = rec.get(key)
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, str):
+        v = v.strip().replace(",", "")
+        if not v or (v.lstrip("-").isdigit() and v.startswith("-")):
+            return None
+        if not v.isdigit():
+            raise RecordError(f"field {key!r} should be a count, got {v[:40]!r}")
+        return int(v)
+    if isinstance(v, int):
+        return v if v >= 0 else None
+    if isinstance(v, float) and v.is_integer():
+        return int(v) if v >= 0 else None
+    raise RecordError(f"field {key!r} should be a count, got {type(v).__name__}")
+
+
+def count_or_note(rec: dict[str, Any], key: str, result: ParseResult, index: int) -> int | None:
+    """:func:`count_field`, with an unreadable count noted among the file's problems and
+    left empty: a bad citation count does not cost the work."""
+    try:
+        return count_field(rec, key)
+    except RecordError as e:
+        result.problems.append(f"record {index}: {e}; left empty")
+        return None
 
 
 def parse_records(

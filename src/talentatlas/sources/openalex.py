@@ -17,7 +17,8 @@ canonical tables leave those works out.
 **Mapping.** A work (``openalex:W…``): the venue is the primary location's source,
 as the atlas's venue name where the source is one of its conferences
 (:data:`SOURCE_VENUES`, by name, workshops excepted), else ``openalex:S…`` (which a
-user's field may list); year, title, DOI (``paper_id`` is the W id), ``updated``.
+user's field may list); year, title, DOI, citation count (``cited_by_count``), ``paper_id`` (the W id),
+``updated``.
 A published work counts as accepted, a retracted one not. Each authorship: position,
 name (``display_name``, else the raw name), OpenAlex author id, ORCID. Each of its
 institutions: a row of ``affiliations`` with the raw affiliation string that names it,
@@ -46,15 +47,22 @@ from typing import Any
 import simdjson
 
 from talentatlas.resolve.names import normalise_name
-from talentatlas.sources.base import ParseResult, RecordError, short_id, text_field
+from talentatlas.sources.base import (
+    ParseResult,
+    RecordError,
+    count_field,
+    doi_of,
+    short_id,
+    text_field,
+)
 from talentatlas.sources.reading import stream_lines
 
 SNAPSHOT_DIR = Path("openalex") / "snapshot"
 #: records a landing batch holds (bounded memory for parts of any size)
 BATCH = 20_000
 #: the work fields the mapping reads; the others are never decoded into Python objects
-_READ = ("id", "title", "display_name", "publication_year", "authorships",
-         "updated_date", "is_retracted", "type")  # fmt: skip
+_READ = ("id", "doi", "title", "display_name", "publication_year", "authorships",
+         "updated_date", "is_retracted", "type", "cited_by_count")  # fmt: skip
 #: the top-level fields of one record in this many are checked for unknown ones
 KEYS_EVERY = 64
 
@@ -150,10 +158,26 @@ def _text(d: dict[str, Any], key: str) -> str:
     return v if type(v) is str else text_field(d, key)
 
 
-def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None) -> dict:
+def _citations(rec: dict[str, Any], record: int, problems: list[str] | None) -> int | None:
+    try:
+        return count_field(rec, "cited_by_count")
+    except RecordError as e:  # a bad count does not cost the work
+        if problems is not None:
+            problems.append(f"record {record}: {e}; left empty")
+        return None
+
+
+def map_work(
+    rec: dict[str, Any],
+    file: str,
+    record: int,
+    partition: str | None,
+    problems: list[str] | None = None,
+) -> dict:
     """One OpenAlex work as ``{"works": [...], "authorships": [...], "affiliations":
     [...]}`` rows (see the module doc; columns left out are null); raises
-    :class:`RecordError` for a record that is not a readable work."""
+    :class:`RecordError` for a record that is not a readable work. An unreadable
+    citation count is left empty and noted in ``problems``."""
     wid = short_id(rec.get("id"))
     if not wid or wid[0] not in "Ww":
         raise RecordError(f"not an OpenAlex work id: {rec.get('id')!r}")
@@ -176,7 +200,8 @@ def map_work(rec: dict[str, Any], file: str, record: int, partition: str | None)
          "title": _text(rec, "title") or _text(rec, "display_name"),
          "status": "retracted" if retracted else "published",
          "track": _text(rec, "type") or None, "accepted": not retracted,
-         "n_authors": len(authorships), "subfield": subfield, "updated": updated,
+         "n_authors": len(authorships), "subfield": subfield, "doi": doi_of(rec.get("doi")),
+         "citations": _citations(rec, record, problems), "updated": updated,
          "file": file, "record": record}
     ]  # fmt: skip
     auths: list[dict] = []
@@ -247,7 +272,7 @@ class OpenAlexSnapshot:
     """The snapshot's work partitions and merged ids (see the module doc)."""
 
     name = "openalex"
-    version = 1
+    version = 2
 
     def discover(self, root: Path) -> list[Path]:
         base = root / SNAPSHOT_DIR
@@ -294,7 +319,7 @@ class OpenAlexSnapshot:
             if rec is None:
                 continue
             try:
-                rows = map_work(rec, rel, index, partition)
+                rows = map_work(rec, rel, index, partition, result.problems)
             except RecordError as e:
                 result.quarantine(index, str(e), raw.decode("utf-8", errors="replace"))
                 continue

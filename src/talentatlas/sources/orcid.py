@@ -27,10 +27,11 @@ import os
 import re
 import tarfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 from xml.etree.ElementTree import Element
 
 import pyarrow as pa
@@ -326,29 +327,65 @@ def read_document(
 # -- the annual public data file ---------------------------------------------------------
 
 
-def read_public_data_file(path: Path, orcids: Iterable[str] | None = None) -> OrcidResult:
-    """Entries of the records in an ORCID public data file (a tar.gz of XML files, one
-    per record or per activity; the iD is in each member's path), streamed member by
-    member; with ``orcids``, only those records are read. A truncated archive keeps
-    what came before the cut and notes it."""
+def public_members(
+    fileobj: IO[bytes], name: str, orcids: Iterable[str] | None, problems: list[str]
+) -> Iterator[tuple[str, str, bytes]]:
+    """``(iD, member path, bytes)`` of the XML or JSON members of an ORCID public data
+    file (a tar.gz, read as a stream; the iD is in each member's path); with ``orcids``,
+    only those records. An archive cut short ends the members there, with a note in
+    ``problems``."""
     wanted = set(orcids) if orcids is not None else None
-    out = OrcidResult()
     try:
-        with tarfile.open(path, mode="r|gz") as tar:
+        with tarfile.open(fileobj=fileobj, mode="r|gz") as tar:
             for member in tar:
                 if not member.isfile() or not member.name.endswith((".xml", ".json")):
                     continue
                 owner = _orcid_in(member.name)
-                if wanted is not None and owner not in wanted:
+                if owner is None or (wanted is not None and owner not in wanted):
                     continue
                 f = tar.extractfile(member)
-                if f is None:
-                    continue
-                part = read_document(f.read(), f"{path.name}:{member.name}", owner)
-                out.rows.extend(part.rows)
-                out.quarantine.extend(part.quarantine)
-    except (tarfile.TarError, EOFError, OSError) as e:
-        out.reject(path.name, -1, f"archive cut short or unreadable ({e}); kept what came before")
+                if f is not None:
+                    yield owner, member.name, f.read()
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        problems.append(f"{name}: archive cut short or unreadable ({e}); kept what came before")
+
+
+def read_public_data_file(path: Path, orcids: Iterable[str] | None = None) -> OrcidResult:
+    """Entries of the records in an ORCID public data file (:func:`public_members`),
+    streamed member by member; with ``orcids``, only those records. A truncated archive
+    keeps what came before the cut and notes it."""
+    out = OrcidResult()
+    problems: list[str] = []
+    with path.open("rb") as f:
+        for owner, member, data in public_members(f, path.name, orcids, problems):
+            part = read_document(data, f"{path.name}:{member}", owner)
+            out.rows.extend(part.rows)
+            out.quarantine.extend(part.quarantine)
+    for p in problems:
+        out.reject(path.name, -1, p)
+    return out
+
+
+def extract_public_data_file(
+    fileobj: IO[bytes], name: str, orcids: Iterable[str], data_dir: Path
+) -> dict[str, Any]:
+    """Copy the members of the records of ``orcids`` from a public data file into
+    :func:`record_dir` (``<iD>/public-<member file name>``), where a build reads them
+    like fetched sections; each is written whole (a temporary name, then renamed), and
+    one already there is kept. Returns the iDs found, the members written and kept, and
+    the problems (an archive cut short)."""
+    out: dict[str, Any] = {"orcids": set(), "written": 0, "present": 0, "problems": []}
+    for owner, member, data in public_members(fileobj, name, orcids, out["problems"]):
+        out["orcids"].add(owner)
+        dest = record_dir(data_dir) / owner / f"public-{PurePosixPath(member).name}"
+        if dest.exists() and dest.stat().st_size == len(data):
+            out["present"] += 1
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+        out["written"] += 1
     return out
 
 
@@ -440,10 +477,16 @@ def record_files(data_dir: Path) -> list[Path]:
 
 
 def read_records(data_dir: Path) -> OrcidResult:
-    """Every fetched section under :func:`record_dir`, read (the iD from the folder)."""
+    """Every record file under :func:`record_dir` (fetched sections and members of a
+    public data file), read, the iD from the folder. An entry read from two files (a
+    section and the public data file's copy of it: same iD, section and put-code)
+    counts once."""
     out = OrcidResult()
+    seen: set[tuple] = set()  # of the files before
     for p in record_files(data_dir):
         part = read_document(p.read_bytes(), p.relative_to(data_dir).as_posix(), p.parent.name)
-        out.rows.extend(part.rows)
+        keys = [(r["orcid"], r["section"], r["put_code"]) for r in part.rows]
+        out.rows.extend(r for r, k in zip(part.rows, keys, strict=True) if k not in seen)
+        seen.update(k for k in keys if k[2] is not None)
         out.quarantine.extend(part.quarantine)
     return out

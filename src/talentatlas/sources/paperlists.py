@@ -21,6 +21,8 @@ from talentatlas.resolve.names import normalise_name
 from talentatlas.sources.base import (
     ParseResult,
     RecordError,
+    count_or_note,
+    doi_of,
     parse_records,
     text_field,
 )
@@ -66,7 +68,7 @@ def _indices(spec: str) -> list[int]:
 
 class Paperlists:
     name = "paperlists"
-    version = 7
+    version = 8
 
     def discover(self, root: Path) -> list[Path]:
         base = root / "paperlists"
@@ -141,7 +143,9 @@ class Paperlists:
             {"work_id": work_id, "source": self.name, "venue": venue, "year": year,
              "paper_id": pid, "title": title, "status": status,
              "track": text_field(rec, "track"), "accepted": tier in ACCEPTED_TIERS,
-             "tier": tier, "n_authors": n, "file": result.file, "record": index}
+             "tier": tier, "n_authors": n, "doi": doi_of(text_field(rec, "doi")),
+             "citations": count_or_note(rec, "gs_citation", result, index), "file": result.file,
+             "record": index}
         )  # fmt: skip
         if n == 0:
             return
