@@ -10,7 +10,12 @@ import pytest
 from conftest import make_settings
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
-from talentatlas.sources.simulated_openalex import write_snapshot
+from talentatlas.sources.simulated_openalex import (
+    orcid_id,
+    write_education,
+    write_section,
+    write_snapshot,
+)
 from talentatlas.store import open_warehouse
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -24,7 +29,7 @@ TABLES = [
     "authorship_affiliation", "person_links", "observed_hq_country", "padded_hq_country",
     "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
     "org_headcount", "org_flows", "coverage_by_year", "key_conflicts", "graduate_summary",
-    "withdrawn_works", "work_sources",
+    "withdrawn_works", "work_sources", "education", "employment", "orcid_entries",
 ]  # fmt: skip
 
 
@@ -45,7 +50,18 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     # withdrawn, the rest linked to the listed persons by name
     listed = type(world)(**{**world.__dict__, "papers": world.papers[::2]})
     listed.write(tmp_path / "data")  # keyless linking on Spark: tests/test_people.py
-    write_snapshot(world, tmp_path / "data" / "openalex" / "snapshot", part_bytes=100_000)
+    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
+    write_snapshot(world, tmp_path / "data" / "openalex" / "snapshot", part_bytes=100_000,
+                   orcids=orcids)  # fmt: skip
+    # ORCID records: education (pathways) and employment (beside the careers)
+    for i, p in enumerate(world.people[:60]):
+        inst = world.institutions[p.stints[0][1]]
+        write_education(tmp_path / "data", orcids[p.pid], [("BSc", "U", inst.country, 2000)])
+        write_section(tmp_path / "data", orcids[p.pid], "employment", [
+            ("Researcher", inst.name, inst.country, p.first_year, p.first_year + i % 4,
+             inst.ror_id),
+            ("Scientist", "Elsewhere", "NZ", p.first_year + 1, None, None),
+        ])  # fmt: skip
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
     build(duck)
@@ -57,7 +73,7 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
     env = {"TALENTATLAS_DATA_DIR": str(spark.data_dir), "TALENTATLAS_WORKERS": "1",
            "TALENTATLAS_WAREHOUSE": str(spark.warehouse)}  # fmt: skip
     r = CliRunner().invoke(app, ["build", "--engine", "spark", "--force"], env=env)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, (r.output, r.exception)
     a = open_warehouse(duck.resolved_warehouse())
     b = open_warehouse(spark.resolved_warehouse())
     assert spark.resolved_warehouse().is_dir()
@@ -68,6 +84,10 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
         assert ta.num_rows == tb.num_rows, name
         assert _canon(ta) == _canon(tb), name
     assert a.table("moves").count().to_pyarrow().as_py() > 0
+    for name in ("education", "employment"):
+        assert a.table(name).count().to_pyarrow().as_py() >= 60, name
+    evidence = set(a.table("employment").to_pyarrow()["evidence"].to_pylist())
+    assert {"agrees", "differs"} <= evidence
     n_oa = a.table("works").filter(lambda t: t.source == "openalex").count().to_pyarrow().as_py()
     assert n_oa == len(world.papers) - len(listed.papers)
     evidence = set(a.table("graduate_summary").to_pyarrow()["evidence"].to_pylist())

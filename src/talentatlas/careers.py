@@ -153,3 +153,61 @@ def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -
             **{c: j[c] for c in keep},
         )
     return out
+
+
+def employment(entries: Table, keys: Table, country: Table, institution: Table) -> Table:
+    """The ORCID employment entries of persons known by iD, each beside the publication
+    evidence for the same years, which it never replaces: ``person_id, orcid,
+    organisation, org_id, country, start_year, end_year, role_title, file,
+    years_observed, years_same_country, years_same_institution, evidence``.
+
+    ``country`` and ``institution`` are the observed careers (:func:`observed`). An
+    entry's years run from its start to its end, or, while it lasts, to the person's
+    last observed year. ``years_observed``: those years in which the person's papers
+    place them; of these, ``years_same_country`` have the entry's country and
+    ``years_same_institution`` its institution (ROR entries only). ``evidence``:
+    ``agrees`` (every observed year in the entry's country), ``partly``, ``differs``
+    (none), ``unobserved`` (no paper in those years) or ``undated`` (no start year)."""
+    e = entries.filter(entries.section == "employment")
+    k = keys.filter(keys.kind == "orcid").select(k_p="person_id", k_v="value").distinct()
+    j = e.join(k, e.orcid == k.k_v)
+    j = j.select(
+        person_id=j.k_p, orcid=j.orcid, organisation=j.organisation, org_id=j.org_id,
+        country=j.country, start_year=j.start_year, end_year=j.end_year,
+        role_title=j.role_title, file=j.file, record=j.record,
+    )  # fmt: skip
+    last = country.group_by("person_id").agg(last=country.year.max())
+    d = j.filter(j.start_year.notnull()).left_join(last, "person_id").drop("person_id_right")
+    until = d.end_year.fill_null(ibis.greatest(d.last.fill_null(d.start_year), d.start_year))
+    span = d.select(
+        "person_id", "file", "record", e_country="country", e_org="org_id",
+        y=ibis.range(d.start_year, until + 1).unnest(),
+    )  # fmt: skip
+    span = span.mutate(year=span.y.cast("int32")).drop("y")  # Spark: no cast around unnest
+    c = country.select("person_id", "year", c_value="value")
+    i = institution.select("person_id", "year", i_value="value")
+    o = span.join(c, ["person_id", "year"]).left_join(i, ["person_id", "year"])
+    same_inst = (o.i_value == o.e_org).ifelse(1, 0)
+    per = o.group_by(["person_id", "file", "record"]).agg(
+        years_observed=o.count(),
+        years_same_country=(o.c_value == o.e_country).ifelse(1, 0).sum(),
+        years_same_institution=o.e_org.isnull().ifelse(ibis.null("int64"), same_inst).sum(),
+    )
+    out = j.left_join(per, ["person_id", "file", "record"])
+    n, same = out.years_observed.fill_null(0), out.years_same_country.fill_null(0)
+    evidence = ibis.cases(
+        (out.start_year.isnull(), "undated"),
+        (n == 0, "unobserved"),
+        (same == n, "agrees"),
+        (same == 0, "differs"),
+        else_="partly",
+    )
+    return out.select(
+        "person_id", "orcid", "organisation", "org_id", "country", "start_year", "end_year",
+        "role_title", "file", years_observed=n.cast("int32"),
+        years_same_country=same.cast("int32"),
+        years_same_institution=out.org_id.isnull().ifelse(
+            ibis.null("int32"), out.years_same_institution.fill_null(0).cast("int32")
+        ),
+        evidence=evidence,
+    )  # fmt: skip

@@ -261,6 +261,13 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     Entry(
         "Careers",
+        "employment",
+        "careers",
+        "employment entry of a person",
+        "the employment entries of the ORCID records of persons known by that iD (organisation, ROR id, country, years), each beside the publication evidence for its years, which it never replaces: years observed, of which in the entry's country and at its institution, and `evidence` (`agrees`, `partly`, `differs`, `unobserved`, `undated`)",
+    ),
+    Entry(
+        "Careers",
         "moves",
         "careers",
         "move (person, year, dimension)",

@@ -354,6 +354,14 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
         st = stock(pad)
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
+    # ORCID employment entries beside the publication evidence (never replacing it)
+    engine.materialize(
+        "employment",
+        careers.employment(
+            engine.table("orcid_entries"), engine.table("person_keys"),
+            engine.table("observed_country"), engine.table("observed_institution"),
+        ),
+    )  # fmt: skip
     active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
     engine.materialize("person_years", careers.person_years(padded_by_dim, active))
     engine.materialize("moves", union_all(move_parts))

@@ -142,18 +142,38 @@ def orcid_id(n: int) -> str:
 
 def write_education(root: Path, orcid: str, degrees: list[tuple[str, str, str, int]]) -> Path:
     """An ORCID ``educations`` section (v3.0 JSON) of ``(role title, organisation,
-    country, start year)`` entries, where ``fetch-orcid`` keeps it under ``root`` (a
-    data directory)."""
-    groups = [
-        {"summaries": [{"education-summary": {
-            "put-code": k + 1, "role-title": title,
-            "start-date": {"year": {"value": str(year)}},
-            "end-date": {"year": {"value": str(year + 4)}},
-            "organization": {"name": org, "address": {"city": "City", "country": country}},
-        }}]}
-        for k, (title, org, country, year) in enumerate(degrees)
-    ]  # fmt: skip
-    path = root / "orcid" / "records" / orcid / "educations.json"
+    country, start year)`` entries (four years each), where ``fetch-orcid`` keeps it
+    under ``root`` (a data directory)."""
+    entries = [(t, org, c, y, y + 4, None) for t, org, c, y in degrees]
+    return write_section(root, orcid, "education", entries)
+
+
+def write_section(
+    root: Path,
+    orcid: str,
+    kind: str,
+    entries: list[tuple[str, str, str, int | None, int | None, str | None]],
+) -> Path:
+    """An ORCID section of ``kind`` entries (``education``, ``employment``; v3.0 JSON):
+    ``(role title, organisation, country, start year, end year, ROR id)``, a missing
+    year or id left out, where ``fetch-orcid`` keeps it under ``root``."""
+
+    def year(y: int | None) -> dict | None:
+        return {"year": {"value": str(y)}} if y is not None else None
+
+    groups = []
+    for k, (title, org, country, start, end, ror) in enumerate(entries):
+        organisation: dict = {"name": org, "address": {"city": "City", "country": country}}
+        if ror:
+            organisation["disambiguated-organization"] = {
+                "disambiguated-organization-identifier": f"https://ror.org/{ror}",
+                "disambiguation-source": "ROR",
+            }
+        groups.append({"summaries": [{f"{kind}-summary": {
+            "put-code": k + 1, "role-title": title, "start-date": year(start),
+            "end-date": year(end), "organization": organisation,
+        }}]})  # fmt: skip
+    path = root / "orcid" / "records" / orcid / f"{kind}s.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps({"affiliation-group": groups}))
     return path
