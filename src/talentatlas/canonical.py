@@ -240,3 +240,37 @@ def education(entries: Table, keys: Table) -> Table:
         organisation=j.organisation, org_id=j.org_id, country=j.country,
         start_year=j.start_year, end_year=j.end_year, role_title=j.role_title, file=j.file,
     )  # fmt: skip
+
+
+def _latest(t: Table, key: str) -> ibis.Value:
+    """The window that puts each ``key``'s latest version first (``updated``, then the
+    last file and record)."""
+    return ibis.window(
+        group_by=key,
+        order_by=[t.updated.isnull().cast("int8"), ibis.desc(t.updated), ibis.desc(t.file),
+                  ibis.desc(t.record)],
+    )  # fmt: skip
+
+
+def openalex_entities(entities: Table, kind: str) -> Table:
+    """The latest version of each OpenAlex institution or source (``kind``):
+    ``openalex_id, name, type, country, ror_id, parent_id, lineage, venue, issn_l,
+    updated, file`` (``parent_id``: the nearest of ``lineage``)."""
+    e = entities.filter(entities.kind == kind)
+    e = e.mutate(rk=ibis.row_number().over(_latest(e, "entity_id")))
+    e = e.filter(e.rk == 0)
+    return e.select(
+        openalex_id=e.entity_id, name=e.name, type=e.type, country=e.country_src,
+        ror_id=e.ror_src, parent_id=e.lineage.re_extract(r"^([^;]+)", 1).nullif(""),
+        lineage=e.lineage, venue=e.venue, issn_l=e.issn_l, updated=e.updated, file=e.file,
+    )  # fmt: skip
+
+
+def author_years(years: Table) -> Table:
+    """The affiliation years of each OpenAlex author's latest profile (the rows of its
+    latest file and record)."""
+    v = years.select("author_id", "updated", "file", "record").distinct()
+    v = v.mutate(rk=ibis.row_number().over(_latest(v, "author_id")))
+    v = v.filter(v.rk == 0).select(v_a="author_id", v_f="file", v_r="record")
+    j = years.join(v, (years.author_id == v.v_a) & (years.file == v.v_f) & (years.record == v.v_r))
+    return j.select(*years.columns)

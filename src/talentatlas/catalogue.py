@@ -65,6 +65,20 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     Entry(
         "Canonical tables",
+        "openalex_institutions",
+        "canonical",
+        "OpenAlex institution",
+        "the latest version of each OpenAlex institution read (snapshot or API pages): OpenAlex id, name, type, country, ROR id (where it meets the ROR registry), parent (`parent_id`, the nearest of `lineage`, the parent chain), provenance",
+    ),
+    Entry(
+        "Canonical tables",
+        "openalex_sources",
+        "canonical",
+        "OpenAlex source",
+        "the latest version of each OpenAlex source (journal, conference, repository) read: OpenAlex id, name, type, ISSN-L, the host organisation's chain (`lineage`), and the atlas's venue name where the source is one of its conferences",
+    ),
+    Entry(
+        "Canonical tables",
         "withdrawn_works",
         "canonical",
         "work left out",
@@ -265,6 +279,13 @@ CATALOGUE: tuple[Entry, ...] = (
         "careers",
         "employment entry of a person",
         "the employment entries of the ORCID records of persons known by that iD (organisation, ROR id, country, years), each beside the publication evidence for its years, which it never replaces: years observed, of which in the entry's country and at its institution, and `evidence` (`agrees`, `partly`, `differs`, `unobserved`, `undated`)",
+    ),
+    Entry(
+        "Careers",
+        "author_affiliations",
+        "careers",
+        "affiliation year of an OpenAlex author profile",
+        "the affiliation years of the OpenAlex author profiles (`affiliations[].years`) of authors the atlas knows, under the person most of the author's authorships are linked to, each beside the publication evidence of that year, which it never replaces: ROR id, institution, country, `observed` (the person's papers place them that year), `same_country`, `same_institution`",
     ),
     Entry(
         "Careers",

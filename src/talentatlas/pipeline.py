@@ -253,6 +253,10 @@ def stage_canonical(
         auth, aff = canonical.with_author_maps(auth, aff, hits)
     engine.materialize("authorships", auth)
     engine.materialize("affiliations", aff)
+    # OpenAlex institutions, sources and author profiles (latest versions)
+    for kind in ("institution", "source"):
+        engine.materialize(f"openalex_{kind}s", canonical.openalex_entities(raw["entities"], kind))
+    engine.scratch("openalex_author_years", canonical.author_years(raw["author_years"]))
 
 
 def stage_institutions(
@@ -360,6 +364,15 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         careers.employment(
             engine.table("orcid_entries"), engine.table("person_keys"),
             engine.table("observed_country"), engine.table("observed_institution"),
+        ),
+    )  # fmt: skip
+    # OpenAlex author profiles' affiliation years, likewise beside the careers
+    engine.materialize(
+        "author_affiliations",
+        careers.author_affiliations(
+            engine.table("openalex_author_years"), engine.table("authorships"),
+            engine.table("person_links"), engine.table("observed_country"),
+            engine.table("observed_institution"),
         ),
     )  # fmt: skip
     active = cells.select("person_id", year=cells.year.cast("int32")).distinct()

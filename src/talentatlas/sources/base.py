@@ -95,6 +95,46 @@ RETIRED_SCHEMA = pa.schema(
     ]
 )
 
+#: the affiliation years of OpenAlex author profiles (``affiliations[].years``):
+#: supporting evidence beside the works' affiliations, never a career of its own
+AUTHOR_YEARS_SCHEMA = pa.schema(
+    [
+        ("author_id", pa.string()),  # openalex:A…
+        ("orcid", pa.string()),
+        ("name", pa.string()),
+        ("inst_src_id", pa.string()),  # openalex:I…
+        ("ror_src", pa.string()),
+        ("inst_src", pa.string()),
+        ("country_src", pa.string()),
+        ("year", pa.int32()),
+        ("updated", pa.string()),
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
+
+#: OpenAlex institutions and sources (venues): ``kind`` ``institution`` or ``source``
+ENTITIES_SCHEMA = pa.schema(
+    [
+        ("kind", pa.string()),
+        ("entity_id", pa.string()),  # openalex:I… / openalex:S…
+        ("name", pa.string()),
+        ("type", pa.string()),
+        ("country_src", pa.string()),
+        ("ror_src", pa.string()),
+        # institutions: the parent chain, nearest first (``lineage`` without the
+        # institution itself); sources: the host organisation's chain
+        ("lineage", pa.string()),
+        ("venue", pa.string()),  # sources: the atlas's venue name, where one
+        ("issn_l", pa.string()),
+        ("updated", pa.string()),
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("record", pa.int64()),
+    ]
+)
+
 #: author -> country maps of a venue-year (``sources.authormaps``)
 AUTHOR_COUNTRIES_SCHEMA = pa.schema(
     [
@@ -125,6 +165,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     "affiliations": AFFILIATIONS_SCHEMA,
     "author_countries": AUTHOR_COUNTRIES_SCHEMA,
     "retired": RETIRED_SCHEMA,
+    "author_years": AUTHOR_YEARS_SCHEMA,
+    "entities": ENTITIES_SCHEMA,
     "quarantine": QUARANTINE_SCHEMA,
 }
 

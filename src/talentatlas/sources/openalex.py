@@ -16,9 +16,11 @@ canonical tables leave those works out.
 
 **Mapping.** A work (``openalex:W…``): the venue is the primary location's source,
 as the atlas's venue name where the source is one of its conferences
-(:data:`SOURCE_VENUES`, by name, workshops excepted), else ``openalex:S…`` (which a
-user's field may list); year, title, DOI, citation count (``cited_by_count``), ``paper_id`` (the W id),
-``updated``.
+(:data:`~talentatlas.sources.openalex_entities.SOURCE_VENUES`, by name, workshops
+excepted), else ``openalex:S…`` (which a user's field may list); year, title, DOI,
+citation count (``cited_by_count``), ``paper_id`` (the W id), ``updated``. Authors,
+institutions and sources in the same layout are mapped by
+:mod:`~talentatlas.sources.openalex_entities`.
 A published work counts as accepted, a retracted one not. Each authorship: position,
 name (``display_name``, else the raw name), OpenAlex author id, ORCID. Each of its
 institutions: a row of ``affiliations`` with the raw affiliation string that names it,
@@ -55,7 +57,11 @@ from talentatlas.sources.base import (
     short_id,
     text_field,
 )
+from talentatlas.sources.openalex_entities import ENTITIES, map_entity, ror_id, venue_of
+from talentatlas.sources.openalex_entities import KNOWN_FIELDS as ENTITY_FIELDS
 from talentatlas.sources.reading import stream_lines
+
+__all__ = ["OpenAlexSnapshot", "map_work", "ror_id", "venue_of"]
 
 SNAPSHOT_DIR = Path("openalex") / "snapshot"
 #: records a landing batch holds (bounded memory for parts of any size)
@@ -84,54 +90,8 @@ KNOWN_FIELDS = frozenset({
     "content_urls", "has_content", "is_xpac",
 })  # fmt: skip
 
-#: the atlas's conferences as OpenAlex names their sources (series or yearly
-#: proceedings); a name that mentions a workshop is never the main conference
-SOURCE_VENUES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.I), v)
-    for p, v in (
-        (r"neural information processing systems", "neurips"),
-        (r"international conference on machine learning\b", "icml"),
-        (r"international conference on learning representations", "iclr"),
-        (r"artificial intelligence and statistics", "aistats"),
-        (r"uncertainty in artificial intelligence", "uai"),
-        (r"conference on learning theory", "colt"),
-        (r"computer vision and pattern recognition", "cvpr"),
-        (r"international conference on computer vision\b", "iccv"),
-        (r"european conference on computer vision", "eccv"),
-        (r"annual meeting of the association for computational linguistics", "acl"),
-        (r"empirical methods in natural language processing", "emnlp"),
-        (r"north american chapter of the association for computational linguistics", "naacl"),
-        (r"aaai conference on artificial intelligence", "aaai"),
-        (r"international joint conference on artificial intelligence", "ijcai"),
-        (r"conference on robot learning", "corl"),
-        (r"international conference on robotics and automation", "icra"),
-        (r"intelligent robots and systems", "iros"),
-        (r"knowledge discovery (and|&) data mining", "kdd"),
-        (r"research and development in information retrieval", "sigir"),
-    )
-)
-_WORKSHOP = re.compile(r"workshop", re.I)
 _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
 _PARTITION = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
-
-
-def ror_id(value: Any) -> str | None:
-    """``https://ror.org/05x2bcf33`` -> ``05x2bcf33``."""
-    v = short_id(value)
-    return v.lower() if v and re.fullmatch(r"0[a-z0-9]{6}\d{2}", v.lower()) else None
-
-
-def venue_of(source: dict[str, Any] | None) -> str | None:
-    """The atlas's venue name of a primary-location source (see :data:`SOURCE_VENUES`)."""
-    if not source:
-        return None
-    name = source.get("display_name") or ""
-    if isinstance(name, str) and name and not _WORKSHOP.search(name):
-        for pattern, venue in SOURCE_VENUES:
-            if pattern.search(name):
-                return venue
-    sid = short_id(source.get("id"))
-    return f"openalex:{sid}" if sid else None
 
 
 def _dict(value: Any, what: str) -> dict[str, Any]:
@@ -272,7 +232,7 @@ class OpenAlexSnapshot:
     """The snapshot's work partitions and merged ids (see the module doc)."""
 
     name = "openalex"
-    version = 2
+    version = 3
 
     def discover(self, root: Path) -> list[Path]:
         base = root / SNAPSHOT_DIR
@@ -283,7 +243,7 @@ class OpenAlexSnapshot:
             for p in base.rglob("*")
             if p.is_file()
             and p.name.endswith((".gz", ".jsonl", ".json", ".csv"))
-            and (_is_works_part(p) or _is_merged_ids(p))
+            and (_entity_of(p) is not None or _is_merged_ids(p))
         ]
         return sorted(parts)
 
@@ -310,16 +270,20 @@ class OpenAlexSnapshot:
             return
         m = _PARTITION.search(path.as_posix())
         partition = m.group(1) if m else None
+        entity = _entity_of(path)
         problems: list[str] = []
         parser = simdjson.Parser()
         for index, raw in enumerate(stream_lines(path, problems)):
             if not raw.strip():
                 continue
-            rec = _decode(parser, raw, index, result)
+            rec = _decode(parser, raw, index, result, entity)
             if rec is None:
                 continue
             try:
-                rows = map_work(rec, rel, index, partition, result.problems)
+                if entity == "works":
+                    rows = map_work(rec, rel, index, partition, result.problems)
+                else:
+                    rows = map_entity(entity, rec, index, partition)
             except RecordError as e:
                 result.quarantine(index, str(e), raw.decode("utf-8", errors="replace"))
                 continue
@@ -357,10 +321,13 @@ class OpenAlexSnapshot:
             )  # fmt: skip
 
 
-def _decode(parser: Any, raw: bytes, index: int, result: ParseResult) -> dict | None:
+def _decode(
+    parser: Any, raw: bytes, index: int, result: ParseResult, entity: str | None = "works"
+) -> dict | None:
     """The fields :func:`map_work` reads, decoded from one line (the others are only
-    checked to be valid JSON, never turned into Python objects); None, with the line
-    quarantined, when it is not a JSON object."""
+    checked to be valid JSON, never turned into Python objects; authors, institutions
+    and sources are decoded whole); None, with the line quarantined, when it is not a
+    JSON object."""
     try:
         doc = parser.parse(raw)
     except (ValueError, UnicodeDecodeError) as e:
@@ -373,10 +340,15 @@ def _decode(parser: Any, raw: bytes, index: int, result: ParseResult) -> dict | 
                           raw.decode("utf-8", errors="replace"))  # fmt: skip
         return None
     result.records += 1
+    known = KNOWN_FIELDS if entity == "works" else ENTITY_FIELDS[entity or ""]
     if result.records % KEYS_EVERY == 1:  # new fields reach every record: a sample suffices
         keys = doc.keys()
-        if not KNOWN_FIELDS.issuperset(keys):
-            result.unknown_fields.update(k for k in keys if k not in KNOWN_FIELDS)
+        if not known.issuperset(keys):
+            result.unknown_fields.update(k for k in keys if k not in known)
+    if entity != "works":
+        rec = doc.as_dict()
+        del doc
+        return rec
     rec = {k: _plain(v) for k in _READ if (v := doc.get(k)) is not None}
     # of the primary location and topic, only the parts the mapping reads
     for key, path in (("primary_location", "source"), ("primary_topic", "subfield")):
@@ -402,8 +374,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _is_works_part(p: Path) -> bool:
-    return p.parent.parent.name == "works" and p.parent.name.startswith("updated_date=")
+def _entity_of(p: Path) -> str | None:
+    """``works``, ``authors``, ``institutions`` or ``sources`` for a snapshot part."""
+    kind = p.parent.parent.name
+    if p.parent.name.startswith("updated_date=") and (kind == "works" or kind in ENTITIES):
+        return kind
+    return None
 
 
 def _is_merged_ids(p: Path) -> bool:

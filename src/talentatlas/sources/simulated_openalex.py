@@ -20,7 +20,7 @@ import orjson
 
 from talentatlas.sources.simulated import World
 
-#: the OpenAlex source name of each simulated venue (matched by ``openalex.SOURCE_VENUES``)
+#: the OpenAlex source name of each simulated venue (matched by ``openalex_entities.SOURCE_VENUES``)
 SOURCE_NAMES = {
     "neurips": "Neural Information Processing Systems",
     "icml": "International Conference on Machine Learning",
@@ -127,6 +127,55 @@ def write_snapshot(
                 written += len(line)
                 work = next(works, None)
     return parts
+
+
+def openalex_entities(world: World, updated: str = "2026-01-01") -> dict[str, list[dict]]:
+    """The world's authors, institutions and sources as OpenAlex records: an author's
+    ``affiliations`` list each institution their papers name, with the years of those
+    papers (OpenAlex's own summary of an author's works)."""
+    by_id = {p.openreview_id: p for p in world.people}
+    years: dict[str, dict[int, set[int]]] = {}
+    for n, (_venue, year, rec) in enumerate(world.papers):
+        for oid, inst_i in zip(rec["authorids"].split(";"), world.paper_insts[n], strict=True):
+            years.setdefault(by_id[oid].pid, {}).setdefault(inst_i, set()).add(year)
+
+    def inst(i: int) -> dict[str, Any]:
+        x = world.institutions[i]
+        lineage = [f"https://openalex.org/I{i + 1}"]
+        if x.parent is not None:
+            lineage.append(f"https://openalex.org/I{x.parent + 1}")
+        return {"id": lineage[0], "ror": f"https://ror.org/{x.ror_id}", "display_name": x.name,
+                "country_code": x.country, "type": x.sector, "lineage": lineage}  # fmt: skip
+
+    stamp = f"{updated}T00:00:00"
+    authors = [
+        {"id": f"https://openalex.org/{author_id(p.pid)}", "display_name": p.name,
+         "affiliations": [{"institution": inst(i), "years": sorted(ys, reverse=True)}
+                          for i, ys in sorted(years[p.pid].items())],
+         "updated_date": stamp}
+        for p in world.people if p.pid in years
+    ]  # fmt: skip
+    institutions = [inst(i) | {"updated_date": stamp} for i in range(len(world.institutions))]
+    sources = [
+        {"id": f"https://openalex.org/S{_number(v)}", "display_name": SOURCE_NAMES.get(v, v),
+         "type": "conference", "updated_date": stamp}
+        for v in sorted(set(world.venues))
+    ]  # fmt: skip
+    return {"authors": authors, "institutions": institutions, "sources": sources}
+
+
+def write_entities(
+    records: dict[str, list[dict]], root: Path, updated: str = "2026-01-01"
+) -> list[Path]:
+    """Each entity's records as ``<entity>/updated_date=<updated>/part_000.gz`` under
+    ``root`` (an ``openalex/snapshot`` directory)."""
+    out = []
+    for entity, recs in records.items():
+        path = root / entity / f"updated_date={updated}" / "part_000.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(b"".join(orjson.dumps(r) + b"\n" for r in recs)))
+        out.append(path)
+    return out
 
 
 def orcid_id(n: int) -> str:
