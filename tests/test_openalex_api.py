@@ -293,3 +293,105 @@ def test_snapshot_sync_without_a_manifest_says_so(tmp_path: Path) -> None:
         r = CliRunner().invoke(app, ["fetch", "openalex-snapshot", "--from", base],
                                env={"TALENTATLAS_DATA_DIR": str(tmp_path / "d")})  # fmt: skip
     assert r.exit_code == 1 and "no snapshot manifest" in " ".join(r.output.split())
+
+
+class EntitiesApi(QuietHandler):
+    """``GET /authors|institutions|sources?filter=openalex:X|Y``: the records of those
+    ids (at most 100 values, as OpenAlex allows); the first call is answered 503."""
+
+    records: dict[str, dict[str, dict]]
+    calls: list[tuple[str, int]]
+    failed_once: bool = False
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        entity = url.path.strip("/")
+        flt = parse_qs(url.query).get("filter", [""])[0]
+        if entity not in self.records or not flt.startswith("openalex:"):
+            self.reply(404, b"{}")
+            return
+        if not type(self).failed_once:
+            type(self).failed_once = True
+            self.reply(503, b"busy")
+            return
+        ids = flt.removeprefix("openalex:").split("|")
+        if len(ids) > 100:
+            self.reply(400, b'{"error": "too many values"}')
+            return
+        self.calls.append((entity, len(ids)))
+        found = [self.records[entity][i] for i in ids if i in self.records[entity]]
+        body = {"meta": {"count": len(found)}, "results": found}
+        self.reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+
+def test_authors_institutions_and_sources_the_warehouse_knows_are_fetched_by_id(
+    tmp_path: Path,
+) -> None:
+    """After a build from OpenAlex works, `fetch openalex-authors` gets the profiles of
+    every author the warehouse knows (100 ids a call, through a 503), the next build
+    sets them beside the careers, and `fetch openalex-institutions` then gets the
+    institutions those profiles name; a second fetch asks for nothing again, and an
+    interrupted fetch continues with the same pages."""
+    from talentatlas.sources.openalex_api import fetch_entities
+    from talentatlas.sources.simulated import simulate
+    from talentatlas.sources.simulated_openalex import (
+        openalex_entities,
+        orcid_id,
+        write_snapshot,
+    )
+
+    world = simulate(seed=5, n_people=250, noise=0.0)
+    data = tmp_path / "data"
+    reg = data / "ror" / "ror_records_simulated.jsonl"
+    reg.parent.mkdir(parents=True)
+    reg.write_text("".join(json.dumps(r) + "\n" for r in world.registry_records()))
+    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
+    write_snapshot(world, data / "openalex" / "snapshot", part_bytes=200_000, orcids=orcids)
+    entities = openalex_entities(world)
+    records = {e: {r["id"].rsplit("/", 1)[-1]: r for r in rs} for e, rs in entities.items()}
+    s = make_settings(tmp_path)
+    build(s)
+    handler = type("Api", (EntitiesApi,), {"records": records, "calls": []})
+    with serving(handler) as base:
+        env = {"TALENTATLAS_DATA_DIR": str(s.data_dir), "TALENTATLAS_WAREHOUSE": str(s.warehouse),
+               "TALENTATLAS_OPENALEX_API": base, "TALENTATLAS_WORKERS": "1"}  # fmt: skip
+        r = CliRunner().invoke(app, ["fetch", "openalex-authors", "--yes"], env=env)
+        assert r.exit_code == 0, r.output
+        n_auth = len(entities["authors"])
+        assert f"{n_auth:,} OpenAlex authors in the warehouse" in r.output
+        assert [c for _, c in handler.calls] == [100] * (n_auth // 100) + [n_auth % 100]
+        again = CliRunner().invoke(app, ["fetch", "openalex-authors", "--yes"], env=env)
+        assert again.exit_code == 0 and len(handler.calls) == -(-n_auth // 100)
+        build(s)
+        r = CliRunner().invoke(app, ["fetch", "openalex-institutions", "--yes"], env=env)
+        assert r.exit_code == 0, r.output
+        build(s)
+        con = duckdb.connect(str(s.warehouse), read_only=True)
+        n_rows = con.sql("select count(*) from author_affiliations").fetchone()[0]
+        observed = con.sql("select bool_and(observed) from author_affiliations").fetchone()[0]
+        n_inst = con.sql("select count(*) from openalex_institutions").fetchone()[0]
+        con.close()
+        assert n_rows == sum(
+            len(a["years"]) for x in entities["authors"] for a in x["affiliations"]
+        )
+        assert observed
+        named = {a["institution"]["id"] for x in entities["authors"] for a in x["affiliations"]}
+        assert n_inst == len(named)
+
+        # killed after its first page, then run again: the pages of one uninterrupted run
+        ids = sorted(records["authors"])
+        client = OpenAlexClient(base, per_second=1000)
+
+        def stop(state: object) -> None:
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            fetch_entities(client, "authors", ids, tmp_path / "a", on_page=stop)
+        fetch_entities(client, "authors", ids, tmp_path / "a")
+        fetch_entities(client, "authors", ids, tmp_path / "b")
+
+    def files(root: Path) -> dict[str, bytes]:
+        base_dir = root / "openalex" / "snapshot" / "authors"
+        return {p.name: p.read_bytes() for p in sorted(base_dir.rglob("*.gz"))}
+
+    assert files(tmp_path / "a") == files(tmp_path / "b") and len(files(tmp_path / "a")) == 3

@@ -117,6 +117,21 @@ class Atlas:
         k = k.filter(k.kind == "orcid").select("value").distinct().order_by("value")
         return [v for v in k.to_pyarrow()["value"].to_pylist() if v]
 
+    def openalex_ids(self, entity: str) -> list[str]:
+        """The OpenAlex ids the warehouse refers to, sorted: ``authors`` (of the
+        authorships), ``sources`` (venues the atlas does not name) or ``institutions``
+        (of the author profiles read)."""
+        if entity == "authors":
+            t = self.table("authorships").select(v=_.source_author_id)
+        elif entity == "sources":
+            t = self.table("works").select(v=_.venue)
+        elif entity == "institutions":
+            t = self.table("author_affiliations").select(v=_.openalex_institution)
+        else:
+            raise ValueError(f"entity {entity!r}: authors, institutions or sources")
+        t = t.filter(t.v.startswith("openalex:")).distinct().order_by("v")
+        return [v.removeprefix("openalex:") for v in t.to_pyarrow()["v"].to_pylist()]
+
     def build_info(self) -> dict[str, str]:
         rows = self.table("build_info").to_pyarrow().to_pylist()
         return {r["key"]: r["value"] for r in rows}

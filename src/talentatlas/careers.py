@@ -219,7 +219,8 @@ def author_affiliations(
     """OpenAlex author profiles' affiliation years (:func:`canonical.author_years`) of
     the authors the atlas knows, each beside the publication evidence of that year,
     which it never replaces: ``person_id, author_id, year, institution_id (ROR),
-    institution, country, observed, same_country, same_institution, file``.
+    openalex_institution, institution, country, observed, same_country,
+    same_institution, file``.
 
     The person of an OpenAlex author id is the one most of its authorships are linked
     to. ``observed``: the person's papers place them that year; ``same_country`` and
@@ -234,15 +235,16 @@ def author_affiliations(
     y = years.join(person, years.author_id == person.p_a)
     y = y.select(
         person_id=y.p_p, author_id=y.author_id, year=y.year, institution_id=y.ror_src,
-        institution=y.inst_src, country=y.country_src, file=y.file,
+        openalex_institution=y.inst_src_id, institution=y.inst_src, country=y.country_src,
+        file=y.file,
     )  # fmt: skip
     c = country.select("person_id", "year", c_value="value")
     i = institution.select("person_id", "year", i_value="value")
     o = y.left_join(c, ["person_id", "year"]).left_join(i, ["person_id", "year"])
     observed = o.c_value.notnull()
     return o.select(
-        "person_id", "author_id", "year", "institution_id", "institution", "country",
-        observed=observed,
+        "person_id", "author_id", "year", "institution_id", "openalex_institution",
+        "institution", "country", observed=observed,
         same_country=observed.ifelse(o.c_value == o.country, ibis.null("boolean")),
         same_institution=(observed & o.institution_id.notnull()).ifelse(
             o.i_value == o.institution_id, ibis.null("boolean")

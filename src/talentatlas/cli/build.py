@@ -34,10 +34,13 @@ def fetch(
         typer.Argument(
             help="`conferences`: paper lists and OpenReview authors (the default); "
             "`openalex`: the works of a field from the OpenAlex API; `openalex-snapshot`: "
-            "the works partitions of OpenAlex's snapshot not yet copied."
+            "the works partitions of OpenAlex's snapshot not yet copied; "
+            "`openalex-authors`, `openalex-institutions`, `openalex-sources`: the OpenAlex "
+            "records of those the warehouse refers to."
         ),
     ] = "conferences",
     data_dir: DataDir = None,
+    warehouse: Warehouse = None,
     field: Annotated[
         str | None, typer.Option(help="openalex: the field whose subfields are fetched.")
     ] = None,
@@ -66,16 +69,21 @@ def fetch(
 ) -> None:
     """Download sources into the data dir: the default conference sources, or OpenAlex
     works (an estimate of the metered list calls first; run again to continue)."""
-    s = settings(data_dir)
+    s = settings(data_dir, warehouse)
     if what == "openalex":
         _fetch_openalex(s, field, years, topic, source, institution, country, yes)
         return
     if what == "openalex-snapshot":
         _sync_openalex(s, snapshot or s.openalex_snapshot, since)
         return
+    entity = what.removeprefix("openalex-")
+    if entity in ("authors", "institutions", "sources"):
+        _fetch_openalex_entities(s, entity, yes)
+        return
     if what != "conferences":
         err.print(
-            f"[red]error:[/] unknown source {what!r}: conferences, openalex or openalex-snapshot"
+            f"[red]error:[/] unknown source {what!r}: conferences, openalex, "
+            "openalex-snapshot, openalex-authors, openalex-institutions or openalex-sources"
         )
         raise typer.Exit(2)
     from talentatlas.fetch import fetch as do_fetch
@@ -97,6 +105,42 @@ def fetch(
         err.print(f"  [red]failed[/] {rel}: {why}")
     if result.failed:
         raise typer.Exit(1)
+
+
+def _fetch_openalex_entities(s: Settings, entity: str, yes: bool) -> None:
+    import httpx
+
+    from talentatlas.sources.openalex_api import (
+        IDS_PER_CALL,
+        OpenAlexClient,
+        fetch_entities,
+    )
+
+    ids = open_atlas(s).openalex_ids(entity)
+    calls = -(-len(ids) // IDS_PER_CALL)
+    err.print(f"{len(ids):,} OpenAlex {entity} in the warehouse: at most {calls:,} call(s)")
+    if not ids:
+        return
+    if not yes and not typer.confirm(f"fetch their records in up to {calls:,} calls?", err=True):
+        err.print("nothing fetched (add --yes to fetch without asking)")
+        raise typer.Exit(1)
+    client = OpenAlexClient(s.openalex_api, api_key=s.openalex_api_key, mailto=s.openalex_mailto)
+    with progress_bar() as progress:
+        task = progress.add_task(entity, total=len(ids), item="")
+        try:
+            state = fetch_entities(
+                client, entity, ids, s.data_dir,
+                on_page=lambda st: progress.update(
+                    task, completed=len(st.fetched), item=f"{st.records:,} records"
+                ),
+            )  # fmt: skip
+        except httpx.HTTPError as e:
+            err.print(f"[red]error:[/] {e} (run again to continue)")
+            raise typer.Exit(1) from e
+    err.print(
+        f"{state.records:,} {entity} records in {state.pages:,} pages so far; "
+        "run `talentatlas build` next"
+    )
 
 
 def _sync_openalex(s: Settings, base: str, since: str | None) -> None:

@@ -16,6 +16,11 @@ snapshot layout that :mod:`talentatlas.sources.openalex` reads.
   and then the query's state (``openalex/api/<query key>.json``: the next cursor, pages
   and works so far) is replaced. A fetch that is interrupted starts again from the last
   saved cursor, so it ends with the same pages as one that was not.
+- **Authors, institutions and sources** the atlas already knows are fetched by id
+  (:func:`fetch_entities`), :data:`IDS_PER_CALL` to a call (``filter=openalex:A1|A2|…``),
+  into ``openalex/snapshot/<entity>/updated_date=<day>/``; the ids done are kept
+  (``openalex/api/<entity>.json``), so a second run fetches only new ids, and an
+  interrupted one continues with the same batches.
 - **Metered.** The API charges list calls; :meth:`OpenAlexClient.count` asks for the
   number of works first (one call), which gives the number of list calls
   (:func:`list_calls`) to confirm before fetching.
@@ -50,6 +55,17 @@ SELECT = (
     "id,doi,title,display_name,publication_year,type,primary_location,authorships,"
     "updated_date,is_retracted,primary_topic,cited_by_count"
 )
+
+
+#: the fields of each entity the mapping reads (:mod:`~talentatlas.sources.openalex_entities`)
+ENTITY_SELECT = {
+    "authors": "id,orcid,display_name,affiliations,updated_date",
+    "institutions": "id,ror,display_name,country_code,type,lineage,updated_date",
+    "sources": "id,display_name,type,issn_l,country_code,host_organization,"
+    "host_organization_lineage,updated_date",
+}
+#: ids a call asks for (OpenAlex's limit on the values of one filter)
+IDS_PER_CALL = 100
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,19 @@ class OpenAlexClient:
         doc = self.get("works", {"filter": query.filter(), "per-page": "1", "select": "id"})
         return int(doc.get("meta", {}).get("count") or 0)
 
+    def by_ids(self, entity: str, ids: list[str]) -> list[dict[str, Any]]:
+        """The records of these ids (at most :data:`IDS_PER_CALL`; one call); ids
+        OpenAlex does not know are left out of the answer."""
+        doc = self.get(
+            entity,
+            {"filter": "openalex:" + "|".join(ids), "per-page": str(IDS_PER_CALL),
+             "select": ENTITY_SELECT[entity]},
+        )  # fmt: skip
+        results = doc.get("results")
+        if not isinstance(results, list):
+            raise httpx.HTTPError(f"{entity} by id: no results list")
+        return results
+
     def page(self, query: WorksQuery, cursor: str) -> dict[str, Any]:
         return self.get(
             "works",
@@ -208,6 +237,59 @@ def fetch_works(
         state.cursor = meta.get("next_cursor") if results else None
         state.done = not state.cursor
         _write_atomic(state_path(data_dir, query), json.dumps(state.__dict__, indent=1).encode())
+        if on_page:
+            on_page(state)
+    return state
+
+
+@dataclass
+class EntityState:
+    """Which ids of an entity have been fetched (kept as JSON beside the pages)."""
+
+    entity: str
+    started: str
+    fetched: list[str] = field(default_factory=list)
+    pages: int = 0
+    records: int = 0
+
+
+def fetch_entities(
+    client: OpenAlexClient,
+    entity: str,
+    ids: list[str],
+    data_dir: Path,
+    *,
+    on_page: Callable[[EntityState], None] | None = None,
+    today: dt.date | None = None,
+) -> EntityState:
+    """Fetch the records of ``ids`` (``A…``, ``I…``, ``S…``, short or as URLs or
+    ``openalex:`` ids) not fetched before, :data:`IDS_PER_CALL` at a time in sorted
+    order, each answer written whole as a page of the snapshot layout and then the
+    state saved (see the module doc)."""
+    if entity not in ENTITY_SELECT:
+        raise ValueError(f"entity {entity!r}: one of {', '.join(ENTITY_SELECT)}")
+    path = data_dir / "openalex" / "api" / f"{entity}.json"
+    state = (
+        EntityState(**json.loads(path.read_text()))
+        if path.exists()
+        else EntityState(entity=entity, started=(today or dt.date.today()).isoformat())
+    )
+    done = set(state.fetched)
+    short = {(short_id(i.removeprefix("openalex:")) or "").upper() for i in ids}
+    todo = sorted(i for i in short if i and i not in done)
+    part_dir = data_dir / SNAPSHOT_DIR / entity / f"updated_date={state.started}"
+    for k in range(0, len(todo), IDS_PER_CALL):
+        chunk = todo[k : k + IDS_PER_CALL]
+        results = client.by_ids(entity, chunk)
+        if results:
+            key = hashlib.sha256("|".join(chunk).encode()).hexdigest()[:12]
+            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+            _write_atomic(part_dir / f"api-{entity}-{key}.jsonl.gz",
+                          gzip.compress(lines.encode(), mtime=0))  # fmt: skip
+            state.pages += 1
+            state.records += len(results)
+        state.fetched.extend(chunk)
+        _write_atomic(path, json.dumps(state.__dict__, indent=1).encode())
         if on_page:
             on_page(state)
     return state
