@@ -287,6 +287,54 @@ def test_snapshot_sync_copies_only_new_partitions(
     assert titles["openalex:" + records[0]["id"].rsplit("/", 1)[-1]] == "Changed"
 
 
+def test_parquet_snapshot_with_authors_syncs_and_builds(
+    tmp_path: Path, records: list[dict], shared_data: Path
+) -> None:
+    """The snapshot's Parquet copy (``parquet/manifest.json``), works and authors, is
+    copied and read like its JSON Lines; JSON Lines parts are not asked for."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keep = ("id", "title", "publication_year", "authorships", "primary_location",
+            "updated_date", "primary_topic")  # fmt: skip
+    author = json.loads((shared_data / "openalex" / "fixtures" / "A5023888391.json").read_text())
+    parts = {
+        "parquet/works/updated_date=2026-06-01/part_0000.parquet": pa.Table.from_pylist(
+            [{k: r.get(k) for k in keep} for r in records]),
+        "parquet/authors/updated_date=2026-06-01/part_0000.parquet": pa.Table.from_pylist(
+            [{k: author[k] for k in ("id", "display_name", "affiliations", "updated_date")}]),
+    }  # fmt: skip
+    bucket = tmp_path / "bucket" / "data"
+    entries = []
+    for rel, table in parts.items():
+        (bucket / rel).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, bucket / rel)
+        entries.append({"url": f"s3://openalex/data/{rel}",
+                        "meta": {"content_length": (bucket / rel).stat().st_size}})  # fmt: skip
+    entries.append({"url": "s3://openalex/data/parquet/sources/updated_date=2026-06-01/p.parquet"})
+    (bucket / "parquet" / "manifest.json").write_text(json.dumps({"entries": entries}))
+    data = tmp_path / "data"
+    with serve_dir(tmp_path / "bucket") as base:
+        args = ["fetch", "openalex-snapshot", "--from", base, "--format", "parquet",
+                "--entity", "works", "--entity", "authors"]  # fmt: skip
+        r = CliRunner().invoke(app, args, env={"TALENTATLAS_DATA_DIR": str(data)})
+        assert r.exit_code == 0, r.output
+        assert "2 parts copied" in " ".join(r.output.split())
+        bad = CliRunner().invoke(app, [*args[:4], "--format", "orc"],
+                                 env={"TALENTATLAS_DATA_DIR": str(data)})  # fmt: skip
+        assert bad.exit_code == 2 and "--format" in bad.output
+    s = make_settings(tmp_path)
+    build(s)
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    n = con.sql("select count(*) from works where source = 'openalex'").fetchone()[0]
+    files = con.sql("select file, records from files where source = 'openalex'").fetchall()
+    con.close()
+    assert n == len(records)
+    assert sorted(files) == sorted(
+        (f"openalex/snapshot/{rel}", t.num_rows) for rel, t in parts.items()
+    )
+
+
 def test_snapshot_sync_without_a_manifest_says_so(tmp_path: Path) -> None:
     (tmp_path / "bucket" / "data").mkdir(parents=True)
     with serve_dir(tmp_path / "bucket") as base:

@@ -66,6 +66,16 @@ def fetch(
         str | None,
         typer.Option(help="openalex-snapshot: only partitions from this date (YYYY-MM-DD)."),
     ] = None,
+    snapshot_format: Annotated[
+        str, typer.Option("--format", help="openalex-snapshot: jsonl or parquet.")
+    ] = "jsonl",
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="openalex-snapshot: works (the default), authors, institutions, sources; "
+            "repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Download sources into the data dir: the default conference sources, or OpenAlex
     works (an estimate of the metered list calls first; run again to continue)."""
@@ -74,7 +84,9 @@ def fetch(
         _fetch_openalex(s, field, years, topic, source, institution, country, yes)
         return
     if what == "openalex-snapshot":
-        _sync_openalex(s, snapshot or s.openalex_snapshot, since)
+        _sync_openalex(
+            s, snapshot or s.openalex_snapshot, since, tuple(entity or ("works",)), snapshot_format
+        )
         return
     entity = what.removeprefix("openalex-")
     if entity in ("authors", "institutions", "sources"):
@@ -143,17 +155,27 @@ def _fetch_openalex_entities(s: Settings, entity: str, yes: bool) -> None:
     )
 
 
-def _sync_openalex(s: Settings, base: str, since: str | None) -> None:
+def _sync_openalex(
+    s: Settings, base: str, since: str | None, entities: tuple[str, ...], fmt: str
+) -> None:
     import httpx
 
-    from talentatlas.sources.openalex_sync import sync_snapshot
+    from talentatlas.sources.openalex_sync import FORMATS, sync_snapshot
 
-    err.print(f"copying the works of the OpenAlex snapshot at {base} into {s.data_dir}")
+    bad = sorted(set(entities) - {"works", "authors", "institutions", "sources"})
+    if bad or fmt not in FORMATS:
+        err.print(f"[red]error:[/] --entity {', '.join(bad)}" if bad else
+                  f"[red]error:[/] --format {fmt!r}: jsonl or parquet")  # fmt: skip
+        raise typer.Exit(2)
+    err.print(
+        f"copying the {', '.join(entities)} of the OpenAlex snapshot at {base} ({fmt}) "
+        f"into {s.data_dir}"
+    )
     with progress_bar() as progress:
         task = progress.add_task("snapshot", total=None, item="")
         try:
             got = sync_snapshot(
-                base, s.data_dir, since=since,
+                base, s.data_dir, since=since, entities=entities, fmt=fmt,
                 on_plan=lambda n: progress.update(task, total=n),
                 on_file=lambda p: progress.update(task, advance=1, item=p),
             )  # fmt: skip

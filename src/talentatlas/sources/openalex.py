@@ -46,6 +46,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import simdjson
 
 from talentatlas.resolve.names import normalise_name
@@ -232,7 +234,7 @@ class OpenAlexSnapshot:
     """The snapshot's work partitions and merged ids (see the module doc)."""
 
     name = "openalex"
-    version = 3
+    version = 4
 
     def discover(self, root: Path) -> list[Path]:
         base = root / SNAPSHOT_DIR
@@ -242,7 +244,7 @@ class OpenAlexSnapshot:
             p
             for p in base.rglob("*")
             if p.is_file()
-            and p.name.endswith((".gz", ".jsonl", ".json", ".csv"))
+            and p.name.endswith((".gz", ".jsonl", ".json", ".csv", ".parquet"))
             and (_entity_of(p) is not None or _is_merged_ids(p))
         ]
         return sorted(parts)
@@ -271,6 +273,9 @@ class OpenAlexSnapshot:
         m = _PARTITION.search(path.as_posix())
         partition = m.group(1) if m else None
         entity = _entity_of(path)
+        if path.name.endswith(".parquet"):
+            yield from self._parquet(path, rel, entity or "works", partition, size)
+            return
         problems: list[str] = []
         parser = simdjson.Parser()
         for index, raw in enumerate(stream_lines(path, problems)):
@@ -295,6 +300,51 @@ class OpenAlexSnapshot:
         result.problems.extend(problems)
         if problems:
             result.quarantine(-1, "; ".join(problems), "")
+        yield result
+
+    def _parquet(
+        self, path: Path, rel: str, entity: str, partition: str | None, size: int
+    ) -> Iterator[ParseResult]:
+        """A part of the snapshot's Parquet copy: rows are records in the API's shape
+        (nested structs and lists), read ``size`` at a time and only the columns the
+        mapping reads; the file's columns are checked once against the known fields."""
+        try:
+            pf = pq.ParquetFile(path)
+        except (OSError, pa.ArrowInvalid) as e:
+            result = ParseResult(self.name, rel)
+            result.quarantine(-1, f"unreadable Parquet part ({e})", "")
+            yield result
+            return
+        known = KNOWN_FIELDS if entity == "works" else ENTITY_FIELDS[entity]
+        names = pf.schema_arrow.names
+        wanted = (*_READ, "primary_location", "primary_topic") if entity == "works" else names
+        columns = [c for c in names if c in wanted]
+        result = ParseResult(self.name, rel)
+        result.unknown_fields.update(c for c in names if c not in known)
+        index = 0
+        try:
+            for batch in pf.iter_batches(batch_size=size, columns=columns):
+                for rec in batch.to_pylist():
+                    result.records += 1
+                    stamp = rec.get("updated_date")
+                    if stamp is not None and not isinstance(stamp, str):  # a timestamp column
+                        rec["updated_date"] = stamp.isoformat()
+                    try:
+                        if entity == "works":
+                            rows = map_work(rec, rel, index, partition, result.problems)
+                        else:
+                            rows = map_entity(entity, rec, index, partition)
+                    except RecordError as e:
+                        result.quarantine(index, str(e), str(rec)[:2000])
+                    else:
+                        for table, r in rows.items():
+                            result.rows[table].extend(r)
+                    index += 1
+                yield result
+                result = ParseResult(self.name, rel)
+        except (OSError, pa.ArrowInvalid) as e:  # a part cut short keeps its whole batches
+            result.quarantine(-1, f"Parquet part unreadable after record {index} ({e})", "")
+            result.problems.append(f"unreadable after record {index}: {e}")
         yield result
 
     def _merged(self, path: Path, result: ParseResult) -> None:

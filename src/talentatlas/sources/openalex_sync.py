@@ -1,4 +1,5 @@
-"""Copying OpenAlex's snapshot of works into the data directory, incrementally.
+"""Copying OpenAlex's snapshot (works, and authors, institutions and sources when
+asked) into the data directory, incrementally, as JSON Lines or Parquet.
 
 The snapshot lives in the public ``openalex`` S3 bucket, readable without credentials
 over HTTPS (``s3://openalex/data`` is ``https://openalex.s3.amazonaws.com/data``); a
@@ -30,6 +31,8 @@ from talentatlas.sources.openalex import SNAPSHOT_DIR
 
 PUBLIC = "s3://openalex/data"
 MANIFESTS = ("jsonl/manifest.json", "works/manifest")
+#: the snapshot's formats since 2026, each a complete copy under its own prefix
+FORMATS = ("jsonl", "parquet")
 
 
 def http_base(base: str) -> str:
@@ -49,19 +52,20 @@ class SyncResult:
     bytes: int = 0
 
 
-def works_parts(manifest: dict) -> list[tuple[str, int]]:
-    """``(path under the base, size)`` of every works part a manifest lists."""
+def entity_parts(manifest: dict, entities: tuple[str, ...] = ("works",)) -> list[tuple[str, int]]:
+    """``(path under the base, size)`` of every part of ``entities`` a manifest lists."""
     out = []
     for e in manifest.get("entries") or []:
         url = str(e.get("url") or "")
-        if "/works/updated_date=" not in url:
-            continue
-        rel = url.split("/works/updated_date=", 1)
-        head = rel[0].rsplit("/", 1)[-1]  # "jsonl" in the newer layout, else the prefix
-        prefix = "jsonl/" if head == "jsonl" else ""
-        path = f"{prefix}works/updated_date={rel[1]}"
-        size = int((e.get("meta") or {}).get("content_length") or -1)
-        out.append((path, size))
+        for entity in entities:
+            marker = f"/{entity}/updated_date="
+            if marker not in url:
+                continue
+            rel = url.split(marker, 1)
+            head = rel[0].rsplit("/", 1)[-1]  # "jsonl"/"parquet" since 2026, else the prefix
+            prefix = f"{head}/" if head in FORMATS else ""
+            size = int((e.get("meta") or {}).get("content_length") or -1)
+            out.append((f"{prefix}{entity}/updated_date={rel[1]}", size))
     return sorted(out)
 
 
@@ -70,18 +74,24 @@ def sync_snapshot(
     data_dir: Path,
     *,
     since: str | None = None,
+    entities: tuple[str, ...] = ("works",),
+    fmt: str = "jsonl",
     downloader: Downloader | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_file: Callable[[str], None] | None = None,
 ) -> SyncResult:
-    """Copy the works parts of the snapshot at ``base`` not yet in ``data_dir`` (see
-    the module doc)."""
+    """Copy the parts of ``entities`` (works; authors, institutions, sources) of the
+    snapshot at ``base`` not yet in ``data_dir``, in format ``fmt`` (``jsonl``, or
+    ``parquet`` with ``parquet/manifest.json``; see the module doc)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: jsonl or parquet")
+    manifests = MANIFESTS if fmt == "jsonl" else ("parquet/manifest.json",)
     dl = downloader or Downloader()
     local = not _is_url(base) and not base.startswith("s3://")
     root = base.rstrip("/") if local else http_base(base)
     out = SyncResult()
     manifest = None
-    for name in MANIFESTS:
+    for name in manifests:
         if local:
             p = Path(root) / name
             text = p.read_text() if p.is_file() else None
@@ -92,10 +102,10 @@ def sync_snapshot(
             break
     if manifest is None:
         raise FileNotFoundError(
-            f"no snapshot manifest at {root} ({' or '.join(MANIFESTS)}): OpenAlex removes it "
+            f"no snapshot manifest at {root} ({' or '.join(manifests)}): OpenAlex removes it "
             "while it writes a partition, so try again later"
         )
-    parts = works_parts(manifest)
+    parts = entity_parts(manifest, entities)
     if on_plan:
         on_plan(len(parts))
     target = data_dir / SNAPSHOT_DIR
