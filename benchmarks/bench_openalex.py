@@ -1,7 +1,7 @@
 """OpenAlex ingestion benchmark: a snapshot of gzipped JSON Lines generated from a
 simulated world, landed by talentatlas beside plain ``gzip -dc`` of the same files.
 
-    python benchmarks/bench_openalex.py [--gb 2.0] [--snapshot DIR] [--workers 2]
+    python benchmarks/bench_openalex.py [--gb 2.0] [--snapshot DIR] [--workers 2] [--engine spark]
 
 - **generate** (not timed; kept in ``--snapshot`` for the next run): a seeded simulated
   world's papers as OpenAlex works (``sources.simulated_openalex``), the fields the
@@ -57,12 +57,18 @@ INGEST = r"""
 import json, sys, time
 from pathlib import Path
 import pyarrow.parquet as pq
-from talentatlas.landing import discover, land, landed_paths
+from talentatlas.landing import discover, land, land_on_spark, landed_paths
 args = json.loads(sys.argv[1])
 if __name__ == "__main__":
     files = discover(Path(args["data"]), ["openalex"])
+    if args["engine"] == "spark":  # the session starts before the clock
+        from talentatlas.store import spark_session
+        session = spark_session()
     t = time.perf_counter()
-    land(files, Path(args["landing"]), workers=args["workers"])
+    if args["engine"] == "spark":
+        land_on_spark(files, Path(args["landing"]), session)
+    else:
+        land(files, Path(args["landing"]), workers=args["workers"])
     seconds = time.perf_counter() - t
     rows = {table: sum(pq.read_metadata(p).num_rows
                        for p in landed_paths(files, Path(args["landing"]), table))
@@ -113,6 +119,8 @@ def main() -> None:
     ap.add_argument("--gb", type=float, default=2.0, help="Gzipped size to generate.")
     ap.add_argument("--snapshot", type=Path, help="Keep (and reuse) the snapshot here.")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                    help="spark: the parts are parsed by Spark's executors (local[2]).")  # fmt: skip
     ap.add_argument("--data-dir", type=Path, default=SHARED)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="talentatlas-bench-") as tmp:
@@ -158,7 +166,8 @@ def main() -> None:
 
         watcher = threading.Thread(target=sample, daemon=True)
         watcher.start()
-        args = {"data": str(data), "landing": str(landing), "workers": a.workers}
+        args = {"data": str(data), "landing": str(landing), "workers": a.workers,
+                "engine": a.engine}  # fmt: skip
         t = time.perf_counter()
         p = subprocess.Popen([sys.executable, "-c", INGEST, json.dumps(args)],
                              stdout=subprocess.PIPE, text=True)  # fmt: skip
@@ -173,7 +182,8 @@ def main() -> None:
         rows = got["rows"]
         ok = (rows["works"] == world["works"] and rows["authorships"] == world["authorships"]
               and rows["quarantine"] == 0)  # fmt: skip
-        print(f"ingest ({a.workers} workers): {got['seconds']:.1f}s = {speed:.1f} MB/s "
+        how = "Spark executors, local[2]" if a.engine == "spark" else f"{a.workers} workers"
+        print(f"ingest ({how}): {got['seconds']:.1f}s = {speed:.1f} MB/s "
               f"({speed / (gz_mb / one):.0%} of gzip -dc one stream, "
               f"{speed / (gz_mb / two):.0%} of two); process tree peak {peak[0]:,.0f} MB; "
               f"{wall:.1f}s with start-up")  # fmt: skip

@@ -124,6 +124,12 @@ class Settings(BaseSettings):
         description="the warehouse file (Spark: a Parquet directory beside it, `.spark`)",
     )
     engine: EngineName = Field("duckdb", description="`duckdb` (default) or `spark`")
+    spark_master: str = Field(
+        "local[2]",
+        description="the Spark master the spark engine runs on (`local[2]`, or a cluster's "
+        "`spark://host:7077`, whose executors then need the inputs, the landing cache "
+        "and the warehouse on shared storage)",
+    )
     mirror: str | None = Field(
         None, description="a local directory or base URL laid out like the upstream trees"
     )

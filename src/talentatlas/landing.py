@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -154,6 +155,34 @@ def land(
             m = fut.result()
             if on_done:
                 on_done(futures[fut], m)
+    return todo
+
+
+def land_on_spark(
+    files: list[InputFile],
+    landing: Path,
+    session: Any,
+    on_done: Callable[[InputFile, dict], None] | None = None,
+) -> list[InputFile]:
+    """:func:`land` with Spark's executors doing the parsing: every file not yet landed
+    is one task running the same reader (:func:`land_one`), so a snapshot too large for
+    one machine is read by a cluster, each task in bounded memory (the landing
+    directory and the inputs must then be on storage every executor sees). Tasks go
+    out in waves of twice the cluster's parallelism, so progress is reported as they
+    finish."""
+    todo = sorted(
+        (f for f in files if not is_landed(f, landing)),
+        key=lambda f: f.path.stat().st_size,
+        reverse=True,
+    )
+    sc = session.sparkContext
+    wave = max(2, 2 * sc.defaultParallelism)
+    for k in range(0, len(todo), wave):
+        part = todo[k : k + wave]
+        jobs = sc.parallelize([(f, landing) for f in part], numSlices=len(part))
+        for f, m in zip(part, jobs.map(_land_job).collect(), strict=True):
+            if on_done:
+                on_done(f, m)
     return todo
 
 

@@ -33,6 +33,7 @@ from talentatlas.landing import (
     file_sha256,
     files_table,
     land,
+    land_on_spark,
     landed_paths,
 )
 from talentatlas.resolve import corrections
@@ -44,7 +45,7 @@ from talentatlas.resolve.people import resolve_people
 from talentatlas.resolve.registry import Institutions, institutions_table
 from talentatlas.sources import REGISTRY, orcid, ror
 from talentatlas.sources.base import SCHEMAS
-from talentatlas.store import Engine, commit, open_engine
+from talentatlas.store import Engine, SparkEngine, commit, open_engine
 from talentatlas.tables import union_all
 from talentatlas.workers import collector_paused
 
@@ -144,13 +145,17 @@ def build(
     t = time.perf_counter()
     if on_files:
         on_files(len(files))
-    parsed = land(files, settings.landing_dir, settings.workers, on_parsed)
-    timings["landing"] = time.perf_counter() - t
-    say(f"landed {len(files)} files ({len(parsed)} parsed, {len(files) - len(parsed)} cached)")
-
-    engine = open_engine(settings.engine, target, keep_scratch=keep_scratch)
+    engine = open_engine(
+        settings.engine, target, keep_scratch=keep_scratch, spark_master=settings.spark_master
+    )
     state: dict[str, Any] = {}
     try:
+        if isinstance(engine, SparkEngine):  # the executors parse the files
+            parsed = land_on_spark(files, settings.landing_dir, engine.session, on_parsed)
+        else:
+            parsed = land(files, settings.landing_dir, settings.workers, on_parsed)
+        timings["landing"] = time.perf_counter() - t
+        say(f"landed {len(files)} files ({len(parsed)} parsed, {len(files) - len(parsed)} cached)")
         for name, stage in [
             (
                 "canonical",

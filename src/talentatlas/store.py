@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -130,10 +131,14 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(
-        self, directory: Path, session: Any | None = None, keep_scratch: bool = False
+        self,
+        directory: Path,
+        session: Any | None = None,
+        keep_scratch: bool = False,
+        master: str = "local[2]",
     ) -> None:
         self.directory = directory
-        self.session = session or spark_session()
+        self.session = session or spark_session(master)
         super().__init__(ibis.pyspark.connect(self.session), keep_scratch)
         self._scratch = Path(tempfile.mkdtemp(prefix="talentatlas-spark-"))
 
@@ -183,8 +188,9 @@ class SparkEngine(Engine):
 _SPARK: Any = None
 
 
-def spark_session() -> Any:
-    """A local Spark session (one per process): 2 cores, UTC, no UI, few partitions."""
+def spark_session(master: str = "local[2]") -> Any:
+    """A Spark session (one per process; local by default: 2 cores), UTC, no UI, few
+    shuffle partitions."""
     global _SPARK
     if _SPARK is None:
         try:
@@ -193,8 +199,12 @@ def spark_session() -> Any:
             raise RuntimeError(
                 "the spark engine needs PySpark: pip install 'talentatlas[spark]'"
             ) from e
+        if master.startswith("local"):
+            # local executors run this interpreter, which has talentatlas (a cluster's
+            # Python environment is the cluster's own configuration)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         _SPARK = (
-            SparkSession.builder.master("local[2]")
+            SparkSession.builder.master(master)
             .appName("talentatlas")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
@@ -212,7 +222,9 @@ def building_path(target: Path) -> Path:
     return target.with_name(target.name + ".building")
 
 
-def open_engine(kind: str, target: Path, keep_scratch: bool = False) -> Engine:
+def open_engine(
+    kind: str, target: Path, keep_scratch: bool = False, spark_master: str = "local[2]"
+) -> Engine:
     """An engine writing a fresh warehouse at the building path of ``target``."""
     tmp = building_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -221,7 +233,7 @@ def open_engine(kind: str, target: Path, keep_scratch: bool = False) -> Engine:
         return DuckDBEngine(tmp, keep_scratch=keep_scratch)
     if kind == "spark":
         tmp.mkdir(parents=True)
-        return SparkEngine(tmp, keep_scratch=keep_scratch)
+        return SparkEngine(tmp, keep_scratch=keep_scratch, master=spark_master)
     raise ValueError(f"unknown engine {kind!r} (choose duckdb or spark)")
 
 
