@@ -72,6 +72,43 @@ def openalex_records(shared_data: Path) -> list[dict]:
     return out
 
 
+@pytest.fixture(scope="session")
+def openalex_2024_works(shared_data: Path) -> list[dict]:
+    """The OpenAlex records of 2024 papers at STOC, FOCS, NSDI, OSDI, SIGCOMM, MobiSys
+    and TACL (``openalex/indiainresearch_*_2024.json``, 686 records, of which 512
+    distinct works carry an OpenAlex id), put back into the API's own shape: the
+    collection nests each OpenAlex id under ``openalex_id``."""
+    out: dict[str, dict] = {}
+    for f in sorted((shared_data / "openalex").glob("indiainresearch_*_2024.json")):
+        for r in json.loads(f.read_text()):
+            if not r.get("openalex_id") or r["openalex_id"] in out:
+                continue
+            authorships = [
+                {"author_position": a.get("position"),
+                 "author": {"id": a["author"].get("openalex_id"),
+                            "display_name": a["author"].get("name"),
+                            "orcid": a["author"].get("orcid")},
+                 "institutions": [
+                     {"id": i["institution"].get("openalex_id"),
+                      "display_name": i["institution"].get("display_name"),
+                      "ror": i["institution"].get("ror"),
+                      "country_code": i["institution"].get("country_code"),
+                      "type": i["institution"].get("type")}
+                     for i in a.get("institutions") or []
+                 ],
+                 "countries": a.get("countries") or []}
+                for a in r["authorships"]
+            ]  # fmt: skip
+            out[r["openalex_id"]] = {
+                "id": r["openalex_id"], "doi": r.get("doi"), "title": r.get("title"),
+                "display_name": r.get("title"), "publication_year": r.get("publication_year"),
+                "primary_location": r.get("primary_location"),
+                "primary_topic": r.get("primary_topic"), "topics": r.get("topics"),
+                "authorships": authorships, "updated_date": "2025-01-01T00:00:00",
+            }  # fmt: skip
+    return list(out.values())
+
+
 class QuietHandler(BaseHTTPRequestHandler):
     """A test server's request handler: no request log on stderr; :meth:`reply` sends a
     whole answer."""

@@ -1,5 +1,7 @@
 """The OpenAlex API client against a local server on 127.0.0.1 that emulates ``/works``
-with the real OpenAlex records of ``../shared/data/openalex/api_pages``: cursor paging,
+with real OpenAlex records (``../shared/data/openalex/api_pages`` and the works of 2024
+conferences), and ``/authors|institutions|sources`` with real and simulated entities:
+cursor paging,
 429 with Retry-After, a 5xx, a connection dropped mid-page, an unreadable page; a fetch
 killed midway and resumed ends with the same files and tables as one that was not."""
 
@@ -102,8 +104,9 @@ def serve(records: list[dict], faults: dict[int, str] | None = None,
 
 
 @pytest.fixture(scope="module")
-def records(openalex_records: list[dict]) -> list[dict]:
-    return openalex_records
+def records(openalex_records: list[dict], openalex_2024_works: list[dict]) -> list[dict]:
+    """Real OpenAlex works: the API pages' 176 and the 512 of 2024 conferences."""
+    return openalex_records + openalex_2024_works
 
 
 def _pages(data_dir: Path) -> dict[str, bytes]:
@@ -198,7 +201,7 @@ def test_cli_estimates_then_asks(tmp_path: Path, records: list[dict]) -> None:
         said = " ".join(r.output.split())
         assert r.exit_code == 1, said
         assert f"{len(records):,} OpenAlex works where {QUERY.filter()}" in said
-        assert "about 1 list call(s)" in said
+        assert f"about {list_calls(len(records))} list call(s)" in said
         assert "nothing fetched" in said and not _pages(tmp_path / "data")
         r = runner.invoke(app, [*args, "--yes"], env=env)
         said = " ".join(r.output.split())
@@ -443,3 +446,35 @@ def test_authors_institutions_and_sources_the_warehouse_knows_are_fetched_by_id(
         return {p.name: p.read_bytes() for p in sorted(base_dir.rglob("*.gz"))}
 
     assert files(tmp_path / "a") == files(tmp_path / "b") and len(files(tmp_path / "a")) == 3
+
+
+def test_real_entities_are_fetched_by_id_and_read(tmp_path: Path, shared_data: Path) -> None:
+    """The real OpenAlex author, institution and source records, served by id, land in
+    the snapshot layout and reach their tables (an unknown id is simply absent)."""
+    from talentatlas.sources.openalex_api import fetch_entities
+
+    fixtures = shared_data / "openalex" / "fixtures"
+    real = {e: json.loads((fixtures / f"{i}.json").read_text())
+            for e, i in (("authors", "A5023888391"), ("institutions", "I27837315"),
+                         ("sources", "S137773608"))}  # fmt: skip
+    records = {e: {r["id"].rsplit("/", 1)[-1]: r} for e, r in real.items()}
+    handler = type("Api", (EntitiesApi,), {"records": records, "calls": []})
+    data = tmp_path / "data"
+    with serving(handler) as base:
+        client = OpenAlexClient(base, per_second=1000)
+        for entity, rec in real.items():
+            short = rec["id"].rsplit("/", 1)[-1]
+            st = fetch_entities(client, entity, [f"openalex:{short}", "X999"], data)
+            assert st.records == 1 and sorted(st.fetched) == sorted([short, "X999"])
+    s = make_settings(tmp_path)
+    build(s)
+    con = duckdb.connect(str(s.warehouse), read_only=True)
+    inst = con.sql(
+        "select openalex_id, name, country, ror_id from openalex_institutions"
+    ).fetchall()
+    src = con.sql("select openalex_id, name, type, issn_l from openalex_sources").fetchall()
+    files = con.sql("select records, quarantined from files where source = 'openalex'").fetchall()
+    con.close()
+    assert inst == [("openalex:I27837315", "University of Michigan", "US", "00jmfr291")]
+    assert src == [("openalex:S137773608", "Nature", "journal", "0028-0836")]
+    assert sorted(files) == [(1, 0)] * 3

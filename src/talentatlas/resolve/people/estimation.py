@@ -261,7 +261,8 @@ def estimate(
         idx[f] = np.array([pos.get(_level(f, r), -1) for r in counts], dtype=np.int64)
     m = {f: _hold(f, keys[f], np.array([m0[f][k] for k in keys[f]])) for f in FEATURES}
     logu = {f: np.log(np.array([model.u[f][k] for k in keys[f]])) for f in FEATURES}
-    x = np.array([_cell_covariates(c) for c in cells])
+    # (a corpus without candidate pairs, e.g. entities only, has no cells to fit)
+    x = np.array([_cell_covariates(c) for c in cells] or np.zeros((0, len(_cell_covariates(0)))))
     beta = np.zeros(x.shape[1])
     cell_n = np.bincount(ci, weights=n, minlength=len(cells))
     post = np.zeros(len(counts))
@@ -274,14 +275,14 @@ def estimate(
         post = 1.0 / (1.0 + np.exp(-score))
         y = np.bincount(ci, weights=n * post, minlength=len(cells)) / np.maximum(cell_n, 1e-12)
         new_beta = _logistic_fit(x, cell_n, y, beta)
-        delta = float(np.max(np.abs(1.0 / (1.0 + np.exp(-(x @ new_beta))) - lam)))
+        delta = float(np.max(np.abs(1.0 / (1.0 + np.exp(-(x @ new_beta))) - lam), initial=0.0))
         beta = new_beta
         if M_BY_EM:
             for f in FEATURES:
                 ok = idx[f] >= 0
                 c = np.bincount(idx[f][ok], weights=(n * post)[ok], minlength=len(keys[f]))
                 new_m = _hold(f, keys[f], _normalise(f, keys[f], c))
-                delta = max(delta, float(np.max(np.abs(new_m - m[f]))))
+                delta = max(delta, float(np.max(np.abs(new_m - m[f]), initial=0.0)))
                 m[f] = new_m
         model.iterations = it
         if delta < EM_TOLERANCE:
