@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -167,22 +168,39 @@ def land_on_spark(
     """:func:`land` with Spark's executors doing the parsing: every file not yet landed
     is one task running the same reader (:func:`land_one`), so a snapshot too large for
     one machine is read by a cluster, each task in bounded memory (the landing
-    directory and the inputs must then be on storage every executor sees). Tasks go
-    out in waves of twice the cluster's parallelism, so progress is reported as they
-    finish."""
+    directory and the inputs must then be on storage every executor sees). The tasks
+    run as one job; progress is reported as their landing entries appear."""
     todo = sorted(
         (f for f in files if not is_landed(f, landing)),
         key=lambda f: f.path.stat().st_size,
         reverse=True,
     )
-    sc = session.sparkContext
-    wave = max(2, 2 * sc.defaultParallelism)
-    for k in range(0, len(todo), wave):
-        part = todo[k : k + wave]
-        jobs = sc.parallelize([(f, landing) for f in part], numSlices=len(part))
-        for f, m in zip(part, jobs.map(_land_job).collect(), strict=True):
-            if on_done:
-                on_done(f, m)
+    if not todo:
+        return []
+    jobs = session.sparkContext.parallelize([(f, landing) for f in todo], numSlices=len(todo))
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["manifests"] = jobs.map(_land_job).collect()
+        except BaseException as e:  # re-raised by the caller's thread
+            outcome["error"] = e
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    reported: set[int] = set()
+    while worker.is_alive():
+        worker.join(0.5)
+        for i, f in enumerate(todo):
+            if i not in reported and is_landed(f, landing):
+                reported.add(i)
+                if on_done:
+                    on_done(f, read_manifest(f, landing))
+    if "error" in outcome:
+        raise outcome["error"]
+    for i, (f, m) in enumerate(zip(todo, outcome["manifests"], strict=True)):
+        if i not in reported and on_done:
+            on_done(f, m)
     return todo
 
 
