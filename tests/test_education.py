@@ -4,7 +4,6 @@ graduate-school shares of a cohort exactly, with the share of the cohort each re
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import tarfile
@@ -21,7 +20,7 @@ from talentatlas.cli import app
 from talentatlas.indicators.result import describe
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
-from talentatlas.sources.simulated_openalex import orcid_id, write_education, write_snapshot
+from talentatlas.sources.simulated_openalex import write_education, write_world
 
 COUNTRIES = ["KR", "CN", "US", "IN", "DE"]
 
@@ -49,11 +48,7 @@ def test_planted_undergraduate_origins_are_recovered(tmp_path: Path, via: str) -
     ORCID's public data file by ``fetch-orcid --public-file``."""
     world = simulate(seed=3, n_people=200)
     data = tmp_path / "data"
-    reg = data / "ror" / "ror_records_simulated.jsonl"
-    reg.parent.mkdir(parents=True)
-    reg.write_text("".join(json.dumps(r) + "\n" for r in world.registry_records()))
-    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
-    write_snapshot(world, data / "openalex" / "snapshot", orcids=orcids, part_bytes=200_000)
+    orcids = write_world(world, data)
     rng = random.Random(4)
     bachelor: dict[str, str] = {}
     doctorate: dict[str, str] = {}

@@ -4,7 +4,6 @@ and never changes a career."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import duckdb
 from conftest import make_settings
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
-from talentatlas.sources.simulated_openalex import orcid_id, write_section, write_snapshot
+from talentatlas.sources.simulated_openalex import write_section, write_world
 
 
 def test_employment_entries_are_checked_against_the_papers_never_replacing_them(
@@ -21,11 +20,7 @@ def test_employment_entries_are_checked_against_the_papers_never_replacing_them(
 ) -> None:
     world = simulate(seed=5, n_people=120, noise=0.0)
     data = tmp_path / "data"
-    reg = data / "ror" / "ror_records_simulated.jsonl"
-    reg.parent.mkdir(parents=True)
-    reg.write_text("".join(json.dumps(r) + "\n" for r in world.registry_records()))
-    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
-    write_snapshot(world, data / "openalex" / "snapshot", orcids=orcids, part_bytes=200_000)
+    orcids = write_world(world, data)
 
     years: dict[str, set[int]] = defaultdict(set)
     for pid, year, _inst in world.facts:

@@ -385,19 +385,11 @@ def test_authors_institutions_and_sources_the_warehouse_knows_are_fetched_by_id(
     interrupted fetch continues with the same pages."""
     from talentatlas.sources.openalex_api import fetch_entities
     from talentatlas.sources.simulated import simulate
-    from talentatlas.sources.simulated_openalex import (
-        openalex_entities,
-        orcid_id,
-        write_snapshot,
-    )
+    from talentatlas.sources.simulated_openalex import openalex_entities, write_world
 
     world = simulate(seed=5, n_people=250, noise=0.0)
     data = tmp_path / "data"
-    reg = data / "ror" / "ror_records_simulated.jsonl"
-    reg.parent.mkdir(parents=True)
-    reg.write_text("".join(json.dumps(r) + "\n" for r in world.registry_records()))
-    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
-    write_snapshot(world, data / "openalex" / "snapshot", part_bytes=200_000, orcids=orcids)
+    write_world(world, data)
     entities = openalex_entities(world)
     records = {e: {r["id"].rsplit("/", 1)[-1]: r for r in rs} for e, rs in entities.items()}
     s = make_settings(tmp_path)

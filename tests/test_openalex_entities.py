@@ -19,9 +19,8 @@ from talentatlas.sources.simulated_openalex import (
     SOURCE_NAMES,
     author_id,
     openalex_entities,
-    orcid_id,
     write_entities,
-    write_snapshot,
+    write_world,
 )
 
 
@@ -90,13 +89,8 @@ def test_author_profiles_sit_beside_the_careers_the_works_give(tmp_path: Path) -
     covers, say so; the latest version of a profile and of an institution wins."""
     world = simulate(seed=5, n_people=120, noise=0.0)
     data = tmp_path / "data"
-    reg = data / "ror" / "ror_records_simulated.jsonl"
-    reg.parent.mkdir(parents=True)
-    reg.write_text("".join(json.dumps(r) + "\n" for r in world.registry_records()))
     snap = data / "openalex" / "snapshot"
-    # ORCIDs on the works keep every person whole
-    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
-    write_snapshot(world, snap, part_bytes=200_000, orcids=orcids)
+    write_world(world, data)  # ORCIDs on the works keep every person whole
     records = openalex_entities(world)
     write_entities(records, snap)
     # a later version of one author: one planted year elsewhere in an observed year,

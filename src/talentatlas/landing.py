@@ -130,6 +130,12 @@ def _land_job(args: tuple[InputFile, Path]) -> dict:
     return land_one(*args)
 
 
+def _pending(files: list[InputFile], landing: Path) -> list[InputFile]:
+    """The files not landed yet, largest first (the longest tasks start first)."""
+    todo = [f for f in files if not is_landed(f, landing)]
+    return sorted(todo, key=lambda f: f.path.stat().st_size, reverse=True)
+
+
 def land(
     files: list[InputFile],
     landing: Path,
@@ -137,11 +143,7 @@ def land(
     on_done: Callable[[InputFile, dict], None] | None = None,
 ) -> list[InputFile]:
     """Parse every file not yet landed (largest first, in ``workers`` processes)."""
-    todo = sorted(
-        (f for f in files if not is_landed(f, landing)),
-        key=lambda f: f.path.stat().st_size,
-        reverse=True,
-    )
+    todo = _pending(files, landing)
     if not todo:
         return []
     if workers <= 1 or len(todo) == 1:
@@ -170,11 +172,7 @@ def land_on_spark(
     one machine is read by a cluster, each task in bounded memory (the landing
     directory and the inputs must then be on storage every executor sees). The tasks
     run as one job; progress is reported as their landing entries appear."""
-    todo = sorted(
-        (f for f in files if not is_landed(f, landing)),
-        key=lambda f: f.path.stat().st_size,
-        reverse=True,
-    )
+    todo = _pending(files, landing)
     if not todo:
         return []
     jobs = session.sparkContext.parallelize([(f, landing) for f in todo], numSlices=len(todo))

@@ -285,10 +285,7 @@ class OpenAlexSnapshot:
             if rec is None:
                 continue
             try:
-                if entity == "works":
-                    rows = map_work(rec, rel, index, partition, result.problems)
-                else:
-                    rows = map_entity(entity, rec, index, partition)
+                rows = _map(entity or "works", rec, rel, index, partition, result)
             except RecordError as e:
                 result.quarantine(index, str(e), raw.decode("utf-8", errors="replace"))
                 continue
@@ -330,10 +327,7 @@ class OpenAlexSnapshot:
                     if stamp is not None and not isinstance(stamp, str):  # a timestamp column
                         rec["updated_date"] = stamp.isoformat()
                     try:
-                        if entity == "works":
-                            rows = map_work(rec, rel, index, partition, result.problems)
-                        else:
-                            rows = map_entity(entity, rec, index, partition)
+                        rows = _map(entity, rec, rel, index, partition, result)
                     except RecordError as e:
                         result.quarantine(index, str(e), str(rec)[:2000])
                     else:
@@ -369,6 +363,15 @@ class OpenAlexSnapshot:
                 {"work_id": f"openalex:{wid}", "into": f"openalex:{into}" if into else None,
                  "date": (row.get("merge_date") or "")[:10] or None, "record": index}
             )  # fmt: skip
+
+
+def _map(
+    entity: str, rec: dict, rel: str, index: int, partition: str | None, result: ParseResult
+) -> dict:
+    """The landing rows of one record of ``entity``."""
+    if entity == "works":
+        return map_work(rec, rel, index, partition, result.problems)
+    return map_entity(entity, rec, index, partition)
 
 
 def _decode(

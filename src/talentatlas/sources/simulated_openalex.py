@@ -178,6 +178,18 @@ def write_entities(
     return out
 
 
+def write_world(world: World, data: Path, part_bytes: int = 200_000) -> dict[str, str]:
+    """The world as an OpenAlex-only data directory: its institutions as the ROR
+    registry, its papers as a snapshot whose authorships carry each person's ORCID iD
+    (which keeps every person whole); returns the iDs by pid."""
+    reg = data / "ror" / "ror_records_simulated.jsonl"
+    reg.parent.mkdir(parents=True, exist_ok=True)
+    reg.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in world.registry_records()))
+    orcids = {p.pid: orcid_id(i + 1) for i, p in enumerate(world.people)}
+    write_snapshot(world, data / "openalex" / "snapshot", part_bytes=part_bytes, orcids=orcids)
+    return orcids
+
+
 def orcid_id(n: int) -> str:
     """A well-formed ORCID iD for the n-th simulated person (check digit included)."""
     base = f"0000000{n:08d}"[-15:]
