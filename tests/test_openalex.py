@@ -93,6 +93,9 @@ def test_every_real_record_maps(records: list[dict]) -> None:
             assert [r["country_src"] for r in got[: len(insts)]] == [
                 x.get("country_code") for x in insts
             ]
+            assert [(r["inst_src_id"], r["inst_type"]) for r in got[: len(insts)]] == [
+                ("openalex:" + x["id"].rsplit("/", 1)[-1], x.get("type")) for x in insts
+            ]
             n_inst += len(insts)
             n_ror += sum(1 for x in insts if x.get("ror"))
         n_auth += len(rows["authorships"])

@@ -120,13 +120,17 @@ class Atlas:
     def openalex_ids(self, entity: str) -> list[str]:
         """The OpenAlex ids the warehouse refers to, sorted: ``authors`` (of the
         authorships), ``sources`` (venues the atlas does not name) or ``institutions``
-        (of the author profiles read)."""
+        (of the works' affiliations and the author profiles read)."""
         if entity == "authors":
             t = self.table("authorships").select(v=_.source_author_id)
         elif entity == "sources":
             t = self.table("works").select(v=_.venue)
         elif entity == "institutions":
-            t = self.table("author_affiliations").select(v=_.openalex_institution)
+            t = (
+                self.table("affiliations")
+                .select(v=_.inst_src_id)
+                .union(self.table("author_affiliations").select(v=_.openalex_institution))
+            )
         else:
             raise ValueError(f"entity {entity!r}: authors, institutions or sources")
         t = t.filter(t.v.startswith("openalex:")).distinct().order_by("v")

@@ -182,6 +182,8 @@ def with_author_maps(auth: Table, aff: Table, hits: Table) -> tuple[Table, Table
         country_src=new.country,
         domain=ibis.null("string"),
         ror_src=ibis.null("string"),
+        inst_src_id=ibis.null("string"),
+        inst_type=ibis.null("string"),
         source=ibis.literal("author_map"),
         file=ibis.null("string"),
     )

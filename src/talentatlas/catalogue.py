@@ -96,7 +96,7 @@ CATALOGUE: tuple[Entry, ...] = (
         "affiliations",
         "canonical",
         "affiliation of an authorship (work, position, aff_pos)",
-        "each authorship's affiliations in order (`aff_pos`), and a paper's unattributed affiliations (`position = -1`): raw text, source's institution name, country and ROR id (`ror_src`, OpenAlex), e-mail domain, source and file (`author_map` rows carry a mapped country)",
+        "each authorship's affiliations in order (`aff_pos`), and a paper's unattributed affiliations (`position = -1`): raw text, source's institution name, country and ROR id (`ror_src`, OpenAlex), OpenAlex institution id and type (`inst_src_id`, `inst_type`), e-mail domain, source and file (`author_map` rows carry a mapped country)",
     ),
     Entry(
         "Institutions and resolution",

@@ -78,6 +78,10 @@ AFFILIATIONS_SCHEMA = pa.schema(
         ("domain", pa.string()),
         # the institution's ROR id where the source gives one (OpenAlex)
         ("ror_src", pa.string()),
+        # OpenAlex: the institution's id (``openalex:I…``) and type (``education``,
+        # ``company``, ...), as the work gives them
+        ("inst_src_id", pa.string()),
+        ("inst_type", pa.string()),
         ("source", pa.string()),
         ("file", pa.string()),
     ]

@@ -215,7 +215,10 @@ def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) ->
             {"work_id": work_id, "position": pos, "aff_pos": k, "raw": raw,
              "inst_src": _text(inst, "display_name") or None,
              "country_src": _text(inst, "country_code") or None,
-             "ror_src": ror_id(inst.get("ror"))}
+             "ror_src": ror_id(inst.get("ror")),
+             "inst_src_id": f"openalex:{iid.upper()}" if (iid := short_id(inst.get("id")))
+             else None,
+             "inst_type": _text(inst, "type") or None}
         )  # fmt: skip
         k += 1
     for t in raws:
@@ -234,7 +237,7 @@ class OpenAlexSnapshot:
     """The snapshot's work partitions and merged ids (see the module doc)."""
 
     name = "openalex"
-    version = 4
+    version = 5
 
     def discover(self, root: Path) -> list[Path]:
         base = root / SNAPSHOT_DIR
