@@ -213,7 +213,7 @@ def test_build_profile_says_where_the_time_went(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["build", "--profile"], env=env)
     assert r.exit_code == 0, r.output
     assert "Where the build's time went" in r.output
-    for stage in ("landing", "canonical", "people", "careers", "indicators"):
+    for stage in ("landing", "canonical", "people", "careers", "evidence", "indicators"):
         assert stage in r.output
     assert "observed_country" in r.output and "graduate_summary (computed and written)" in r.output
     s = make_settings(tmp_path)

@@ -276,14 +276,14 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         "Careers",
         "employment",
-        "careers",
+        "evidence",
         "employment entry of a person",
         "the employment entries of the ORCID records of persons known by that iD (organisation, ROR id, country, years), each beside the publication evidence for its years, which it never replaces: years observed, of which in the entry's country and at its institution, and `evidence` (`agrees`, `partly`, `differs`, `unobserved`, `undated`)",
     ),
     Entry(
         "Careers",
         "author_affiliations",
-        "careers",
+        "evidence",
         "affiliation year of an OpenAlex author profile",
         "the affiliation years of the OpenAlex author profiles (`affiliations[].years`) of authors the atlas knows, under the person most of the author's authorships are linked to, each beside the publication evidence of that year, which it never replaces: ROR id, institution, country, `observed` (the person's papers place them that year), `same_country`, `same_institution`",
     ),

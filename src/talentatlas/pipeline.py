@@ -179,6 +179,7 @@ def build(
                 ),
             ),
             ("careers", lambda: stage_careers(engine, settings)),
+            ("evidence", lambda: stage_evidence(engine)),
             ("indicators", lambda: stage_indicators(engine)),
         ]:
             t = time.perf_counter()
@@ -363,7 +364,15 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
         st = stock(pad)
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
-    # ORCID employment entries beside the publication evidence (never replacing it)
+    active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
+    engine.materialize("person_years", careers.person_years(padded_by_dim, active))
+    engine.materialize("moves", union_all(move_parts))
+    engine.materialize("stock", union_all(stock_parts))
+
+
+def stage_evidence(engine: Engine) -> None:
+    """Supporting evidence set beside the careers, never replacing them: ORCID
+    employment entries and OpenAlex author profiles' affiliation years."""
     engine.materialize(
         "employment",
         careers.employment(
@@ -380,10 +389,6 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
             engine.table("observed_institution"),
         ),
     )  # fmt: skip
-    active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
-    engine.materialize("person_years", careers.person_years(padded_by_dim, active))
-    engine.materialize("moves", union_all(move_parts))
-    engine.materialize("stock", union_all(stock_parts))
 
 
 def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | ibis.Table]]:
