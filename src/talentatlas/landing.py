@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from talentatlas.files import write_atomic
 from talentatlas.sources import REGISTRY
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.workers import clean_context
@@ -75,12 +76,6 @@ def read_manifest(f: InputFile, landing: Path) -> dict:
     return json.loads(f.manifest_path(landing).read_text())
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def land_one(f: InputFile, landing: Path) -> dict:
     """Parse one file and write its landing entry; returns the manifest. An adapter
     that reads in batches (``parse_batches``) has each batch appended to the entry's
@@ -122,7 +117,7 @@ def land_one(f: InputFile, landing: Path) -> dict:
         "unknown_fields": sorted(unknown),
         "problems": problems,
     }
-    _atomic_write_bytes(f.manifest_path(landing), json.dumps(manifest, indent=1).encode())
+    write_atomic(f.manifest_path(landing), json.dumps(manifest, indent=1).encode())
     return manifest
 
 

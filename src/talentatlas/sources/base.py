@@ -303,13 +303,16 @@ def count_field(rec: dict[str, Any], key: str) -> int | None:
     raise RecordError(f"field {key!r} should be a count, got {type(v).__name__}")
 
 
-def count_or_note(rec: dict[str, Any], key: str, result: ParseResult, index: int) -> int | None:
-    """:func:`count_field`, with an unreadable count noted among the file's problems and
-    left empty: a bad citation count does not cost the work."""
+def count_or_note(
+    rec: dict[str, Any], key: str, index: int, problems: list[str] | None
+) -> int | None:
+    """:func:`count_field`, with an unreadable count noted in ``problems`` (a file's)
+    and left empty: a bad citation count does not cost the work."""
     try:
         return count_field(rec, key)
     except RecordError as e:
-        result.problems.append(f"record {index}: {e}; left empty")
+        if problems is not None:
+            problems.append(f"record {index}: {e}; left empty")
         return None
 
 

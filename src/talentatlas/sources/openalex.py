@@ -54,12 +54,18 @@ from talentatlas.resolve.names import normalise_name
 from talentatlas.sources.base import (
     ParseResult,
     RecordError,
-    count_field,
+    count_or_note,
     doi_of,
     short_id,
-    text_field,
 )
-from talentatlas.sources.openalex_entities import ENTITIES, map_entity, ror_id, venue_of
+from talentatlas.sources.openalex_entities import (
+    ENTITIES,
+    map_entity,
+    openalex_ref,
+    ror_id,
+    text_value,
+    venue_of,
+)
 from talentatlas.sources.openalex_entities import KNOWN_FIELDS as ENTITY_FIELDS
 from talentatlas.sources.reading import stream_lines
 
@@ -112,23 +118,6 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
-def _text(d: dict[str, Any], key: str) -> str:
-    """A string field ("" when missing or null; a number as text); another type is an
-    error (:func:`~talentatlas.sources.base.text_field`, without its HTML unescaping,
-    which is for scraped lists)."""
-    v = d.get(key)
-    return v if type(v) is str else text_field(d, key)
-
-
-def _citations(rec: dict[str, Any], record: int, problems: list[str] | None) -> int | None:
-    try:
-        return count_field(rec, "cited_by_count")
-    except RecordError as e:  # a bad count does not cost the work
-        if problems is not None:
-            problems.append(f"record {record}: {e}; left empty")
-        return None
-
-
 def map_work(
     rec: dict[str, Any],
     file: str,
@@ -153,17 +142,17 @@ def map_work(
     loc = _dict(rec.get("primary_location"), "primary_location")
     venue = venue_of(_dict(loc.get("source"), "primary_location.source"))
     authorships = _list(rec.get("authorships"), "authorships")
-    updated = _text(rec, "updated_date")[:10] or partition
+    updated = text_value(rec, "updated_date")[:10] or partition
     topic = _dict(rec.get("primary_topic"), "primary_topic")
     subfield = short_id(_dict(topic.get("subfield"), "primary_topic.subfield").get("id"))
     retracted = rec.get("is_retracted") is True
     works = [
         {"work_id": work_id, "venue": venue, "year": year, "paper_id": wid,
-         "title": _text(rec, "title") or _text(rec, "display_name"),
+         "title": text_value(rec, "title") or text_value(rec, "display_name"),
          "status": "retracted" if retracted else "published",
-         "track": _text(rec, "type") or None, "accepted": not retracted,
+         "track": text_value(rec, "type") or None, "accepted": not retracted,
          "n_authors": len(authorships), "subfield": subfield, "doi": doi_of(rec.get("doi")),
-         "citations": _citations(rec, record, problems), "updated": updated,
+         "citations": count_or_note(rec, "cited_by_count", record, problems), "updated": updated,
          "file": file, "record": record}
     ]  # fmt: skip
     auths: list[dict] = []
@@ -172,7 +161,7 @@ def map_work(
         if type(a) is not dict:
             raise RecordError(f"authorships[{pos}] should be an object, got {type(a).__name__}")
         author = _dict(a.get("author"), f"authorships[{pos}].author")
-        name = _text(author, "display_name") or _text(a, "raw_author_name")
+        name = text_value(author, "display_name") or text_value(a, "raw_author_name")
         orcid = author.get("orcid")
         found = _ORCID.search(orcid) if type(orcid) is str and orcid else None
         aid = short_id(author.get("id"))
@@ -194,7 +183,7 @@ def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) ->
     raws: list[str] = []
     for i, aff in enumerate(_list(a.get("affiliations"), f"authorships[{pos}].affiliations")):
         aff = _dict(aff, f"authorships[{pos}].affiliations[{i}]")
-        text = _text(aff, "raw_affiliation_string").strip()
+        text = text_value(aff, "raw_affiliation_string").strip()
         if text and text not in raws:
             raws.append(text)
         if text:
@@ -213,12 +202,11 @@ def _affiliations(a: dict[str, Any], work_id: str, pos: int, out: list[dict]) ->
             used.add(raw)
         out.append(
             {"work_id": work_id, "position": pos, "aff_pos": k, "raw": raw,
-             "inst_src": _text(inst, "display_name") or None,
-             "country_src": _text(inst, "country_code") or None,
+             "inst_src": text_value(inst, "display_name") or None,
+             "country_src": text_value(inst, "country_code") or None,
              "ror_src": ror_id(inst.get("ror")),
-             "inst_src_id": f"openalex:{iid.upper()}" if (iid := short_id(inst.get("id")))
-             else None,
-             "inst_type": _text(inst, "type") or None}
+             "inst_src_id": openalex_ref(inst.get("id")),
+             "inst_type": text_value(inst, "type") or None}
         )  # fmt: skip
         k += 1
     for t in raws:

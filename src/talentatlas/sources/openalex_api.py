@@ -32,7 +32,6 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from urllib.parse import urlencode
 import httpx
 
 from talentatlas.fetch import RETRIES, Downloader
+from talentatlas.files import write_atomic
 from talentatlas.sources.base import short_id
 from talentatlas.sources.openalex import SNAPSHOT_DIR
 
@@ -197,13 +197,6 @@ def load_state(data_dir: Path, query: WorksQuery) -> FetchState | None:
     return FetchState(**json.loads(p.read_text()))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def fetch_works(
     client: OpenAlexClient,
     query: WorksQuery,
@@ -230,13 +223,13 @@ def fetch_works(
         if results:
             name = f"api-{query.key()}-{state.pages + 1:05d}.jsonl.gz"
             lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-            _write_atomic(part_dir / name, gzip.compress(lines.encode(), mtime=0))
+            write_atomic(part_dir / name, gzip.compress(lines.encode(), mtime=0))
             state.files.append(name)
             state.pages += 1
             state.works += len(results)
         state.cursor = meta.get("next_cursor") if results else None
         state.done = not state.cursor
-        _write_atomic(state_path(data_dir, query), json.dumps(state.__dict__, indent=1).encode())
+        write_atomic(state_path(data_dir, query), json.dumps(state.__dict__, indent=1).encode())
         if on_page:
             on_page(state)
     return state
@@ -284,12 +277,12 @@ def fetch_entities(
         if results:
             key = hashlib.sha256("|".join(chunk).encode()).hexdigest()[:12]
             lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-            _write_atomic(part_dir / f"api-{entity}-{key}.jsonl.gz",
+            write_atomic(part_dir / f"api-{entity}-{key}.jsonl.gz",
                           gzip.compress(lines.encode(), mtime=0))  # fmt: skip
             state.pages += 1
             state.records += len(results)
         state.fetched.extend(chunk)
-        _write_atomic(path, json.dumps(state.__dict__, indent=1).encode())
+        write_atomic(path, json.dumps(state.__dict__, indent=1).encode())
         if on_page:
             on_page(state)
     return state

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from talentatlas.sources.base import RecordError, short_id
+from talentatlas.sources.base import RecordError, short_id, text_field
 
 #: the snapshot's entity folders this module maps, and the id letter of each
 ENTITIES = {"authors": "A", "institutions": "I", "sources": "S"}
@@ -104,20 +104,28 @@ def venue_of(source: dict[str, Any] | None) -> str | None:
 
 
 def _entity_id(rec: dict[str, Any], entity: str) -> str:
-    eid = short_id(rec.get("id"))
-    if not eid or eid[0].upper() != ENTITIES[entity]:
+    eid = openalex_ref(rec.get("id"))
+    if not eid or eid[len("openalex:")] != ENTITIES[entity]:
         raise RecordError(f"not an OpenAlex {entity[:-1]} id: {rec.get('id')!r}")
-    return f"openalex:{eid.upper()}"
+    return eid
 
 
-def _str(value: Any, what: str) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise RecordError(f"{what} should be text, got {type(value).__name__}")
+def text_value(d: dict[str, Any], key: str) -> str:
+    """A string field ("" when missing or null; a number as text); another type is an
+    error (:func:`~talentatlas.sources.base.text_field`, without its HTML unescaping,
+    which is for scraped lists)."""
+    v = d.get(key)
+    return v if type(v) is str else text_field(d, key)
+
+
+def _str(d: dict[str, Any], key: str) -> str | None:
+    return text_value(d, key).strip() or None
+
+
+def openalex_ref(value: Any) -> str | None:
+    """``https://openalex.org/i27837315`` (or ``I27837315``) -> ``openalex:I27837315``."""
+    v = short_id(value)
+    return f"openalex:{v.upper()}" if v else None
 
 
 def _chain(values: Any, own: str | None, what: str) -> str | None:
@@ -126,16 +134,16 @@ def _chain(values: Any, own: str | None, what: str) -> str | None:
         return None
     if not isinstance(values, list):
         raise RecordError(f"{what} should be a list, got {type(values).__name__}")
-    ids = [f"openalex:{v.upper()}" for x in values if (v := short_id(x))]
+    ids = [v for x in values if (v := openalex_ref(x))]
     return ";".join(i for i in ids if i != own) or None
 
 
 def map_author(rec: dict[str, Any], record: int, updated: str | None) -> list[dict]:
     """``author_years`` rows: one per institution and year of ``affiliations``."""
     aid = _entity_id(rec, "authors")
-    orcid = _str(rec.get("orcid"), "orcid")
+    orcid = _str(rec, "orcid")
     orcid = orcid.rsplit("/", 1)[-1] if orcid else None
-    name = _str(rec.get("display_name"), "display_name")
+    name = _str(rec, "display_name")
     rows = []
     affiliations = rec.get("affiliations") or []
     if not isinstance(affiliations, list):
@@ -144,17 +152,16 @@ def map_author(rec: dict[str, Any], record: int, updated: str | None) -> list[di
         if not isinstance(aff, dict) or not isinstance(aff.get("institution") or {}, dict):
             raise RecordError(f"author {aid}: affiliations[{i}] should be an object")
         inst = aff.get("institution") or {}
-        iid = short_id(inst.get("id"))
         years = aff.get("years") or []
         if not isinstance(years, list) or not all(type(y) is int for y in years):
             raise RecordError(f"author {aid}: affiliations[{i}].years should be years")
         for year in sorted(set(years)):
             rows.append(
                 {"author_id": aid, "orcid": orcid, "name": name,
-                 "inst_src_id": f"openalex:{iid.upper()}" if iid else None,
+                 "inst_src_id": openalex_ref(inst.get("id")),
                  "ror_src": ror_id(inst.get("ror")),
-                 "inst_src": _str(inst.get("display_name"), "institution.display_name"),
-                 "country_src": _str(inst.get("country_code"), "institution.country_code"),
+                 "inst_src": _str(inst, "display_name"),
+                 "country_src": _str(inst, "country_code"),
                  "year": year, "updated": updated, "record": record}
             )  # fmt: skip
     return rows
@@ -165,9 +172,9 @@ def map_institution(rec: dict[str, Any], record: int, updated: str | None) -> di
     iid = _entity_id(rec, "institutions")
     return {
         "kind": "institution", "entity_id": iid,
-        "name": _str(rec.get("display_name"), "display_name"),
-        "type": _str(rec.get("type"), "type"),
-        "country_src": _str(rec.get("country_code"), "country_code"),
+        "name": _str(rec, "display_name"),
+        "type": _str(rec, "type"),
+        "country_src": _str(rec, "country_code"),
         "ror_src": ror_id(rec.get("ror")),
         "lineage": _chain(rec.get("lineage"), iid, "lineage"),
         "updated": updated, "record": record,
@@ -183,18 +190,18 @@ def map_source(rec: dict[str, Any], record: int, updated: str | None) -> dict:
     venue = venue_of({"id": rec.get("id"), "display_name": rec.get("display_name")})
     return {
         "kind": "source", "entity_id": sid,
-        "name": _str(rec.get("display_name"), "display_name"),
-        "type": _str(rec.get("type"), "type"),
-        "country_src": _str(rec.get("country_code"), "country_code"),
+        "name": _str(rec, "display_name"),
+        "type": _str(rec, "type"),
+        "country_src": _str(rec, "country_code"),
         "lineage": _chain(host, None, "host_organization_lineage"),
         "venue": venue if venue and not venue.startswith("openalex:") else None,
-        "issn_l": _str(rec.get("issn_l"), "issn_l"), "updated": updated, "record": record,
+        "issn_l": _str(rec, "issn_l"), "updated": updated, "record": record,
     }  # fmt: skip
 
 
 def map_entity(entity: str, rec: dict[str, Any], record: int, partition: str | None) -> dict:
     """Landing rows of one author, institution or source record."""
-    updated = _str(rec.get("updated_date"), "updated_date")
+    updated = _str(rec, "updated_date")
     updated = updated[:10] if updated else partition
     if entity == "authors":
         return {"author_years": map_author(rec, record, updated)}

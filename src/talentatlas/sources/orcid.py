@@ -23,7 +23,6 @@ XML is parsed with defusedxml: the documents come from the network.
 
 from __future__ import annotations
 
-import os
 import re
 import tarfile
 import time
@@ -40,6 +39,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from talentatlas.fetch import Downloader
+from talentatlas.files import write_atomic
 from talentatlas.resolve.roles import role_kind
 from talentatlas.sources.base import QUARANTINE_SCHEMA
 from talentatlas.sources.reading import loads
@@ -381,10 +381,7 @@ def extract_public_data_file(
         if dest.exists() and dest.stat().st_size == len(data):
             out["present"] += 1
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
+        write_atomic(dest, data)
         out["written"] += 1
     return out
 
@@ -460,10 +457,7 @@ def fetch_records(
             if body is None:
                 out["missing"].append(orcid)
                 break
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
-            tmp.write_bytes(body)
-            os.replace(tmp, dest)
+            write_atomic(dest, body)
             out["fetched"].append(f"{orcid}/{section}")
         if on_record:
             on_record(orcid)

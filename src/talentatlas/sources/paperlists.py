@@ -144,7 +144,7 @@ class Paperlists:
              "paper_id": pid, "title": title, "status": status,
              "track": text_field(rec, "track"), "accepted": tier in ACCEPTED_TIERS,
              "tier": tier, "n_authors": n, "doi": doi_of(text_field(rec, "doi")),
-             "citations": count_or_note(rec, "gs_citation", result, index), "file": result.file,
+             "citations": count_or_note(rec, "gs_citation", index, result.problems), "file": result.file,
              "record": index}
         )  # fmt: skip
         if n == 0:
