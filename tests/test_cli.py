@@ -59,10 +59,11 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:
     # a person's timeline is the planted career, on matched institution ids
     padded = world.expected("institution").padded
     person = max(world.people, key=lambda p: sum(1 for (q, _y) in padded if q == p.pid))
-    r = runner.invoke(app, ["person", person.name, "-f", "json"])
+    r = runner.invoke(app, ["person", f"or:{person.openreview_id}", "-f", "json"])
     assert r.exit_code == 0, r.output
-    mine = [x for x in json.loads(r.stdout) if x["person_id"] == f"or:{person.openreview_id}"]
-    assert {x["year"]: x["institution_id"] for x in mine} == {
+    profile = json.loads(r.stdout)
+    assert profile["summary"]["person_id"] == f"or:{person.openreview_id}"
+    assert {x["year"]: x["institution_id"] for x in profile["timeline"]} == {
         y: v for (q, y), v in padded.items() if q == person.pid
     }
     r = runner.invoke(app, ["person", person.name])

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -19,13 +18,12 @@ from ibis import _
 
 from talentatlas.canonical import RELIABLE_KEYS
 from talentatlas.careers import DIMENSIONS
+from talentatlas.discovery.views import PeopleViews
 from talentatlas.indicators import countries, organisations, pathways, sectors
 from talentatlas.indicators import graduates as graduation
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
-from talentatlas.resolve.names import normalise_name
-from talentatlas.resolve.roles import KINDS, role_kinds
 from talentatlas.store import open_warehouse
 from talentatlas.vocabulary import country_code, venue_code, year_in
 
@@ -42,17 +40,19 @@ class Coverage:
     text_resolved: float = 0.0
 
 
-class Atlas:
-    """A read-only view of a built warehouse."""
+class Atlas(PeopleViews):
+    """A read-only view of a built warehouse. ``suppressions``: a suppression list
+    (``discovery.suppression``) whose people no person-level output shows."""
 
-    def __init__(self, con: Any, path: Path) -> None:
+    def __init__(self, con: Any, path: Path, suppressions: Path | None = None) -> None:
         self.con = con
         self.path = path
+        self.suppressions = suppressions
 
     @classmethod
-    def open(cls, path: str | Path) -> Atlas:
+    def open(cls, path: str | Path, suppressions: Path | None = None) -> Atlas:
         p = Path(path)
-        return cls(open_warehouse(p), p)
+        return cls(open_warehouse(p), p, suppressions)
 
     def close(self) -> None:
         self.con.disconnect()
@@ -404,69 +404,7 @@ class Atlas:
             countries=[c for c in codes if c], top=top, **interval,
         )  # fmt: skip
 
-    # -- people and organisations -----------------------------------------------------
-    def find_persons(self, name: str, limit: int = 10) -> pa.Table:
-        """Persons whose normalised name is ``name`` (or contains it when none is equal),
-        most active first."""
-        key = normalise_name(name)
-        p = self.table("persons")
-        hits = p.filter(p.name_norm == key)
-        if not int(hits.count().to_pyarrow().as_py()):
-            hits = p.filter(p.name_norm.contains(key))
-        return hits.order_by([ibis.desc("authorships"), "person_id"]).limit(limit).to_pyarrow()
-
-    def timeline(self, person_id: str) -> pa.Table:
-        """A person's years: institution (name), country, sector, works that year; every
-        year the person published at the scoped venues has a row (its place empty when
-        no evidence places them), and years between observed ones are padded."""
-        py = self.table("person_years")
-        py = py.filter(py.person_id == person_id)
-        inst = self.table("institutions").select(
-            i_id="institution_id", institution_name="name", org_name="org_name"
-        )
-        py = py.left_join(inst, py.institution == inst.i_id).drop("i_id")
-        f = self.table("authorship_facts")
-        works = (
-            f.filter(f.person_id == person_id)
-            .group_by("year")
-            .agg(works=_.work_id.nunique())
-            .rename(w_year="year")
-        )
-        py = py.left_join(works, py.year == works.w_year).drop("w_year")
-        t = (
-            py.select(
-                "year",
-                institution=py.institution_name,
-                institution_id=py.institution,
-                organisation=py.org_name,
-                country=py.country,
-                sector=py.sector,
-                works=py.works.fill_null(0),
-                observed=py.country_observed.fill_null(False),
-            )
-            .order_by("year")
-            .to_pyarrow()
-        )
-        roles = self._stated_roles(person_id)
-        return t.append_column(
-            "role", pa.array([roles.get(y) for y in t["year"].to_pylist()], pa.string())
-        )
-
-    def _stated_roles(self, person_id: str) -> dict[int, str]:
-        """Year -> the kinds of role the person stated that year (``resolve.roles``),
-        the most frequent first (``"doctoral"``, ``"doctoral, intern"``)."""
-        f = self.table("authorship_facts")
-        f = f.filter(f.person_id == person_id).select("work_id", "position", "year")
-        a = self.table("authorships").select("work_id", "position", "role")
-        rows = f.join(a, ["work_id", "position"]).filter(_.role.notnull()).to_pyarrow()
-        counts: dict[int, Counter] = {}
-        for year, role in zip(rows["year"].to_pylist(), rows["role"].to_pylist(), strict=True):
-            counts.setdefault(year, Counter()).update(role_kinds(role))
-        order = {k: i for i, k in enumerate(KINDS)}
-        return {
-            y: ", ".join(sorted(c, key=lambda k: (-c[k], order[k]))) for y, c in counts.items() if c
-        }
-
+    # -- organisations -------------------------------------------------------------
     def find_institutions(self, name: str, limit: int = 10) -> pa.Table:
         """Institutions by id, exact name or alias, else names containing the text;
         those with the most researchers first."""

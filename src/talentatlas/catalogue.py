@@ -302,6 +302,20 @@ CATALOGUE: tuple[Entry, ...] = (
         "persons per value, year and dimension",
     ),
     Entry(
+        "People",
+        "person_stages",
+        "discovery",
+        "person-year with a stated position",
+        "the career stage most of the year's in-scope authorships state (OpenReview positions read as phd, student, postdoc, faculty, leader, engineer, researcher) and the authorships stating one",
+    ),
+    Entry(
+        "People",
+        "person_index",
+        "discovery",
+        "person with in-scope work",
+        "what a search shows and filters on: name, identity evidence (the key kind that linked most of the person's authorships), first and last year, works, adjusted count (1/N a work), first-author, last-author and oral/spotlight counts, citations where a source counts them, areas (most output first), the latest placed year's institution, organisation, country and sector, career stage in the last year (stated or by seniority) with its evidence, identifiers (OpenReview, ORCID, DBLP, Google Scholar, OpenAlex)",
+    ),
+    Entry(
         "Indicators",
         "stock_share",
         "indicators",

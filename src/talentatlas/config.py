@@ -172,6 +172,11 @@ class Settings(BaseSettings):
         default=2, ge=1, description="processes that parse input files and match affiliations"
     )
     corrections: Path | None = Field(None, description="your corrections file (TOML)")
+    suppressions: Path | None = Field(
+        None,
+        description="people no person-level output shows (a person id or `kind:value`"
+        " identifier a line); default `suppressions.txt` in the data directory, when it exists",
+    )
     default_corrections: bool = Field(
         True,
         description="apply the project's own corrections (`talentatlas/data/organisations.toml`:"
@@ -202,6 +207,11 @@ class Settings(BaseSettings):
     def landing_dir(self) -> Path:
         """Per-file parse results, keyed by content hash (beside the warehouse)."""
         return self.warehouse.parent / "landing"
+
+    @property
+    def suppression_file(self) -> Path:
+        """The suppression list in force (``discovery.suppression``)."""
+        return self.suppressions or self.data_dir / "suppressions.txt"
 
     def resolved_warehouse(self) -> Path:
         """The warehouse path for the chosen engine (Spark writes a Parquet directory)."""

@@ -47,9 +47,12 @@ def write(
     caption: str | None = None,
 ) -> None:
     """Print or save ``table`` in the requested format (CSV/JSON to stdout if no file)."""
+    if fmt == "table" and output is not None:  # the file's suffix says the format
+        suffix = output.suffix.lower().lstrip(".")
+        if suffix not in ("csv", "json", "parquet"):
+            raise ValueError("--output needs a .csv, .json or .parquet file, or --format")
+        fmt = suffix  # type: ignore[assignment]
     if fmt == "table":
-        if output is not None:
-            raise ValueError("--output needs --format csv, json or parquet")
         console.print(render(table, title, caption))
         return
     if fmt == "parquet":

@@ -24,6 +24,9 @@ from talentatlas import __version__, canonical, careers
 from talentatlas import facts as facts_
 from talentatlas.catalogue import catalogue_table
 from talentatlas.config import DOMAIN_TABLE, Settings
+from talentatlas.discovery import credit as discovery_credit
+from talentatlas.discovery import index as discovery_index
+from talentatlas.discovery import stages as discovery_stages
 from talentatlas.indicators import countries, graduates, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.stock import stock
@@ -180,6 +183,7 @@ def build(
             ),
             ("careers", lambda: stage_careers(engine, settings)),
             ("evidence", lambda: stage_evidence(engine)),
+            ("discovery", lambda: stage_discovery(engine)),
             ("indicators", lambda: stage_indicators(engine)),
         ]:
             t = time.perf_counter()
@@ -387,6 +391,26 @@ def stage_evidence(engine: Engine) -> None:
             engine.table("openalex_author_years"), engine.table("authorships"),
             engine.table("person_links"), engine.table("observed_country"),
             engine.table("observed_institution"),
+        ),
+    )  # fmt: skip
+
+
+def stage_discovery(engine: Engine) -> None:
+    """The person-level tables searches and rankings read: stated career stages per
+    person-year and the person index."""
+    facts = engine.table("scoped_facts")
+    auth = engine.table("authorships")
+    stages = engine.materialize(
+        "person_stages",
+        discovery_stages.person_stages(facts, auth, engine.to_arrow, engine.from_arrow),
+    )
+    credit = discovery_credit.credits(facts, engine.table("works"), auth)
+    engine.materialize(
+        "person_index",
+        discovery_index.person_index(
+            credit, engine.table("persons"), engine.table("person_links"),
+            engine.table("person_years"), engine.table("institutions"), stages,
+            engine.table("person_keys"), engine.table("author_affiliations"),
         ),
     )  # fmt: skip
 

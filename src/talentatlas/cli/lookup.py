@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pyarrow as pa
 import typer
 from rich.panel import Panel
 
 from talentatlas.cli.options import (
     DataDir,
     Engine,
-    Fmt,
-    Output,
     Warehouse,
     command,
     console,
-    emit,
     err,
     open_atlas,
     settings,
@@ -82,47 +78,6 @@ def validate(
     if failed:
         err.print(f"[red]{len(failed)} check(s) of our own tables failed[/]")
         raise typer.Exit(1)
-
-
-@command()
-def person(
-    name: Annotated[str, typer.Argument(help="A person's name (or part of it).")],
-    limit: Annotated[int, typer.Option(help="Candidates shown when the name is shared.")] = 5,
-    fmt: Fmt = "table",
-    output: Output = None,
-    warehouse: Warehouse = None,
-    engine: Engine = None,
-) -> None:
-    """A person's timeline: year, institution, country, sector, works (all candidates
-    when several people share the name)."""
-    atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
-    found = atlas.find_persons(name, limit=limit)
-    if not found.num_rows:
-        err.print(f"[red]no person named {name!r}[/]")
-        raise typer.Exit(1)
-    rows = found.to_pylist()
-    if len(rows) > 1:
-        err.print(
-            f"[bold]{len(rows)} people[/] match {name!r} (most active first); "
-            "person ids tell them apart."
-        )
-    parts = []
-    for r in rows:
-        t = atlas.timeline(r["person_id"])
-        title = (f"{r['name']} — {r['person_id']} ({r['key_kind']}, {r['authorships']} "
-                 f"authorships, {r['first_year']}–{r['last_year']})")  # fmt: skip
-        if fmt == "table":
-            view = t.select(
-                ["year", "institution", "country", "sector", "role", "works", "observed"]
-            )
-            emit(view, fmt, None, title,
-                  "role: the kinds of position stated that year (OpenReview), most frequent "
-                  "first. observed: the year's country comes from that year's own papers; other "
-                  "years are padded with the last observed values; a year without any "
-                  "evidence of a place shows none.")  # fmt: skip
-        parts.append(t.append_column("person_id", pa.array([r["person_id"]] * t.num_rows)))
-    if fmt != "table":
-        emit(pa.concat_tables(parts), fmt, output, name, "")
 
 
 @command()

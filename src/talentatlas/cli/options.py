@@ -143,7 +143,7 @@ def open_atlas(s: Settings):
     from talentatlas.api import Atlas
 
     try:
-        return Atlas.open(s.resolved_warehouse())
+        return Atlas.open(s.resolved_warehouse(), suppressions=s.suppression_file)
     except FileNotFoundError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(2) from e
