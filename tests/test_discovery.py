@@ -73,6 +73,16 @@ def test_people_measures_equal_planted_output(world_atlas):
         assert r["adjusted"] == pytest.approx(c["adjusted"], abs=1e-9)
         for k in ("first_author", "last_author", "top_tier"):
             assert r[k] == c[k], (pid, k)
+    # areas: most adjusted output first, then by name
+    by_area: dict[str, Counter] = defaultdict(Counter)
+    by_orid = {p.openreview_id: p for p in w.people}
+    for venue, _year, rec in w.papers:
+        authors = rec["authorids"].split(";")
+        for orid in authors:
+            by_area[_pid(by_orid[orid])][AREA[venue]] += 1 / len(authors)
+    for pid, c in by_area.items():
+        want = ", ".join(sorted(c, key=lambda a, c=c: (-round(c[a], 6), a)))
+        assert rows[pid]["areas"] == want, pid
     # sorted by adjusted count, best first, ranks 1..n
     adj = [r["adjusted"] for r in _all(atlas)]
     assert adj == sorted(adj, reverse=True)
@@ -125,8 +135,12 @@ def test_search_finds_planted_people_under_spelling_variants(world_atlas):
         "-" in p.name for p in w.people) else w.people[0]  # fmt: skip
     first, last, k = person.name.split(" ")
     variants = [
-        person.name, person.name.lower(), f"{last} {first} {k}", f"{last}, {first} {k}",
-        f"{first.replace('-', '')} {last} {k}", f"{first} {last[:-1]} {k}",  # a typo
+        person.name,
+        person.name.lower(),
+        f"{last} {first} {k}",
+        f"{last}, {first} {k}",
+        f"{first.replace('-', '')} {last} {k}",
+        f"{first} {last[:-1]} {k}",  # a typo
     ]
     for v in variants:
         found = atlas.find_persons(v, limit=3)["person_id"].to_pylist()
@@ -159,8 +173,7 @@ def test_institution_ranking_equals_the_csrankings_rule(world_atlas):
                 adj[w.institutions[inst].ror_id][AREA[venue]] += 1 / len(authors)
         areas = ["ML", "CV", "NLP"]
         score = {
-            u: math.exp(sum(math.log(c[a] + 1) for a in areas) / len(areas))
-            for u, c in adj.items()
+            u: math.exp(sum(math.log(c[a] + 1) for a in areas) / len(areas)) for u, c in adj.items()
         }
         t = atlas.rank_units(["ml", "cv", "nlp"], credit_on=credit_on, limit=1000)
         got = dict(zip(t["unit_id"].to_pylist(), t["score"].to_pylist(), strict=True))

@@ -30,6 +30,7 @@ TABLES = [
     "stock_share", "migration_hq", "flows_hq", "pathways", "sector_summary", "sector_flows",
     "org_headcount", "org_flows", "coverage_by_year", "key_conflicts", "graduate_summary",
     "withdrawn_works", "work_sources", "education", "employment", "orcid_entries",
+    "person_stages", "person_index",
 ]  # fmt: skip
 
 

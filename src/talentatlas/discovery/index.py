@@ -85,9 +85,10 @@ def person_index(
     out = output(credit, ["person_id"])
     years = credit.group_by("person_id").agg(first_year=_.year.min(), last_year=_.year.max())
     by_area = credit.group_by(["person_id", "area"]).agg(a=_.credit.sum())
-    areas = by_area.group_by("person_id").agg(
-        areas=by_area.area.group_concat(", ", order_by=[ibis.desc(by_area.a), by_area.area])
-    )
+    # most output first, then by name: a sorted list of (-output, area), on every engine
+    key = ibis.struct({"neg": -by_area.a.round(6), "area": by_area.area})
+    areas = by_area.group_by("person_id").agg(k=key.collect())
+    areas = areas.select("person_id", areas=areas.k.sort().map(lambda x: x["area"]).join(", "))
     p = persons.select("person_id", "name", "name_norm", "key_kind")
     t = out.join(years, "person_id").join(areas, "person_id").join(p, "person_id")
     t = t.left_join(identity(links), "person_id").drop("person_id_right")

@@ -45,7 +45,9 @@ STALE_AFTER = 1
 def stage_of(stated: str | None) -> str | None:
     """The career stage of one stated position: its most senior part (the first among
     equals; an internship is a student's), or None."""
-    stages = [STAGE_OF_KIND.get(k, "student" if k == "intern" else None) for k in role_kinds(stated)]
+    stages = [
+        STAGE_OF_KIND.get(k, "student" if k == "intern" else None) for k in role_kinds(stated)
+    ]
     known = [s for s in stages if s is not None]
     if not known:
         return None
