@@ -35,7 +35,9 @@ class NameIndex:
     def __init__(self, person_ids: list[str], names_norm: list[str | None]) -> None:
         self.ids = person_ids
         self.keys = [" ".join(sorted((n or "").split())) for n in names_norm]
-        self.compact = ["".join((n or "").split()) for n in names_norm]
+        self.by_compact: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(names_norm):
+            self.by_compact["".join((n or "").split())].append(i)
         self.by_token: dict[str, list[int]] = defaultdict(list)
         for i, k in enumerate(self.keys):
             for tok in set(k.split()):
@@ -54,9 +56,7 @@ class NameIndex:
             scores[i] = 100.0 if self.keys[i] == key else 95.0
         words = normalise_name(query).split()
         for compact in {"".join(words), "".join(reversed(words))}:
-            for _, _score, i in process.extract(
-                compact, self.compact, scorer=fuzz.ratio, score_cutoff=100, limit=MAX_CANDIDATES
-            ):
+            for i in self.by_compact.get(compact, ()):
                 scores[i] = max(scores.get(i, 0.0), 99.0 if self.keys[i] != key else 100.0)
         for _, score, i in process.extract(
             key, self.keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=MAX_CANDIDATES

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 from ibis.expr.types import Table
 
 from talentatlas.discovery.credit import credits, output
@@ -148,17 +149,23 @@ def search(
     query names someone; the best matches first, then by ``q.sort``), and how many
     there are in all: ``rank, person_id, name, match, <METRICS>, <DESCRIBE>``."""
     t = candidates(table, q, matches)
-    keys = [ibis.desc(t.match)] if matches is not None else []
+    columns = ["person_id", "name", "match", *METRICS, *DESCRIBE]
+    if matches is not None:  # a few candidates: read them all once, sort them here
+        found = t.select(columns).to_pyarrow()
+        # measures are never negative: an unknown one (citations) sorts last as -1
+        key = pc.fill_null(pc.cast(found[q.sort], pa.float64()), -1.0)
+        found = found.append_column("_key", key)
+        order = [("match", "descending"), ("_key", "descending"), ("adjusted", "descending")]
+        found = found.sort_by([*order, ("person_id", "ascending")]).drop_columns(["_key"])
+        page = found.slice(q.offset, q.limit)
+        rank = pa.array(range(q.offset + 1, q.offset + 1 + page.num_rows), pa.int64())
+        return page.add_column(0, "rank", rank), found.num_rows
+    keys = []
     keys += [t[q.sort].isnull().name("_unknown"), ibis.desc(t[q.sort])]  # unknown last
     if q.sort != "adjusted":
         keys.append(ibis.desc(t.adjusted))
     keys.append(t.person_id)
     total = int(t.count().to_pyarrow().as_py())
-    page = (
-        t.order_by(keys)
-        .limit(q.limit, offset=q.offset)
-        .select("person_id", "name", "match", *METRICS, *DESCRIBE)
-        .to_pyarrow()
-    )
+    page = t.order_by(keys).limit(q.limit, offset=q.offset).select(columns).to_pyarrow()
     rank = pa.array(range(q.offset + 1, q.offset + 1 + page.num_rows), pa.int64())
     return page.add_column(0, "rank", rank), total
