@@ -276,3 +276,36 @@ def test_cli_people_shortlist_rank_moves_person(world_atlas, tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["people", "--area", "astrology", *wh])
     assert r.exit_code == 2 and "unknown area" in r.output
+
+
+def test_rising_score_uses_no_year_after_t(world_atlas):
+    """The score at t and its ranking are the same when every year after t is removed,
+    and the backtest's figures are what its definitions say."""
+    import numpy as np
+
+    from talentatlas.discovery import rising
+
+    _w, atlas, _ = world_atlas
+    d = rising.person_year_output(atlas.table, lambda e: e.to_pyarrow())
+    t = 2017
+    cut = {k: (v[d["year"] <= t] if k in ("person", "year", "adjusted", "works",
+                                           "first_author", "top_tier") else v)
+           for k, v in d.items()}  # fmt: skip
+    assert rising.rising(d, t).equals(rising.rising(cut, t))
+    ranked = rising.rising(d, t)
+    assert ranked.num_rows and ranked["score"].to_pylist() == sorted(
+        ranked["score"].to_pylist(), reverse=True
+    )
+    f = rising.features(d, t)
+    assert ((t - d["first_year"][f["person"]]) < rising.K).all()
+    # precision@k: the overlap of two top-k sets; Spearman of a ranking with itself is 1
+    people = np.arange(6)
+    assert rising._precision(np.array([6, 5, 4, 3, 2, 1.0]), np.array([1, 2, 3, 4, 5, 6.0]),
+                             people, 3) == 0  # fmt: skip
+    assert rising._precision(np.arange(6.0), np.arange(6.0), people, 3) == 1
+    assert rising._spearman(np.arange(6.0), np.arange(6.0)) == pytest.approx(1)
+    bt = rising.backtest(d, [2016, 2017])
+    assert bt["year"].to_pylist() == [2016, 2017]
+    for r in bt.to_pylist():
+        assert all(0 <= r[f"p_at_k_{k}"] <= 1 for k in rising.RANKINGS)
+        assert r["fitted_at"] == r["year"] - rising.HORIZON

@@ -278,3 +278,38 @@ def person(
         else:
             output.write_text(text + "\n", encoding="utf-8")
             err.print(f"wrote {output}", style="dim")
+
+
+@command()
+def rising(
+    year: Annotated[
+        int | None,
+        typer.Option(help="Score with data up to this year (default: the last complete one)."),
+    ] = None,
+    country: Countries = None,
+    top: Top = 30,
+    fmt: Fmt = "table",
+    output: Output = None,
+    warehouse: Warehouse = None,
+    engine: Engine = None,
+) -> None:
+    """Rising stars: people in their first five years of publishing, ranked by a score
+    built only from data up to the year, with the score's backtest against simple
+    baselines (precision@50 and Spearman on the next three years' adjusted count)."""
+    from talentatlas.discovery.rising import HORIZON, K
+
+    atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
+    ranked, tested = atlas.rising(year, countries=_split(country), limit=top)
+    shown = ["rank", "name", "score", "years", "adjusted", "works", "works_in_t",
+             "first_author", "top_tier", "institution", "country", "stage", "identity"]  # fmt: skip
+    view = ranked.select(shown) if fmt == "table" and output is None else ranked
+    emit(view, fmt, output, f"Rising stars (first {K} years of publishing)",
+         f"score: the expected log(1 + adjusted count) in the next {HORIZON} years, from a "
+         "model fitted on earlier cohorts whose outcomes were known by then.")  # fmt: skip
+    cols = ["year", "eligible", "p_at_k_score", "p_at_k_works_so_far", "p_at_k_works_last_year",
+            "spearman_score", "spearman_works_so_far", "spearman_works_last_year"]  # fmt: skip
+    if fmt == "table" and tested.num_rows:
+        emit(tested.select(cols), "table", None, "How well the score has done (backtest)",
+             f"for each year t: the score built from data up to t against what happened in "
+             f"t+1..t+{HORIZON}; p_at_k: share of the top 50 by each ranking among the top 50 "
+             "by adjusted count; baselines: works so far, works in t.")  # fmt: skip

@@ -241,6 +241,41 @@ class PeopleViews:
             y: ", ".join(sorted(c, key=lambda k: (-c[k], order[k]))) for y, c in counts.items() if c
         }
 
+    # -- rising stars ------------------------------------------------------------------------
+    def rising(
+        self, year: int | None = None, *, countries: Sequence[str] = (), limit: int = 50
+    ) -> tuple[pa.Table, pa.Table]:
+        """People early in their careers by the rising-star score built from data up to
+        ``year`` (default: the last complete year), with their name, place and stage, and
+        the score's backtest (``discovery.rising``) over the years whose outcome is known."""
+        from talentatlas.discovery import rising
+
+        last = self.latest_complete_year()
+        at = self._year(year) if year is not None else last
+        d = rising.person_year_output(self.table, lambda e: e.to_pyarrow())
+        ranked = rising.rising(d, at)
+        if self.suppressed:
+            keep = pa.compute.invert(
+                pa.compute.is_in(ranked["person_id"], pa.array(sorted(self.suppressed)))
+            )
+            ranked = ranked.filter(keep)  # fmt: skip
+        idx = self.table("person_index").select(
+            "person_id", "name", "institution", "country", "stage", "areas", "identity"
+        )
+        codes = [self._country(c) for c in countries]
+        if codes:
+            idx = idx.filter(idx.country.isin([c for c in codes if c]))
+        people = idx.to_pyarrow()
+        out = ranked.join(people, "person_id", join_type="inner", use_threads=False)
+        out = out.sort_by([("score", "descending"), ("person_id", "ascending")]).slice(0, limit)
+        out = out.add_column(0, "rank", pa.array(range(1, out.num_rows + 1), pa.int64()))
+        first = max(last - rising.HORIZON - 5, int(d["year"].min()) + rising.HORIZON + 1)
+        tested = rising.backtest(d, list(range(first, last - rising.HORIZON + 1)))
+        return out, tested
+
+    def latest_complete_year(self) -> int:  # pragma: no cover - the atlas's
+        raise NotImplementedError
+
     # -- rankings and movement -------------------------------------------------------------
     def rank_units(
         self,
