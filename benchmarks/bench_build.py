@@ -40,6 +40,18 @@ def run_case(data: Path, wh: Path, force: bool, count: bool, engine: str = "duck
     return peak_of(CHILD, args)
 
 
+def real_warehouse(given: Path | None, data: Path, scratch: Path) -> Path:
+    """``given``, else a real-corpus warehouse built now (not timed) under ``scratch``,
+    in a process of its own: a child forked from a process that built would report
+    that build's peak memory as its own (Linux keeps the peak RSS across fork and exec)."""
+    if given is not None:
+        return given
+    print("building the real-corpus warehouse first (not timed) …", flush=True)
+    wh = scratch / "real" / "atlas.duckdb"
+    run_case(data.resolve(), wh, force=True, count=False)
+    return wh
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from bench_build import run_case
+from bench_build import real_warehouse
 from child import peak_of
 
 REAL = r"""
@@ -97,14 +97,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="talentatlas-bench-") as tmp:
         root = Path(tmp)
         if not a.skip_real:
-            wh = a.warehouse
-            if wh is None:
-                # in a process of its own: a child forked from a process that built would
-                # report that build's peak memory as its own (Linux keeps the peak RSS
-                # across fork and exec)
-                print("building the real-corpus warehouse first (not timed) …", flush=True)
-                wh = root / "real" / "atlas.duckdb"
-                run_case(a.data_dir.resolve(), wh, force=True, count=False)
+            wh = real_warehouse(a.warehouse, a.data_dir, root)
             copy = root / "copy.duckdb"
             shutil.copy(wh, copy)
             real = peak_of(REAL, {"wh": str(copy)})

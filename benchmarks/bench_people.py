@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_build import real_warehouse
+
 from talentatlas.api import Atlas
 from talentatlas.discovery.search import PeopleQuery
 from talentatlas.resolve.names import normalise_name
@@ -57,13 +59,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="talentatlas-bench-") as tmp:
-        wh = a.warehouse
-        if wh is None:
-            from bench_build import run_case
-
-            print("building the real-corpus warehouse first (not timed) …", flush=True)
-            wh = Path(tmp) / "real" / "atlas.duckdb"
-            run_case(a.data_dir.resolve(), wh, force=True, count=False)
+        wh = real_warehouse(a.warehouse, a.data_dir, Path(tmp))
         atlas = Atlas.open(wh)
         rng = random.Random(a.seed)
         p = atlas.table("persons")

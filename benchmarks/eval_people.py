@@ -23,6 +23,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from bench_build import real_warehouse
+
 from talentatlas.api import Atlas
 from talentatlas.discovery.names import token_key
 
@@ -70,13 +72,7 @@ def main() -> None:
     ap.add_argument("--names", nargs="*", default=list(NAMES))
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="talentatlas-eval-") as tmp:
-        wh = a.warehouse
-        if wh is None:
-            from bench_build import run_case
-
-            print("building the real-corpus warehouse first …", flush=True)
-            wh = Path(tmp) / "real" / "atlas.duckdb"
-            run_case(a.data_dir.resolve(), wh, force=True, count=False)
+        wh = real_warehouse(a.warehouse, a.data_dir, Path(tmp))
         with Atlas.open(wh) as atlas:
             rows = [check(atlas, n) for n in a.names]
     for r in rows:
