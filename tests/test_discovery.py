@@ -218,6 +218,9 @@ def test_profile_names_its_evidence(world_atlas):
     assert p["identity"].to_pylist()[0]["key_kind"] == "openreview"
     assert {"openreview"} <= set(p["identifiers"]["kind"].to_pylist())
     assert p["works"].num_rows == top["works"]
+    # each authorship names how it was linked; co-authors name their identity evidence
+    assert set(p["works"]["linked_by"].to_pylist()) == {"openreview"}
+    assert all(i.startswith("openreview: ") for i in p["coauthors"]["identity"].to_pylist())
     assert sum(p["venues"]["works"].to_pylist()) == top["works"]
     assert p["timeline"].num_rows >= 1 and p["coauthors"].num_rows >= 1
 

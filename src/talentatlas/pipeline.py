@@ -404,7 +404,10 @@ def stage_discovery(engine: Engine) -> None:
         "person_stages",
         discovery_stages.person_stages(facts, auth, engine.to_arrow, engine.from_arrow),
     )
-    credit = discovery_credit.credits(facts, engine.table("works"), auth)
+    # every authorship's credit, read three times below: worked out once
+    credit = engine.scratch(
+        "discovery_credits", discovery_credit.credits(facts, engine.table("works"), auth)
+    )
     engine.materialize(
         "person_index",
         discovery_index.person_index(

@@ -95,7 +95,9 @@ def person_index(
     t = t.left_join(current_place(person_years, institutions), "person_id")
     t = t.drop("person_id_right")
     t = t.left_join(identifiers(keys, author_affiliations), "person_id").drop("person_id_right")
-    t = stage_at(t, stages, "last_year")
+    # the stage on the narrow (person, first and last year) table, then joined
+    st = stage_at(years, stages, "last_year").select("person_id", "stage", "stage_evidence")
+    t = t.join(st, "person_id")
     return t.select(
         "person_id", "name", "name_norm", "key_kind", "identity", "first_year", "last_year",
         "works", "adjusted", "first_author", "last_author", "top_tier", "citations", "areas",

@@ -121,10 +121,15 @@ class PeopleViews:
         f = f.filter(f.person_id == person_id)
         c = credits(f, self.table("works"), self.table("authorships"))
         w = self.table("works").select("work_id", "title")
+        links = self.table("person_links")
+        links = links.filter(links.person_id == person_id).select(
+            "work_id", "position", linked_by="key_kind"
+        )
         works = (
             c.join(w, "work_id")
+            .join(links, ["work_id", "position"])
             .select("year", "venue", "area", "tier", "title", "position", "n_authors", "credit",
-                    "citations", "institution", "country", "work_id")
+                    "citations", "institution", "country", "linked_by", "work_id")
             .order_by([ibis.desc("year"), "venue", "work_id"])
             .to_pyarrow()
         )  # fmt: skip
@@ -148,18 +153,18 @@ class PeopleViews:
         }
 
     def coauthors(self, person_id: str, limit: int = 20) -> pa.Table:
-        """``person_id, name, works, last_year``: the person's most frequent in-scope
-        co-authors (suppressed people left out)."""
+        """``person_id, name, works, last_year, identity``: the person's most frequent
+        in-scope co-authors (suppressed people left out)."""
         f = self.table("scoped_facts")
         mine = f.filter(f.person_id == person_id).select(m_w="work_id")
         co = f.join(mine, f.work_id == mine.m_w).filter(_.person_id != person_id)
         g = co.group_by("person_id").agg(works=_.work_id.nunique(), last_year=_.year.max())
         g = self._visible(g)
-        p = self.table("persons").select(p_id="person_id", name="name")
+        p = self.table("person_index").select(p_id="person_id", name="name", identity="identity")
         g = g.join(p, g.person_id == p.p_id).drop("p_id")
         return (
             g.order_by([ibis.desc("works"), ibis.desc("last_year"), "person_id"]).limit(limit)
-            .select("person_id", "name", "works", "last_year").to_pyarrow()
+            .select("person_id", "name", "works", "last_year", "identity").to_pyarrow()
         )  # fmt: skip
 
     def identifiers(self, person_id: str) -> pa.Table:
