@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import typer
 from rich.panel import Panel
 
@@ -190,7 +191,7 @@ def moves(
     inst = find_institution(atlas, org)["institution_id"] if org else None
     t = atlas.movements(institution_id=inst, country=country, year_min=since, year_max=until)
     if direction:
-        t = t.filter(pa.compute.equal(t["direction"], direction))
+        t = t.filter(pc.equal(t["direction"], direction))
     t = t.slice(0, top) if fmt == "table" and output is None else t
     shown = ["year", "direction", "name", "from_institution", "from_country", "to_institution",
              "to_country", "identity"]  # fmt: skip

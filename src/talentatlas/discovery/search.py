@@ -114,9 +114,8 @@ def candidates(
         f = f.semi_join(idx, "person_id")
         c = credits(f, table("works"), table("authorships"))
         out = output(c, ["person_id"])
-        last = c.group_by("person_id").agg(_w_last=c.year.max())
         keep = [x for x in idx.columns if x not in (*METRICS, *PLACE, "stage", "stage_evidence")]
-        t = out.join(last, "person_id").join(idx.select(keep), "person_id")
+        t = out.join(idx.select(keep), "person_id")
         at = q.year_max
         if at is not None:
             place = _place_at(table("person_years"), table("institutions"), t, at)
@@ -124,7 +123,6 @@ def candidates(
             t = stage_at(t, table("person_stages"), at)
         else:  # the person's own last year: the index's place and stage
             t = t.join(idx.select("person_id", *PLACE, "stage", "stage_evidence"), "person_id")
-        t = t.drop("_w_last")
     if q.countries:
         t = t.filter(t.country.isin(list(q.countries)))
     if q.institutions:
