@@ -47,6 +47,41 @@ def test_no_change_rebuild_parses_nothing_and_one_new_file_parses_one(tmp_path: 
         assert works.filter(works.year == 2031).count().to_pyarrow().as_py() == 0
 
 
+def test_a_profile_history_places_the_author_at_the_later_step_and_side_by_side_keeps_the_first(
+    tmp_path: Path,
+) -> None:
+    """OpenReview lists a profile's positions in no fixed order: "PhD student+Assistant
+    Professor" at two universities is a doctorate of years ago and a post now."""
+    world = simulate(seed=5, n_people=60)
+    world.write(tmp_path / "data")
+    unis = {i.country: i for i in world.institutions if i.name.startswith("University")}
+    us, kr, jp = unis["US"], unis["KR"], unis["JP"]
+    records = [
+        ("p1", "Ann Lee", "PhD student+Assistant Professor", (us, kr)),  # history: KR now
+        ("p2", "Bo Chen", "PhD student+Researcher", (jp, us)),  # side by side: JP
+        ("p3", "Cy Park", "Research Team Lead+Associate Professor", (kr, jp)),  # KR
+        ("p4", "Di Wu", "PhD student+Lecturer", (us, jp)),  # studying on leave: US
+    ]
+    path = tmp_path / "data" / "openreview" / "authors" / "icml" / "icml2031.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(
+        json.dumps({"id": pid, "title": f"T {pid}", "author": name,
+                    "authorids": "~" + name.replace(" ", "_") + "1", "position": role,
+                    "aff": "+".join(i.name for i in insts), "aff_domain": ""}) + "\n"
+        for pid, name, role, insts in records
+    ))  # fmt: skip
+    s = make_settings(tmp_path)
+    build(s)
+    with Atlas.open(s.warehouse) as atlas:
+        t = atlas.table("authorship_affiliation")
+        rows = t.filter(t.work_id.startswith("icml:2031:")).to_pyarrow().to_pylist()
+    placed = {r["work_id"].split(":")[-1]: (r["institution"], r["country"]) for r in rows}
+    assert placed == {
+        "p1": (kr.ror_id, "KR"), "p2": (jp.ror_id, "JP"), "p3": (kr.ror_id, "KR"),
+        "p4": (us.ror_id, "US"),
+    }  # fmt: skip
+
+
 BAD_FILES = {
     "paperlists/icml/icml2015.json": '[{"id": "a", "title": "Good", "author": "Ann Lee", '
     '"aff": "MIT", "status": "Poster"}, {"id": "b", "title": "Broken" "author": "x"}, '

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from talentatlas.resolve.roles import KINDS, STUDENT_KINDS, is_doctoral, role_kind, role_kinds
+from talentatlas.resolve.roles import (
+    KINDS,
+    STUDENT_KINDS,
+    is_doctoral,
+    main_part,
+    placing_part,
+    role_kind,
+    role_kinds,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,6 +61,38 @@ def test_joined_positions_keep_their_order_and_say_doctoral_when_any_part_does()
     assert is_doctoral("Intern+PhD student") and not is_doctoral("MS student+Intern")
     assert role_kinds(None) == ()
     assert set(KINDS) > STUDENT_KINDS
+
+
+@pytest.mark.parametrize(
+    ("stated", "placing", "main"),
+    [
+        # a profile's history: the later step of the ladder is where the author is now
+        ("PhD student+Assistant Professor", 1, 1),
+        ("Undergrad student+MS student+PhD student+Postdoc+Assistant Professor", 4, 4),
+        ("Undergrad student+PhD student", 1, 1),
+        ("Visiting Student+PhD student+Intern", 1, 1),
+        # appointments side by side keep the author's order for the place
+        ("PhD student+Researcher", 0, 1),
+        ("Intern+PhD student", 0, 1),
+        ("Research Team Lead+Associate Professor", 0, 1),
+        ("Postdoc+PhD student", 0, 0),
+        ("MS student+Researcher", 0, 1),
+        # not later steps: a second appointment, a lecturer studying on leave
+        ("Undergrad student+Visiting Student", 0, 0),
+        ("PhD student+Lecturer", 0, 1),
+        ("Visiting Professor+Researcher", 0, 1),
+        ("Honorary Professor+Full Professor", 0, 1),
+        ("Full Professor+Full Professor+Researcher", 0, 0),
+        ("PhD student", 0, 0),
+        ("", 0, None),
+        ("Consultant+PhD student", 0, 1),
+    ],
+)
+def test_placing_and_main_parts_of_a_joined_position(
+    stated: str, placing: int, main: int | None
+) -> None:
+    assert placing_part(stated) == placing
+    assert main_part(stated) == main
 
 
 @pytest.mark.realdata

@@ -4,8 +4,13 @@ the inferences that fill what the sources leave empty (marked in ``country_evide
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ibis
+import pyarrow as pa
 from ibis import _
+
+from talentatlas.resolve.roles import placing_part
 
 #: authorship-level values: the first affiliation (by position) that resolves each one
 FACT_COLUMNS = {
@@ -15,15 +20,59 @@ FACT_COLUMNS = {
 }  # fmt: skip
 
 
-def first_affiliations(ra: ibis.Table) -> ibis.Table:
-    """Per authorship, the first affiliation (by position) that resolves each value of
-    :data:`FACT_COLUMNS`, and whether it has any affiliation (text)."""
+def main_affiliations(
+    ra: ibis.Table,
+    auth: ibis.Table,
+    to_arrow: Callable[[ibis.Table], pa.Table],
+    from_arrow: Callable[[str, pa.Table], ibis.Table],
+) -> ibis.Table:
+    """``work_id, position, main_pos``: authorships whose stated position has several
+    parts aligned one to one with their affiliations (as many parts as affiliations,
+    ``aff_pos`` 0, 1, ...) and whose placing part (``resolve.roles.placing_part``) is
+    not the first: the affiliation at ``main_pos`` places them. A profile lists its
+    positions in no fixed order ("PhD student+Assistant Professor" with Carnegie Mellon;
+    Illinois: the professorship, not the doctorate of years ago, is where the author
+    works)."""
+    joined = auth.filter(auth.role.contains("+")).select("work_id", "position", "role")
+    rows = []
+    for role in to_arrow(joined.select("role").distinct())["role"].to_pylist():
+        i = placing_part(role)
+        if i:  # (0: the first affiliation places the authorship as usual)
+            rows.append((role, role.count("+") + 1, i))
+    schema = pa.schema([("role", pa.string()), ("parts", pa.int32()), ("main_pos", pa.int32())])
+    mapping = from_arrow(
+        "main_part_src",
+        pa.table([list(c) for c in zip(*rows, strict=True)] if rows else [[], [], []], schema=schema),
+    )
+    cand = joined.join(mapping, "role").select("work_id", "position", "parts", "main_pos")
     per_author = ra.filter(ra.position >= 0)
+    counts = (
+        per_author.semi_join(cand, ["work_id", "position"])
+        .group_by(["work_id", "position"])
+        .agg(n=_.count(), top=_.aff_pos.max())
+    )
+    aligned = cand.join(counts, ["work_id", "position"])
+    aligned = aligned.filter((aligned.n == aligned.parts) & (aligned.top == aligned.parts - 1))
+    return aligned.select("work_id", "position", "main_pos")
+
+
+def first_affiliations(ra: ibis.Table, main: ibis.Table | None = None) -> ibis.Table:
+    """Per authorship, the first affiliation (by position) that resolves each value of
+    :data:`FACT_COLUMNS`, and whether it has any affiliation (text). With ``main``
+    (:func:`main_affiliations`), an authorship's main affiliation comes first."""
+    per_author = ra.filter(ra.position >= 0)
+    order = per_author.aff_pos
+    if main is not None:
+        per_author = per_author.left_join(main, ["work_id", "position"]).drop(
+            "work_id_right", "position_right"
+        )
+        first = per_author.aff_pos == per_author.main_pos.fill_null(-1)
+        order = first.ifelse(-1, per_author.aff_pos)
     text = per_author.raw.notnull() | per_author.inst_src.notnull()
     # one grouping for every column (the first resolved value of each is an argmin over
     # that column's non-null rows), not a grouping and a join per column
     firsts = {
-        name: per_author[col].argmin(per_author.aff_pos, where=per_author[col].notnull())
+        name: per_author[col].argmin(order, where=per_author[col].notnull())
         for name, col in FACT_COLUMNS.items()
     }
     return per_author.group_by(["work_id", "position"]).agg(

@@ -310,10 +310,9 @@ def stage_resolve(
 
 def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> dict[str, str]:
     """Authorships -> persons: reliable keys, then probabilistic linking, then corrections."""
-    firsts = engine.materialize(
-        "authorship_affiliation", facts_.first_affiliations(engine.table("affiliations_resolved"))
-    )
-    auth = engine.table("authorships")
+    ra, auth = engine.table("affiliations_resolved"), engine.table("authorships")
+    main = facts_.main_affiliations(ra, auth, engine.to_arrow, engine.from_arrow)
+    firsts = engine.materialize("authorship_affiliation", facts_.first_affiliations(ra, main))
     works = engine.table("works").select(
         "work_id", "venue", "year", "accepted", "status", "tier", "subfield"
     )

@@ -4,9 +4,9 @@
   is read as ``phd`` (doctoral), ``student`` (master's, undergraduate, other students;
   an internship), ``postdoc``, ``faculty``, ``leader``, ``engineer`` or ``researcher``.
   A position of several parts often lists a profile's history, in no fixed order
-  ("PhD student+Assistant Professor", "Postdoc+PhD student"), so the most senior part
-  is the stage: students, then doctoral students, then engineers and researchers, then
-  postdocs, then faculty and leaders (the first listed among equals). A person-year's
+  ("PhD student+Assistant Professor", "Postdoc+PhD student"), so its main part
+  (``resolve.roles.main_part``: the most senior, a visiting or adjunct part below the
+  rest) is the stage. A person-year's
   stage is the one most of that year's stated authorships give (ties: the more
   senior). A year's stage is the one stated that year, else the year before
   (positions go stale).
@@ -24,7 +24,7 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas.indicators.frame import STAGES as SENIORITY
-from talentatlas.resolve.roles import role_kinds
+from talentatlas.resolve.roles import main_kind
 
 #: stated kind of role -> career stage
 STAGE_OF_KIND = {
@@ -33,7 +33,8 @@ STAGE_OF_KIND = {
     "researcher": "researcher",
 }  # fmt: skip
 STATED = ("phd", "student", "postdoc", "faculty", "leader", "engineer", "researcher")
-#: seniority of a stated stage: the most senior part of a position is its stage
+#: seniority of a stated stage (a person-year's stage is the one most of its authorships
+#: state; ties: the more senior)
 SENIORITY_OF = {"student": 0, "phd": 1, "engineer": 2, "researcher": 2, "postdoc": 3,
                 "faculty": 4, "leader": 4}  # fmt: skip
 #: every career stage, stated ones first
@@ -43,15 +44,10 @@ STALE_AFTER = 1
 
 
 def stage_of(stated: str | None) -> str | None:
-    """The career stage of one stated position: its most senior part (the first among
-    equals; an internship is a student's), or None."""
-    stages = [
-        STAGE_OF_KIND.get(k, "student" if k == "intern" else None) for k in role_kinds(stated)
-    ]
-    known = [s for s in stages if s is not None]
-    if not known:
-        return None
-    return max(known, key=lambda s: (SENIORITY_OF[s], -known.index(s)))
+    """The career stage of one stated position: that of its main part (an internship is
+    a student's), or None."""
+    kind = main_kind(stated)
+    return None if kind is None else STAGE_OF_KIND.get(kind, "student")
 
 
 def stage_map(roles: Sequence[str]) -> pa.Table:

@@ -8,6 +8,26 @@ first); each part is read by the first rule whose words it contains, in the orde
 M.S./Ph.D. candidate" and "PhD student researcher" are doctoral, and "Post doctoral
 researcher" is not), then postdocs, interns, faculty, leadership, engineers,
 researchers. A part no rule reads is ``other``; an empty one is no role.
+
+A position of several parts is either several current appointments ("Research Team
+Lead+Associate Professor", "PhD student+Intern") or a profile's history in no fixed
+order ("PhD student+Assistant Professor" with Carnegie Mellon; Illinois). Two readings
+follow from it:
+
+- its **main part** (:func:`main_part`, the career stage in ``discovery.stages``): the
+  most senior part: students and interns, then doctoral students, then engineers and
+  researchers, then postdocs, then faculty and leaders; a visiting, guest, adjunct,
+  honorary or courtesy part is below all of these (a second appointment); the first
+  listed wins among equals;
+- its **placing part** (:func:`placing_part`, which of the authorship's affiliations
+  places it, in ``facts``): the first part, unless the first is a study and a later
+  part is a later step of the same ladder (undergraduate, master's, doctorate, postdoc,
+  faculty or leadership): nobody is a doctoral student and an assistant professor at
+  once, so the later step is where the author is now. Not a later step: a researcher,
+  engineer or intern part (doctoral students state internships and visits as
+  "Researcher"), a second appointment (a visiting student), and a lecturer or
+  instructor (lecturers study for a doctorate abroad on leave). Appointments held side
+  by side keep the order the author gave them.
 """
 
 from __future__ import annotations
@@ -84,6 +104,64 @@ def role_kinds(stated: str | None) -> tuple[str, ...]:
     (``"Researcher+PhD Student"`` -> ``("researcher", "doctoral")``)."""
     kinds = (role_kind(p) for p in (stated or "").split("+"))
     return tuple(k for k in kinds if k is not None)
+
+
+#: seniority of each kind of role (``other``: not ranked)
+SENIORITY = {"undergraduate": 0, "masters": 0, "student": 0, "intern": 0, "doctoral": 1,
+             "engineer": 2, "researcher": 2, "postdoc": 3, "faculty": 4, "leadership": 4}  # fmt: skip
+#: a part with one of these words is a second appointment, below every other part
+SECONDARY = re.compile(r"\b(visiting|guest|adjunct|honorary|courtesy)\b")
+
+
+@lru_cache(maxsize=20_000)
+def main_part(stated: str | None) -> int | None:
+    """The index (among the ``+``-joined parts, empty ones counted) of a stated
+    position's main part: its most senior ranked part, a secondary appointment below the
+    rest, the first among equals; None when no part is ranked."""
+    parts = (stated or "").split("+")
+    best: tuple[int, int] | None = None
+    for i, part in enumerate(parts):
+        kind = role_kind(part)
+        if kind not in SENIORITY:
+            continue
+        secondary = bool(SECONDARY.search(part.lower()))
+        key = (-1 if secondary else SENIORITY[kind], -i)
+        if best is None or key > best:
+            best = key
+    return None if best is None else -best[1]
+
+
+#: faculty posts held while studying for a doctorate (on leave), so not a later step
+NOT_A_STEP = re.compile(r"\b(lecturer|instructor|teaching)\b")
+#: the ladder of studies and academic posts: a later step after a study is a later career
+LADDER = {"undergraduate": 0, "masters": 1, "student": 1, "doctoral": 2, "postdoc": 3,
+          "faculty": 4, "leadership": 4}  # fmt: skip
+
+
+@lru_cache(maxsize=20_000)
+def placing_part(stated: str | None) -> int:
+    """The index (among the ``+``-joined parts) of the part whose affiliation places an
+    authorship: 0, unless the first part is a study and a later part is a higher step
+    of :data:`LADDER` (then the highest, the first among equals); second appointments
+    and lecturers are not steps."""
+    parts = (stated or "").split("+")
+    kinds = [role_kind(p) for p in parts]
+    if kinds[0] not in STUDENT_KINDS:
+        return 0
+    best, at = LADDER[kinds[0]], 0
+    for i in range(1, len(parts)):
+        kind, text = kinds[i], parts[i].lower()
+        if kind not in LADDER or SECONDARY.search(text) or NOT_A_STEP.search(text):
+            continue
+        if LADDER[kind] > best:
+            best, at = LADDER[kind], i
+    return at
+
+
+def main_kind(stated: str | None) -> str | None:
+    """The kind of a stated position's main part (:func:`main_part`), or None."""
+    i = main_part(stated)
+    return None if i is None else role_kind((stated or "").split("+")[i])
 
 
 def is_doctoral(stated: str | None) -> bool:
