@@ -42,7 +42,9 @@ def main_affiliations(
     schema = pa.schema([("role", pa.string()), ("parts", pa.int32()), ("main_pos", pa.int32())])
     mapping = from_arrow(
         "main_part_src",
-        pa.table([list(c) for c in zip(*rows, strict=True)] if rows else [[], [], []], schema=schema),
+        pa.table(
+            [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], []], schema=schema
+        ),
     )
     cand = joined.join(mapping, "role").select("work_id", "position", "parts", "main_pos")
     per_author = ra.filter(ra.position >= 0)
