@@ -82,6 +82,46 @@ def test_a_profile_history_places_the_author_at_the_later_step_and_side_by_side_
     }  # fmt: skip
 
 
+def _tables(s, names: list[str]) -> dict[str, list[tuple]]:
+    with Atlas.open(s.resolved_warehouse()) as atlas:
+        return {n: _canon(atlas.table(n).to_pyarrow()) for n in names}
+
+
+def test_remembered_affiliation_resolutions_build_the_same_warehouse(tmp_path: Path) -> None:
+    """A rebuild resolves only the affiliation strings it has not seen; the warehouse is
+    the one a build from nothing gives, and an unreadable memo only costs time."""
+    world = simulate(seed=5, n_people=120)
+    data = tmp_path / "data"
+    world.write(data)
+    s = make_settings(tmp_path)
+    said: list[str] = []
+    build(s, report=said.append)
+    first = next(m for m in said if m.startswith("resolve: ") and "remembered" in m)
+    assert first.endswith(" 0 remembered") and not first.startswith("resolve: 0 ")
+    extra = data / "paperlists" / "icml" / "icml2031.json"
+    extra.write_text(json.dumps([{"id": "x1", "title": "New", "status": "Poster",
+                                  "author": "Ann Lee;Bo Chen", "authorids": "~Ann_Lee1;~Bo_Chen1",
+                                  "aff": f"University of Oslo;{world.institutions[0].name}",
+                                  "aff_domain": "uio.no;"}]))  # fmt: skip
+    said.clear()
+    build(s, report=said.append)
+    second = next(m for m in said if m.startswith("resolve: ") and "remembered" in m)
+    new, kept = (int(x.split()[0].replace(",", "")) for x in second[9:].split(", "))
+    assert 1 <= new <= 2 and kept > 10  # only the paper's new strings
+    cold = make_settings(tmp_path / "cold").model_copy(update={"data_dir": data})
+    build(cold)
+    names = ["affiliation_resolution", "affiliations_resolved", "authorship_facts", "moves",
+             "migration", "person_index"]  # fmt: skip
+    warm_tables = _tables(s, names)
+    assert warm_tables == _tables(cold, names)
+    memo = next((s.landing_dir / "resolution").glob("*.parquet"))
+    memo.write_bytes(b"not parquet")
+    said.clear()
+    build(s, force=True, report=said.append)
+    assert any("unreadable" in m for m in said)
+    assert _tables(s, names) == warm_tables
+
+
 BAD_FILES = {
     "paperlists/icml/icml2015.json": '[{"id": "a", "title": "Good", "author": "Ann Lee", '
     '"aff": "MIT", "status": "Poster"}, {"id": "b", "title": "Broken" "author": "x"}, '

@@ -44,6 +44,7 @@ from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver, j
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.matcher import AffiliationMatcher
+from talentatlas.resolve.memo import ResolutionMemo, resolver_digest
 from talentatlas.resolve.people import resolve_people
 from talentatlas.resolve.registry import Institutions, institutions_table
 from talentatlas.sources import REGISTRY, orcid, ror
@@ -174,7 +175,7 @@ def build(
                 "institutions",
                 lambda: state.update(reg=stage_institutions(engine, settings, fixes, say)),
             ),
-            ("resolve", lambda: stage_resolve(engine, settings, fixes, state["reg"])),
+            ("resolve", lambda: stage_resolve(engine, settings, fixes, state["reg"], say)),
             (
                 "people",
                 lambda: state.update(
@@ -290,19 +291,35 @@ def stage_institutions(
 
 
 def stage_resolve(
-    engine: Engine, settings: Settings, fixes: Corrections, reg: Institutions
+    engine: Engine, settings: Settings, fixes: Corrections, reg: Institutions, say: Report
 ) -> None:
+    """Each distinct affiliation key resolved once (the strings an earlier build with
+    the same registry, corrections and code resolved are remembered: ``resolve.memo``),
+    then joined back to every affiliation."""
     aff = engine.table("affiliations")
     distinct = engine.to_arrow(aff.select(*KEY_COLUMNS).distinct())
-    hints = DomainTable(settings.data_dir / DOMAIN_TABLE)
-    with collector_paused():
-        matcher = AffiliationMatcher(
-            reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
-        )
-    resolver = AffiliationResolver(hints, matcher)
-    resolved = engine.from_arrow(
-        "affiliation_lookup", resolver.resolve_table(distinct, settings.workers)
+    table = settings.data_dir / DOMAIN_TABLE
+    memo = ResolutionMemo(
+        settings.landing_dir / "resolution",
+        resolver_digest([*ror.discover(settings.data_dir), table], fixes.digest),
     )
+    known, missing = memo.split(distinct)
+    if memo.problem:
+        say(f"resolve: {memo.problem}")
+    parts = [known]
+    if missing.num_rows:
+        hints = DomainTable(table)
+        with collector_paused():
+            matcher = AffiliationMatcher(
+                reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
+            )
+        parts.append(AffiliationResolver(hints, matcher).resolve_table(missing, settings.workers))
+    resolved_rows = pa.concat_tables(parts)
+    memo.save(resolved_rows)
+    say(
+        f"resolve: {missing.num_rows:,} affiliation strings resolved, {known.num_rows:,} remembered"
+    )
+    resolved = engine.from_arrow("affiliation_lookup", resolved_rows)
     engine.materialize("affiliation_resolution", resolved)
     j = join_resolution(aff, resolved)
     engine.materialize("affiliations_resolved", j)
