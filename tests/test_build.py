@@ -82,6 +82,66 @@ def test_a_profile_history_places_the_author_at_the_later_step_and_side_by_side_
     }  # fmt: skip
 
 
+def test_openreview_records_of_a_site_scraped_list_join_its_papers_by_their_authors(
+    tmp_path: Path,
+) -> None:
+    """A paper list scraped from the conference site (ids of its own, names only) and
+    OpenReview's author records of the same papers (no titles, other ids, authors in
+    another order, names written differently) are one paper each: the list's status, the
+    records' ids, affiliations and positions. Ambiguous author lists stay apart."""
+    world = simulate(seed=5, n_people=60)
+    data = tmp_path / "data"
+    world.write(data)
+    us, kr = world.institutions[0], world.institutions[2]
+    site = [
+        {"id": "site_1", "title": "One", "status": "Poster", "author": "Ann Lee, Bo Chen"},
+        {"id": "site_2", "title": "Two", "status": "Oral",
+         "author": "Cy Park, Dan Müller-Lang, Eve Ito"},  # names as the site writes them
+        {"id": "site_3", "title": "Three", "status": "Poster", "author": "Fay Wu, Gil Ro"},
+        {"id": "site_4", "title": "Four", "status": "Poster", "author": "Fay Wu, Gil Ro"},
+    ]  # fmt: skip
+    records = [
+        ("F1", "Bo Chen;Ann Lee", f"{kr.name};{us.name}", "PhD student;Professor"),
+        ("F2", "Eve Ito;Cy Park;Daniel Muller-Lang", f"{us.name};{kr.name};{us.name}",
+         "Researcher;PhD student;Professor"),
+        ("F3", "Fay Wu;Gil Ro", f"{us.name};{us.name}", "Professor;PhD student"),  # 2 papers alike
+        ("F9", "Hal Ng;Ida Su", f"{kr.name};{kr.name}", "Professor;Professor"),  # rejected
+    ]  # fmt: skip
+    (data / "paperlists" / "icml").mkdir(parents=True, exist_ok=True)
+    (data / "paperlists" / "icml" / "icml2031.json").write_text(json.dumps(site))
+    path = data / "openreview" / "authors" / "icml" / "icml2031.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(
+        json.dumps({"id": fid, "author": names, "aff": aff, "aff_domain": "", "position": pos,
+                    "authorids": ";".join("~" + n.replace(" ", "_") + "1"
+                                          for n in names.split(";"))}) + "\n"
+        for fid, names, aff, pos in records
+    ))  # fmt: skip
+    s = make_settings(tmp_path)
+    build(s)
+    with Atlas.open(s.warehouse) as atlas:
+        w = atlas.table("works")
+        works = {r["work_id"]: r for r in w.filter(w.year == 2031).to_pyarrow().to_pylist()}
+        a = atlas.table("authorship_facts")
+        facts = a.filter(a.work_id.startswith("icml:2031:")).to_pyarrow().to_pylist()
+        au = atlas.table("authorships")
+        ids = au.filter(au.work_id.startswith("icml:2031:")).to_pyarrow().to_pylist()
+    # F1 and F2 are site_1 and site_2 (F2 by surnames); F3 fits two papers; F9 none
+    assert set(works) == {"icml:2031:site_1", "icml:2031:site_2", "icml:2031:site_3",
+                          "icml:2031:site_4", "icml:2031:F3", "icml:2031:F9"}  # fmt: skip
+    assert works["icml:2031:site_2"]["tier"] == "oral" and works["icml:2031:site_2"]["accepted"]
+    assert not works["icml:2031:F3"]["accepted"] and not works["icml:2031:F9"]["accepted"]
+    placed = {(f["work_id"], f["position"]): f["country"] for f in facts}
+    assert placed[("icml:2031:site_1", 0)] == kr.country  # Bo Chen, first on OpenReview
+    assert placed[("icml:2031:site_1", 1)] == us.country
+    assert [placed[("icml:2031:site_2", i)] for i in range(3)] == [us.country, kr.country,
+                                                                  us.country]  # fmt: skip
+    roles = {(r["work_id"], r["name"]): (r["openreview_id"], r["role"]) for r in ids}
+    assert roles[("icml:2031:site_2", "Cy Park")] == ("~Cy_Park1", "PhD student")
+    assert ("icml:2031:site_3", "Fay Wu") in roles  # the list's own authors, no ids
+    assert roles[("icml:2031:site_3", "Fay Wu")][0] is None
+
+
 def _tables(s, names: list[str]) -> dict[str, list[tuple]]:
     with Atlas.open(s.resolved_warehouse()) as atlas:
         return {n: _canon(atlas.table(n).to_pyarrow()) for n in names}

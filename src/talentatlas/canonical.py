@@ -47,6 +47,70 @@ def retired_works(retired: Table) -> Table:
     return r.group_by("work_id").agg(into=r.into.min(), why=r.why.min(), source=r.source.min())
 
 
+def author_keys(landing_works: Table, landing_authorships: Table, retired: Table) -> Table:
+    """``work_id, source, venue, year, titled, full, surnames``: in the venue-years
+    where one source records works without a title and another with one, each work's
+    authors as one string each way: their normalised names, and their last names, each
+    sorted (the order of authors differs between a paper list and OpenReview's record
+    of the same paper). (Store it: :func:`same_authors` reads it four times.)"""
+    w = landing_works.anti_join(retired, "work_id")
+    w = w.filter(w.venue.notnull())
+    w = w.select("work_id", "source", "venue", "year", titled=w.title.notnull()).distinct()
+    both = w.group_by(["venue", "year"]).agg(untitled=(~w.titled).any(), titled=w.titled.any())
+    both = both.filter(both.untitled & both.titled).select("venue", "year")
+    w = w.join(both, ["venue", "year"])
+    a = landing_authorships.semi_join(w, ["work_id", "source"])
+    a = a.select("work_id", "source", "position", "name_norm").distinct()
+    a = a.mutate(surname=a.name_norm.fill_null("").re_extract(r"(\S*)$", 1))
+    g = a.group_by(["work_id", "source"]).agg(
+        full=a.name_norm.fill_null("").collect(), surnames=a.surname.collect()
+    )
+    g = g.select(
+        "work_id", "source", full=g.full.sort().join("|"), surnames=g.surnames.sort().join("|")
+    )
+    return w.join(g, ["work_id", "source"])
+
+
+def same_authors(keys: Table) -> Table:
+    """``work_id, source, into``: works a source records without a title (OpenReview's
+    author records) that are, under another id, a titled work of another source in the
+    same venue and year (a paper list scraped from the conference site, whose ids are
+    not OpenReview's): the same authors (:func:`author_keys`), by their names or by
+    their surnames, the key unique among the untitled works and among the titled ones
+    of that venue-year, and each work paired once. Their rows are then read under the
+    titled work's id (:func:`rekeyed`), so the paper list gives the status and
+    OpenReview the authors' ids, affiliations and positions."""
+    pairs = []
+    for kind in ("full", "surnames"):
+        side = keys.select("work_id", "source", "venue", "year", "titled", key=keys[kind])
+        n = side.group_by(["venue", "year", "titled", "key"]).agg(n=_.work_id.nunique())
+        unique = side.join(n.filter(n.n == 1).drop("n"), ["venue", "year", "titled", "key"])
+        left = unique.filter(~unique.titled).select(
+            "work_id", "source", l_venue="venue", l_year="year", l_key="key"
+        )
+        right = unique.filter(unique.titled).select(
+            into="work_id", r_source="source", r_venue="venue", r_year="year", r_key="key"
+        )
+        j = left.join(
+            right,
+            [left.l_venue == right.r_venue, left.l_year == right.r_year,
+             left.l_key == right.r_key, left.source != right.r_source],
+        )  # fmt: skip
+        pairs.append(j.select("work_id", "source", "into"))
+    p = pairs[0].union(pairs[1], distinct=True).filter(_.work_id != _.into)
+    once_l = p.group_by("work_id").agg(n=_.into.nunique())
+    once_r = p.group_by("into").agg(n=_.work_id.nunique())
+    p = p.semi_join(once_l.filter(once_l.n == 1), "work_id")
+    return p.semi_join(once_r.filter(once_r.n == 1), "into")
+
+
+def rekeyed(t: Table, same: Table) -> Table:
+    """``t`` with the works of :func:`same_authors` under the id they are the same as."""
+    s = same.select(s_work="work_id", s_source="source", s_into="into")
+    j = t.left_join(s, [t.work_id == s.s_work, t.source == s.s_source])
+    return j.mutate(work_id=j.s_into.fill_null(j.work_id)).select(*t.columns)
+
+
 def shared_keys(landing_works: Table, retired: Table) -> Table:
     """``work_id, source, scope, key, why``: the works (not withdrawn by their source)
     that share a key with another work id, the only candidates for copies (store it:
@@ -62,7 +126,7 @@ def shared_keys(landing_works: Table, retired: Table) -> Table:
     d = w.filter(w.doi.notnull())
     doi = d.select("work_id", "source", scope=ibis.literal("doi"), key=d.doi,
                    why=ibis.literal("same-doi"))  # fmt: skip
-    keyed = titled.filter(titled.key != "").union(doi)  # distinct
+    keyed = titled.filter(titled.key != "").union(doi, distinct=True)
     multi = keyed.group_by(["scope", "key"]).agg(n=keyed.work_id.nunique())
     multi = multi.filter(multi.n >= 2).drop("n")
     return keyed.join(multi, ["scope", "key"])

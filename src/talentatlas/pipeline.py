@@ -246,6 +246,13 @@ def stage_canonical(
     engine.materialize("quarantine", union_all([raw["quarantine"], q_orcid]))
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     retired = engine.scratch("retired_works", canonical.retired_works(raw["retired"]))
+    # OpenReview's author records of papers a site-scraped list names under other ids
+    keys = engine.scratch(
+        "author_keys", canonical.author_keys(raw["works"], raw["authorships"], retired)
+    )
+    same = engine.scratch("same_authors", canonical.same_authors(keys))
+    for table in ("works", "authorships", "affiliations"):
+        raw[table] = canonical.rekeyed(raw[table], same)
     shared = engine.scratch("shared_keys", canonical.shared_keys(raw["works"], retired))
     withdrawn = engine.materialize(
         "withdrawn_works", canonical.withdrawn_works(retired, shared, prec)
