@@ -3,6 +3,7 @@ simulated world whose every paper, author and career is known (planted truth).""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -279,6 +280,42 @@ def test_cli_people_shortlist_rank_moves_person(world_atlas, tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["people", "--area", "astrology", *wh])
     assert r.exit_code == 2 and "unknown area" in r.output
+
+
+def test_rising_stars_leave_out_names_shared_by_several_unless_asked(tmp_path: Path):
+    """People known only by a name other persons carry too may be several people: the
+    list leaves them out by default and keeps everyone else in the same order."""
+    w = simulate(seed=23, n_people=80, years=(2008, 2020))
+    data = tmp_path / "data"
+    w.write(data)
+    inst = w.institutions
+    papers = {  # two OpenReview-keyed Zed Quills long ago; a name-only one, elsewhere, later
+        2010: [("Zed Quill;Ann Keyed", "~Zed_Quill1;~Ann_Keyed1", inst[0].name),
+               ("Zed Quill;Di Keyed", "~Zed_Quill2;~Di_Keyed1", inst[1].name)],
+        2016: [("Zed Quill;Bo Plain", ";", inst[3].name), ("Cy Lone;Zed Quill", ";", inst[3].name)],
+        2017: [("Zed Quill;Bo Plain", ";", inst[3].name)] * 3,
+    }  # fmt: skip
+    for year, rows in papers.items():
+        path = data / "paperlists" / "uai" / f"uai{year}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([
+            {"id": f"z{year}-{i}", "title": f"Zed {year} {i}", "status": "Poster",
+             "author": names, "authorids": ids, "aff": f"{aff};{aff}"}
+            for i, (names, ids, aff) in enumerate(rows)
+        ]))  # fmt: skip
+    s = make_settings(tmp_path)
+    build(s)
+    with Atlas.open(s.warehouse) as atlas:
+        idx = atlas.table("person_index").to_pyarrow().to_pylist()
+        carriers = Counter(r["name_norm"] for r in idx)
+        doubtful = {r["person_id"] for r in idx
+                    if r["key_kind"] == "name" and carriers[r["name_norm"]] > 1}  # fmt: skip
+        everyone, _bt = atlas.rising(2017, limit=100_000, shared_names=True)
+        default, _bt = atlas.rising(2017, limit=100_000)
+    listed = everyone["person_id"].to_pylist()
+    assert doubtful & set(listed)  # the name-only Zed Quill is eligible
+    assert "name:bo plain" in listed and "name:bo plain" in default["person_id"].to_pylist()
+    assert default["person_id"].to_pylist() == [p for p in listed if p not in doubtful]
 
 
 def test_rising_score_uses_no_year_after_t(world_atlas):

@@ -291,6 +291,13 @@ def rising(
     top: Top = 30,
     fmt: Fmt = "table",
     output: Output = None,
+    shared_names: Annotated[
+        bool,
+        typer.Option(
+            help="Also list people known only by a name other persons carry too "
+            "(possibly several people merged)."
+        ),
+    ] = False,
     warehouse: Warehouse = None,
     engine: Engine = None,
 ) -> None:
@@ -300,7 +307,9 @@ def rising(
     from talentatlas.discovery.rising import HORIZON, K
 
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
-    ranked, tested = atlas.rising(year, countries=_split(country), limit=top)
+    ranked, tested = atlas.rising(
+        year, countries=_split(country), limit=top, shared_names=shared_names
+    )
     shown = ["rank", "name", "score", "years", "adjusted", "works", "works_in_t",
              "first_author", "top_tier", "institution", "country", "stage", "identity"]  # fmt: skip
     view = ranked.select(shown) if fmt == "table" and output is None else ranked

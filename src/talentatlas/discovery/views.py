@@ -248,11 +248,19 @@ class PeopleViews:
 
     # -- rising stars ------------------------------------------------------------------------
     def rising(
-        self, year: int | None = None, *, countries: Sequence[str] = (), limit: int = 50
+        self,
+        year: int | None = None,
+        *,
+        countries: Sequence[str] = (),
+        limit: int = 50,
+        shared_names: bool = False,
     ) -> tuple[pa.Table, pa.Table]:
         """People early in their careers by the rising-star score built from data up to
         ``year`` (default: the last complete year), with their name, place and stage, and
-        the score's backtest (``discovery.rising``) over the years whose outcome is known."""
+        the score's backtest (``discovery.rising``) over the years whose outcome is known.
+        A person known by their name alone whose name other persons carry too (``name:
+        lin wang#7``: possibly several people merged) is left out unless
+        ``shared_names``; the score and the backtest are the same either way."""
         from talentatlas.discovery import rising
 
         last = self.latest_complete_year()
@@ -264,9 +272,16 @@ class PeopleViews:
                 pa.compute.is_in(ranked["person_id"], pa.array(sorted(self.suppressed)))
             )
             ranked = ranked.filter(keep)  # fmt: skip
-        idx = self.table("person_index").select(
+        index = self.table("person_index")
+        idx = index.select(
             "person_id", "name", "institution", "country", "stage", "areas", "identity"
         )
+        if not shared_names:
+            n = index.group_by("name_norm").agg(n=_.count())
+            shared = index.filter(index.key_kind == "name").semi_join(
+                n.filter(n.n > 1), "name_norm"
+            )
+            idx = idx.anti_join(shared.select("person_id"), "person_id")
         codes = [self._country(c) for c in countries]
         if codes:
             idx = idx.filter(idx.country.isin([c for c in codes if c]))
