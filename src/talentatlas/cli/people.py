@@ -218,7 +218,7 @@ def show_profile(atlas, person_id: str, fmt: str) -> dict:
         f"{s['adjusted']:.2f}; first-author {s['first_author']}, last-author "
         f"{s['last_author']}, oral/spotlight {s['top_tier']}; citations "
         f"{s['citations'] if s['citations'] is not None else 'not carried'}; areas {s['areas']}\n"
-        f"identity: authorships linked by {ev}\nidentifiers: {ids or '—'}",
+        f"identity (authorships, by how each was linked): {ev}\nidentifiers: {ids or '—'}",
         title="profile",
     ))  # fmt: skip
     emit(p["timeline"].select(["year", "institution", "country", "sector", "role", "works",
