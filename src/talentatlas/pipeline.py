@@ -54,7 +54,7 @@ from talentatlas.tables import union_all
 from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 8
+PIPELINE_VERSION = 9
 
 Report = Callable[[str], None]
 
