@@ -47,6 +47,19 @@ def test_no_change_rebuild_parses_nothing_and_one_new_file_parses_one(tmp_path: 
         assert works.filter(works.year == 2031).count().to_pyarrow().as_py() == 0
 
 
+def _write_openreview(data: Path, records: list[tuple[str, str, str, str]]) -> None:
+    """OpenReview author records of ICML 2031 (no titles), each ``(id, authors, aff,
+    position)`` with ``;`` between authors; every author gets the id ``~First_Last1``."""
+    path = data / "openreview" / "authors" / "icml" / "icml2031.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(
+        json.dumps({"id": fid, "author": names, "aff": aff, "aff_domain": "", "position": pos,
+                    "authorids": ";".join("~" + n.replace(" ", "_") + "1"
+                                          for n in names.split(";"))}) + "\n"
+        for fid, names, aff, pos in records
+    ))  # fmt: skip
+
+
 def test_a_profile_history_places_the_author_at_the_later_step_and_side_by_side_keeps_the_first(
     tmp_path: Path,
 ) -> None:
@@ -62,14 +75,10 @@ def test_a_profile_history_places_the_author_at_the_later_step_and_side_by_side_
         ("p3", "Cy Park", "Research Team Lead+Associate Professor", (kr, jp)),  # KR
         ("p4", "Di Wu", "PhD student+Lecturer", (us, jp)),  # studying on leave: US
     ]
-    path = tmp_path / "data" / "openreview" / "authors" / "icml" / "icml2031.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(
-        json.dumps({"id": pid, "title": f"T {pid}", "author": name,
-                    "authorids": "~" + name.replace(" ", "_") + "1", "position": role,
-                    "aff": "+".join(i.name for i in insts), "aff_domain": ""}) + "\n"
-        for pid, name, role, insts in records
-    ))  # fmt: skip
+    _write_openreview(
+        tmp_path / "data",
+        [(pid, name, "+".join(i.name for i in insts), role) for pid, name, role, insts in records],
+    )
     s = make_settings(tmp_path)
     build(s)
     with Atlas.open(s.warehouse) as atlas:
@@ -109,14 +118,7 @@ def test_openreview_records_of_a_site_scraped_list_join_its_papers_by_their_auth
     ]  # fmt: skip
     (data / "paperlists" / "icml").mkdir(parents=True, exist_ok=True)
     (data / "paperlists" / "icml" / "icml2031.json").write_text(json.dumps(site))
-    path = data / "openreview" / "authors" / "icml" / "icml2031.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(
-        json.dumps({"id": fid, "author": names, "aff": aff, "aff_domain": "", "position": pos,
-                    "authorids": ";".join("~" + n.replace(" ", "_") + "1"
-                                          for n in names.split(";"))}) + "\n"
-        for fid, names, aff, pos in records
-    ))  # fmt: skip
+    _write_openreview(data, records)
     s = make_settings(tmp_path)
     build(s)
     with Atlas.open(s.warehouse) as atlas:
