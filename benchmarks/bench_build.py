@@ -4,8 +4,9 @@ changed, and a simulated world.
     python benchmarks/bench_build.py [--data-dir ../shared/data] [--sim-authorships 1000000]
 
 The real corpus is read through a mirror of links (so that one file can be taken away
-without touching the data). Each case runs in a fresh process, and its peak memory is that process's own (``wait4``,
-``benchmarks/child.py``). The last line is ``name=value`` pairs for comparison from run to run.
+without touching the data). Each case runs in a fresh process, and its peak memory is
+that process's own (``wait4``, ``benchmarks/child.py``). The last line is ``name=value``
+pairs for comparison from run to run.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas.indicators.frame import STAGES as SENIORITY
+from talentatlas.resolve.roles import SENIORITY as KIND_SENIORITY
 from talentatlas.resolve.roles import main_kind
 
 #: stated kind of role -> career stage
@@ -35,8 +36,7 @@ STAGE_OF_KIND = {
 STATED = ("phd", "student", "postdoc", "faculty", "leader", "engineer", "researcher")
 #: seniority of a stated stage (a person-year's stage is the one most of its authorships
 #: state; ties: the more senior)
-SENIORITY_OF = {"student": 0, "phd": 1, "engineer": 2, "researcher": 2, "postdoc": 3,
-                "faculty": 4, "leader": 4}  # fmt: skip
+SENIORITY_OF = {STAGE_OF_KIND[k]: v for k, v in KIND_SENIORITY.items() if k in STAGE_OF_KIND}
 #: every career stage, stated ones first
 STAGES = (*STATED, *SENIORITY)
 #: a stated position counts for its year and this many years after

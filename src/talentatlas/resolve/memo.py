@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from talentatlas.landing import file_sha256
 from talentatlas.resolve.affiliations import KEY_COLUMNS, RESOLVED_SCHEMA
 
 #: the code a resolution depends on: this package and the registry reader
@@ -42,18 +43,10 @@ def resolver_digest(inputs: list[Path], corrections_digest: str) -> str:
     for lib in _LIBRARIES:
         h.update(f"lib|{lib}|{importlib.metadata.version(lib)}".encode())
     for p in sorted(inputs):
-        seen = _file_digest(p) if p.is_file() else b"missing"
-        h.update(f"input|{p.name}|".encode() + seen)
+        seen = file_sha256(p) if p.is_file() else "missing"
+        h.update(f"input|{p.name}|{seen}".encode())
     h.update(f"corrections|{corrections_digest}".encode())
     return h.hexdigest()
-
-
-def _file_digest(path: Path) -> bytes:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.digest()
 
 
 def _keys(t: pa.Table) -> pa.Array:
