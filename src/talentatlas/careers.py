@@ -114,6 +114,14 @@ def padded(observed: Table) -> Table:
     return y.select("person_id", year=y.y.cast("int32"), value=y.value, observed=(y.y == y.first))
 
 
+def padded_of(person_years: Table, dim: str) -> Table:
+    """One dimension's padded person-years (:func:`padded`) read back from
+    :func:`person_years`, which holds them side by side: ``person_id, year, value,
+    observed``."""
+    t = person_years.filter(person_years[dim].notnull())
+    return t.select("person_id", "year", value=t[dim], observed=t[f"{dim}_observed"])
+
+
 def moves(observed: Table) -> Table:
     """Changes of value between consecutive observed years: ``person_id, year, from_year,
     origin, destination``."""

@@ -385,7 +385,9 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
             f"observed_{dim}",
             careers.observed(cells, dim, lambda d: engine.table(f"observed_{d}")),
         )
-        pad = engine.materialize(f"padded_{dim}", careers.padded(obs))
+        # a working table: the warehouse's padded_<dim> is a view over person_years,
+        # which holds the same rows (one table written instead of five)
+        pad = engine.scratch(f"career_padded_{dim}", careers.padded(obs))
         padded_by_dim[dim] = pad
         mv = careers.moves(obs)
         move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
@@ -393,6 +395,8 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
     active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
     engine.materialize("person_years", careers.person_years(padded_by_dim, active))
+    for dim in careers.DIMENSIONS:
+        engine.view(f"padded_{dim}", careers.padded_of(engine.table("person_years"), dim))
     engine.materialize("moves", union_all(move_parts))
     engine.materialize("stock", union_all(stock_parts))
 
