@@ -339,9 +339,15 @@ class Atlas(PeopleViews):
         return countries.partners(f, self._country(country) or "")
 
     def world_share(
-        self, country: str | None = None, filters: Filters | None = None, **interval: Any
+        self,
+        country: str | None = None,
+        filters: Filters | None = None,
+        year: int | None = None,
+        **interval: Any,
     ) -> pa.Table:
-        return countries.stock_share(self.frame(filters), self._country(country), **interval)
+        """Researchers per country and year with their world share (and its interval)."""
+        t = countries.stock_share(self.frame(filters), self._country(country), **interval)
+        return _in_year(t, self._year(year))
 
     def pathways(
         self,
