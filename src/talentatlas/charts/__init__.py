@@ -19,12 +19,12 @@ thematicmapping.org (CC BY-SA 3.0) that ``geopip`` bundles, and the CDN lookup i
 answered with an empty topology.
 """
 
-from talentatlas.charts.choropleth import choropleth
+from talentatlas.charts.choropleth import choropleth, choropleth_figure
 from talentatlas.charts.export import FORMATS, StaticExportError, find_browser
-from talentatlas.charts.retention import retention
-from talentatlas.charts.sankey import sankey
+from talentatlas.charts.retention import retention, retention_figure
+from talentatlas.charts.sankey import sankey, sankey_figure
 from talentatlas.charts.theme import HEIGHT, SOURCE_NOTE, WIDTH
-from talentatlas.charts.trend import trend
+from talentatlas.charts.trend import trend, trend_figure
 
 __all__ = [
     "FORMATS",
@@ -33,8 +33,12 @@ __all__ = [
     "WIDTH",
     "StaticExportError",
     "choropleth",
+    "choropleth_figure",
     "find_browser",
     "retention",
+    "retention_figure",
     "sankey",
+    "sankey_figure",
     "trend",
+    "trend_figure",
 ]

@@ -19,16 +19,15 @@ from talentatlas.charts.theme import (
 from talentatlas.charts.world import world_shapes
 
 
-def choropleth(
+def choropleth_figure(
     table: Any,
-    path: str | Path,
     *,
     value: str = "net_rate",
     title: str = "Net migration of AI researchers",
     subtitle: str | None = None,
     colorbar_title: str | None = None,
     note: str | None = None,
-) -> Path:
+) -> Any:
     """World map of ``value`` by country, on a diverging scale centred at 0.
 
     Columns: ``country`` (ISO 3166 alpha-2) and ``value``; ``inflow``, ``outflow``,
@@ -37,7 +36,6 @@ def choropleth(
     loss, blue a net gain; countries without a row are grey, and countries too small to
     see at world scale get a dot.
     """
-    fmt = format_of(path)
     t = as_table(table, "choropleth", ["country", value])
     rows = [r for r in t.to_pylist() if r["country"] and num(r[value]) is not None]
     year = None
@@ -178,7 +176,14 @@ def choropleth(
         notes.append(f"not on the map (no outline): {shown}")
     notes.append("borders: thematicmapping.org (CC BY-SA)")
     style(fig, title, subtitle, notes, margin={"l": 10, "r": 10, "t": 80, "b": 40})
-    return write(fig, path, fmt)
+    return fig
+
+
+def choropleth(table: Any, path: str | Path, **kw: Any) -> Path:
+    """:func:`choropleth_figure` written to ``path`` (its suffix picks the format: ``.html``,
+    ``.png`` or ``.svg``); returns the path."""
+    fmt = format_of(path)
+    return write(choropleth_figure(table, **kw), path, fmt)
 
 
 def _signed_ticks(span: float) -> tuple[list[float], list[str]]:

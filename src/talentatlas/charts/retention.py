@@ -11,16 +11,15 @@ from talentatlas.charts.theme import GRID, INK, as_table, interval_note, num, st
 from talentatlas.charts.trend import _runs
 
 
-def retention(
+def retention_figure(
     table: Any,
-    path: str | Path,
     *,
     title: str = "Retention by entry cohort",
     subtitle: str | None = None,
     cohorts: int = 8,
     min_at_risk: int = 10,
     note: str | None = None,
-) -> Path:
+) -> Any:
     """Survival curves: the share of an entry cohort still there ``k`` years later.
 
     Columns: ``cohort`` (entry year; null or ``"all"`` marks the pooled curve), ``k``,
@@ -29,7 +28,6 @@ def retention(
     ``cohorts`` most recent cohorts with at least two points are drawn, older ones light
     and recent ones dark; the pooled curve is drawn thick, with its interval as a band.
     """
-    fmt = format_of(path)
     t = as_table(table, "retention", ["cohort", "k", "share"])
     has_ci = "lo" in t.column_names and "hi" in t.column_names
     pooled: list[dict] = []
@@ -133,7 +131,14 @@ def retention(
         if pooled and has_ci:
             subtitle += f"<br>band: {interval_note(t) or 'interval'} of the all-cohorts curve"
     style(fig, title, subtitle, [note] if note else [])
-    return write(fig, path, fmt)
+    return fig
+
+
+def retention(table: Any, path: str | Path, **kw: Any) -> Path:
+    """:func:`retention_figure` written to ``path`` (its suffix picks the format: ``.html``,
+    ``.png`` or ``.svg``); returns the path."""
+    fmt = format_of(path)
+    return write(retention_figure(table, **kw), path, fmt)
 
 
 def _retention_hover(name: str, ci: bool, at_risk: bool) -> str:

@@ -32,16 +32,15 @@ _NULL_LABELS = {"origin": "unknown", "first_academic": "none observed", "workpla
 _OTHER = "other"
 
 
-def sankey(
+def sankey_figure(
     table: Any,
-    path: str | Path,
     *,
     title: str = "Pathways of AI researchers",
     subtitle: str | None = None,
     top: int = 8,
     unit: str = "persons",
     note: str | None = None,
-) -> Path:
+) -> Any:
     """Flows origin -> first academic country -> workplace, in persons.
 
     Columns: ``origin``, ``workplace``, ``persons`` and optionally ``first_academic``
@@ -51,7 +50,6 @@ def sankey(
     observed" (first academic country). The same country at two stages is two nodes.
     ``unit`` names what ``persons`` counts (e.g. "moves") in the subtitle and on hover.
     """
-    fmt = format_of(path)
     t = as_table(table, "sankey", ["origin", "workplace", "persons"])
     if top < 1:
         raise ValueError("sankey: top must be at least 1")
@@ -180,7 +178,14 @@ def sankey(
     style(
         fig, title, subtitle, [note] if note else [], margin={"l": 20, "r": 20, "t": 110, "b": 40}
     )
-    return write(fig, path, fmt)
+    return fig
+
+
+def sankey(table: Any, path: str | Path, **kw: Any) -> Path:
+    """:func:`sankey_figure` written to ``path`` (its suffix picks the format: ``.html``,
+    ``.png`` or ``.svg``); returns the path."""
+    fmt = format_of(path)
+    return write(sankey_figure(table, **kw), path, fmt)
 
 
 def _sankey_positions(

@@ -18,9 +18,8 @@ from talentatlas.charts.theme import (
 )
 
 
-def trend(
+def trend_figure(
     table: Any,
-    path: str | Path,
     *,
     y: str,
     x: str = "year",
@@ -33,14 +32,13 @@ def trend(
     y_title: str | None = None,
     percent: bool | None = None,
     note: str | None = None,
-) -> Path:
+) -> Any:
     """Lines of ``y`` over ``x``, one per value of ``series``, with ``lo``-``hi`` bands.
 
     Rows where ``lo`` or ``hi`` is null get no band (the band is broken there, not
     interpolated). ``percent`` formats the y axis as a percentage; by default it does so
     when the values are shares (all within 0-1 and the column or title says "share").
     """
-    fmt = format_of(path)
     need = [x, y] + [c for c in (lo, hi, series) if c]
     t = as_table(table, "trend", need)
     if (lo is None) != (hi is None):
@@ -163,7 +161,14 @@ def trend(
     if subtitle is None and lo and hi:
         subtitle = f"shaded: {interval_note(t) or f'interval from {lo} to {hi}'}"
     style(fig, title, subtitle, [note] if note else [], legend_top=many)
-    return write(fig, path, fmt)
+    return fig
+
+
+def trend(table: Any, path: str | Path, **kw: Any) -> Path:
+    """:func:`trend_figure` written to ``path`` (its suffix picks the format: ``.html``,
+    ``.png`` or ``.svg``); returns the path."""
+    fmt = format_of(path)
+    return write(trend_figure(table, **kw), path, fmt)
 
 
 def _runs(rows: list[dict], lo: str, hi: str) -> list[list[dict]]:

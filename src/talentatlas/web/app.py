@@ -31,7 +31,8 @@ from talentatlas.discovery.views import PersonNotFound
 from talentatlas.indicators.frame import STAGES, Filters
 from talentatlas.resolve.registry import SECTORS
 from talentatlas.vocabulary import QueryError
-from talentatlas.web.service import Answer, Warehouse, key_of
+from talentatlas.web.pages import add_pages
+from talentatlas.web.service import Answer, NotFound, Warehouse, key_of
 from talentatlas.web.tables import Format, json_answer, table_answer
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="A calendar year.")]
@@ -47,10 +48,6 @@ CareerStage = Literal[CAREER_STAGES]  # type: ignore[valid-type]
 Metric = Literal[METRICS]  # type: ignore[valid-type]
 OrgId = Annotated[str, PathParam(min_length=1, max_length=100)]
 assert set(Sector.__args__) == set(SECTORS) and set(Stage.__args__) == set(STAGES)  # type: ignore[attr-defined]
-
-
-class NotFound(LookupError):
-    """An organisation or other object the warehouse does not have."""
 
 
 def filters(
@@ -480,6 +477,7 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
             ),
         )
 
+    add_pages(app, send)
     app.add_middleware(KeptAnswers, warehouse=wh)
     return app
 

@@ -26,6 +26,10 @@ from talentatlas.api import Atlas
 CACHE_ENTRIES = 2048
 
 
+class NotFound(LookupError):
+    """An organisation or other object the warehouse does not have (a 404)."""
+
+
 def key_of(path: str, query: bytes | str) -> str:
     """The key an answer is kept under: the path and the query's pairs, sorted (so the
     order of parameters does not matter)."""

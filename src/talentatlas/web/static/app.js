@@ -1,0 +1,244 @@
+// talentatlas dashboard: every page is drawn from its URL (path and query), from the
+// atlas's own REST API; charts are the atlas's plotly figures. No build step.
+"use strict";
+
+const page = document.getElementById("page");
+const NUM = new Intl.NumberFormat("en", { maximumFractionDigits: 4 });
+// numbers shown as they are (years, ranks), not with thousands separators
+const PLAIN = new Set(["year", "first_year", "last_year", "from_year", "destination_year", "cohort", "rank", "k", "position"]);
+
+function esc(v) {
+  return String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : `${r.status} ${r.statusText}`);
+  return body;
+}
+
+function withParams(path, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === "") continue;
+    (Array.isArray(v) ? v : [v]).forEach((x) => q.append(k, x));
+  }
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+// the page's state lives in its URL: change it without reloading
+function setState(params) {
+  history.replaceState(null, "", withParams(location.pathname, params));
+}
+
+async function chart(el, path) {
+  el.innerHTML = "";
+  delete el.dataset.rendered;
+  el.classList.add("chart");
+  const fig = await api(path);
+  await Plotly.newPlot(el, fig.data, fig.layout, fig.config);
+  el.dataset.rendered = "1";
+}
+
+const LINKS = {
+  country: (v) => `/country/${encodeURIComponent(v)}`,
+  origin: (v) => `/country/${encodeURIComponent(v)}`,
+  destination: (v) => `/country/${encodeURIComponent(v)}`,
+  partner: (v) => `/country/${encodeURIComponent(v)}`,
+  person_id: (v) => `/person/${encodeURIComponent(v)}`,
+  institution_id: (v) => `/organisation/${encodeURIComponent(v)}`,
+  unit_id: (v) => `/organisation/${encodeURIComponent(v)}`,
+  counterpart: (v) => `/organisation/${encodeURIComponent(v)}`,
+};
+
+function cell(col, v) {
+  if (v === null || v === undefined) return `<td class="muted">–</td>`;
+  if (typeof v === "number") return `<td class="num">${PLAIN.has(col) ? v : NUM.format(v)}</td>`;
+  if (Array.isArray(v)) return `<td>${esc(v.join(", "))}</td>`;
+  if (typeof v === "object") return `<td>${esc(JSON.stringify(v))}</td>`;
+  const link = LINKS[col];
+  return link ? `<td><a href="${link(v)}">${esc(v)}</a></td>` : `<td>${esc(v)}</td>`;
+}
+
+// a table from an API path, with its CSV download (the same query, format=csv)
+async function table(el, path, { columns = null, title = "", sortBy = null } = {}) {
+  const body = await api(path);
+  const cols = columns || body.columns;
+  const rows = sortBy ? [...body.rows].sort((a, b) => (b[sortBy] ?? -Infinity) - (a[sortBy] ?? -Infinity)) : body.rows;
+  const sep = path.includes("?") ? "&" : "?";
+  const csv = `${path}${sep}format=csv`;
+  const cov = body.meta && body.meta.coverage && body.meta.coverage.with_country;
+  el.innerHTML = `${title ? `<h2>${esc(title)}</h2>` : ""}
+    <div class="tools"><a class="csv" href="${csv}" download>Download CSV</a>
+    <span class="muted">${body.total} rows${cov ? ` · ${Math.round(cov * 100)}% of authorships placed in a country` : ""}${body.meta && body.meta.filters ? ` · ${esc(body.meta.filters)}` : ""}</span></div>
+    <div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>
+    <tbody>${rows.map((r) => `<tr>${cols.map((c) => cell(c, r[c])).join("")}</tr>`).join("")}</tbody></table></div>`;
+  el.dataset.rendered = "1";
+  return body;
+}
+
+function section(id) {
+  const d = document.createElement("section");
+  d.id = id;
+  page.appendChild(d);
+  return d;
+}
+
+function div(id, cls = "") {
+  const d = document.createElement("div");
+  d.id = id;
+  if (cls) d.className = cls;
+  page.appendChild(d);
+  return d;
+}
+
+let BUILD = null;
+async function build() {
+  if (!BUILD) BUILD = await api("/api/build");
+  return BUILD;
+}
+
+// -- pages ------------------------------------------------------------------------------
+async function worldPage(q) {
+  const b = await build();
+  const year = Number(q.get("year")) || b.latest_complete_year;
+  const value = q.get("value") === "stock" ? "stock" : "net_rate";
+  const years = [];
+  for (let y = b.years[1]; y >= Math.max(b.years[0], 2000); y--) years.push(y);
+  page.innerHTML = `<h1>Where AI researchers are and where they go</h1>
+    <p class="muted">${NUM.format(b.counts.persons)} researchers, ${NUM.format(b.counts.works)} papers; ${Math.round(b.coverage_in_scope.with_country * 100)}% of in-scope authorships placed in a country.</p>
+    <div class="controls">
+      <label>Measure <select id="value"><option value="net_rate">Net migration rate (per 10,000)</option><option value="stock">Researchers</option></select></label>
+      <label>Year <select id="year">${years.map((y) => `<option>${y}</option>`).join("")}</select></label>
+    </div>`;
+  const map = div("map");
+  const tab = section("map-table");
+  document.getElementById("value").value = value;
+  document.getElementById("year").value = String(year);
+  const draw = async () => {
+    const v = document.getElementById("value").value;
+    const y = document.getElementById("year").value;
+    setState({ value: v === "net_rate" ? null : v, year: y });
+    await chart(map, withParams("/api/charts/map", { value: v, year: y }));
+    await table(tab, withParams("/api/migration", { year: y }), {
+      title: `Countries in ${y}`,
+      sortBy: "stock",
+      columns: ["country", "stock", "inflow", "outflow", "net", "net_rate", "net_rate_lo", "net_rate_hi", "coverage"],
+    });
+  };
+  document.getElementById("value").onchange = draw;
+  document.getElementById("year").onchange = draw;
+  await draw();
+}
+
+async function countryPage(code) {
+  page.innerHTML = `<h1>AI researchers: ${esc(code)}</h1><p><a href="/">← world map</a></p>`;
+  await chart(div("trend-net"), `/api/charts/country/${encodeURIComponent(code)}?value=net_rate`);
+  await chart(div("trend-stock"), `/api/charts/country/${encodeURIComponent(code)}?value=stock`);
+  await table(section("partners"), `/api/countries/${encodeURIComponent(code)}/partners`, { title: "Partners: moves to and from" });
+  await table(section("migration"), withParams("/api/migration", { country: code }), { title: "Per year" });
+}
+
+async function flowsPage(q) {
+  const since = q.get("year_min") || "";
+  const until = q.get("year_max") || "";
+  page.innerHTML = `<h1>Moves between countries</h1>
+    <form class="controls" id="f"><label>From <input name="year_min" type="number" value="${esc(since)}"></label>
+    <label>To <input name="year_max" type="number" value="${esc(until)}"></label><button>Show</button></form>`;
+  document.getElementById("f").onsubmit = (e) => {
+    e.preventDefault();
+    const d = new FormData(e.target);
+    location.search = new URLSearchParams([...d].filter(([, v]) => v)).toString();
+  };
+  await chart(div("sankey"), withParams("/api/charts/flows", { year_min: since, year_max: until }));
+  await table(section("flows"), withParams("/api/flows", { limit: 200 }), { title: "Flows per year" });
+}
+
+async function organisationPage(id) {
+  page.innerHTML = `<h1 id="org-name">Organisation</h1>`;
+  const found = await api(withParams("/api/organisations", { q: id, limit: 1 }));
+  const org = found.rows[0];
+  if (org) document.getElementById("org-name").textContent = `${org.name} (${org.country || "?"})`;
+  await chart(div("headcount-chart"), `/api/charts/organisation/${encodeURIComponent(id)}/headcount`);
+  await table(section("headcount"), `/api/organisations/${encodeURIComponent(id)}/headcount`, { title: "Headcount per year" });
+  await table(section("flows"), withParams(`/api/organisations/${encodeURIComponent(id)}/flows`, { limit: 30 }), { title: "Inflow and outflow by counterpart" });
+  await chart(div("retention-chart"), `/api/charts/organisation/${encodeURIComponent(id)}/retention`);
+}
+
+async function peoplePage(q) {
+  const name = q.get("q") || "";
+  page.innerHTML = `<h1>People</h1>
+    <form class="controls" id="f"><label>Name <input name="q" id="q" value="${esc(name)}" placeholder="e.g. Yoshua Bengio"></label>
+    <button>Search</button></form>`;
+  document.getElementById("f").onsubmit = (e) => {
+    e.preventDefault();
+    location.search = new URLSearchParams({ q: document.getElementById("q").value }).toString();
+  };
+  await table(section("results"), withParams("/api/people", { q: name, limit: 50 }), {
+    title: name ? `Matches for “${name}”` : "Most published",
+    columns: ["rank", "person_id", "name", "works", "adjusted", "institution", "country", "sector", "stage", "first_year", "last_year"],
+  });
+}
+
+async function personPage(id) {
+  const p = await api(`/api/people/${encodeURIComponent(id)}`);
+  const s = p.summary;
+  page.innerHTML = `<h1>${esc(s.name)}</h1><p class="muted">${esc(s.identity || "")}</p>
+    <div class="facts card">${[["works", s.works], ["first author", s.first_author], ["last author", s.last_author], ["top tier", s.top_tier], ["years", `${s.first_year}–${s.last_year}`]]
+      .map(([k, v]) => `<div><b>${esc(v)}</b>${esc(k)}</div>`).join("")}</div>`;
+  const rows = (t, cols) => `<div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${t.map((r) => `<tr>${cols.map((c) => cell(c, r[c])).join("")}</tr>`).join("")}</tbody></table></div>`;
+  const tl = section("timeline");
+  tl.innerHTML = `<h2>Career</h2>${rows(p.timeline, Object.keys(p.timeline[0] || {}))}`;
+  const w = section("works");
+  w.innerHTML = `<h2>Works</h2>${rows(p.works.slice(0, 100), ["year", "venue", "tier", "title", "institution", "country"])}`;
+  const c = section("coauthors");
+  c.innerHTML = `<h2>Co-authors</h2>${rows(p.coauthors, Object.keys(p.coauthors[0] || {}))}`;
+  tl.dataset.rendered = "1";
+}
+
+async function rankingsPage(q) {
+  const level = q.get("level") === "organisation" ? "organisation" : "institution";
+  page.innerHTML = `<h1>Rankings</h1><div class="controls"><label>Rank <select id="level"><option value="institution">Institutions</option><option value="organisation">Organisations</option></select></label></div>`;
+  const sel = document.getElementById("level");
+  sel.value = level;
+  sel.onchange = () => { location.search = new URLSearchParams({ level: sel.value }).toString(); };
+  await table(section("ranking"), withParams(`/api/rankings/${level}`, { limit: 100 }), { title: "By the CSRankings rule" });
+}
+
+async function methodologyPage() {
+  const b = await build();
+  page.innerHTML = `<h1>Methodology</h1><div class="card">
+    <p>Researchers are the authors of accepted papers at the field's venues (${esc(b.venues.join(", "))}), linked into persons by OpenReview ids, ORCID iDs and a probabilistic model.
+    A person's place in a year is the most frequent country, institution and sector of that year's papers; years between two observed years keep the earlier place.
+    A move is a change of place between two observed years, dated at the later year. Intervals are bootstrap intervals over people (90%).</p>
+    <p>Build ${esc(b.build_id)} of ${esc(b.built_at)}: ${NUM.format(b.counts.authorships)} authorships, ${Math.round(b.coverage.with_country * 100)}% placed in a country. The full definitions are in the project's docs/methodology.md.</p></div>`;
+}
+
+async function route() {
+  const path = decodeURIComponent(location.pathname);
+  const q = new URLSearchParams(location.search);
+  try {
+    if (path === "/") await worldPage(q);
+    else if (path.startsWith("/country/")) await countryPage(path.slice(9));
+    else if (path === "/flows") await flowsPage(q);
+    else if (path.startsWith("/organisation/")) await organisationPage(path.slice(14));
+    else if (path === "/people") await peoplePage(q);
+    else if (path.startsWith("/person/")) await personPage(path.slice(8));
+    else if (path === "/rankings") await rankingsPage(q);
+    else if (path === "/methodology") await methodologyPage();
+    else page.innerHTML = `<p class="error">No such page.</p>`;
+  } catch (e) {
+    const p = document.createElement("p");
+    p.className = "error";
+    p.textContent = e.message;
+    page.appendChild(p);
+  }
+  document.body.dataset.ready = "1";
+}
+
+build().then((b) => {
+  document.getElementById("footer").textContent = `talentatlas ${b.version} · build ${b.build_id} · ${b.built_at}`;
+}).catch(() => {});
+route();
