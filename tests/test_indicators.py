@@ -452,3 +452,28 @@ def test_bootstrap_group_codes_name_their_keys(monkeypatch, dense: int) -> None:
     pairs = list(zip(a.to_pylist(), b.to_pylist(), strict=True))
     assert [(rows[c]["k0"], rows[c]["k1"]) for c in codes] == pairs
     assert keys.num_rows == len(set(pairs))
+
+
+def test_the_builds_tables_answer_what_computing_gives(sim_build) -> None:
+    """Asked what the build computed (every person and year), the atlas reads the
+    build's table: the same rows, order, types and metadata as computing it afresh, for
+    the world, a country and either basis; asked anything else, it computes."""
+    _world, atlas, _s = sim_build
+    assert set(atlas._indicator_meta) >= {"migration", "flows", "stock_share", "migration_hq"}
+    country = atlas.stock(by="country").to_pylist()[0]["country"]
+    for basis in ("location", "headquarters"):
+        f = Filters(basis=basis)
+        frame = atlas.frame(f)
+        for code in (None, country):
+            want = countries.migration(frame, code)
+            got = atlas.migration(code, filters=f)
+            assert atlas._built("migration", f, {}) is not None
+            assert got.equals(want, check_metadata=True), (basis, code)
+            assert atlas.flows(code, filters=f).equals(countries.flows(frame, code), check_metadata=True)  # fmt: skip
+    for code in (None, country):
+        want = countries.stock_share(atlas.frame(None), code)
+        assert atlas.world_share(code).equals(want, check_metadata=True)
+    # anything the build did not compute is computed
+    assert atlas._built("migration", Filters(year_min=2010), {}) is None
+    assert atlas._built("migration", None, {"reps": 50}) is None
+    assert atlas._built("stock", Filters(basis="headquarters"), {}) is None

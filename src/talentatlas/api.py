@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ from talentatlas.discovery.views import PeopleViews
 from talentatlas.indicators import countries, organisations, pathways, sectors
 from talentatlas.indicators import graduates as graduation
 from talentatlas.indicators.frame import Filters, Frame
+from talentatlas.indicators.result import annotate
 from talentatlas.indicators.stock import stock_with_share
 from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
 from talentatlas.store import open_warehouse
@@ -311,6 +313,29 @@ class Atlas(PeopleViews):
     def _temporary(self, name: str, expr: ibis.Table) -> ibis.Table:
         return self.con.create_table(name, expr, temp=True, overwrite=True)
 
+    @cached_property
+    def _indicator_meta(self) -> dict[str, dict]:
+        """What the build's indicator tables say about themselves (empty in a warehouse
+        built before ``indicator_meta``)."""
+        if "indicator_meta" not in self.tables():
+            return {}
+        rows = self.table("indicator_meta").to_pyarrow().to_pylist()
+        return {r["name"]: json.loads(r["meta"]) for r in rows}
+
+    def _built(
+        self, kind: str, filters: Filters | None, interval: dict[str, Any]
+    ) -> pa.Table | None:
+        """The build's own table for ``kind`` when the question is the one the build
+        answered (every person and year, default intervals; location or headquarters
+        basis), with what it says about itself; None when it must be computed."""
+        f = filters or Filters()
+        if interval or replace(f, basis="location") != Filters():
+            return None
+        name = BUILT.get((kind, f.basis))
+        if name is None or name not in self._indicator_meta:
+            return None
+        return annotate(self.table(name).to_pyarrow(), **self._indicator_meta[name])
+
     def migration(
         self,
         country: str | None = None,
@@ -320,14 +345,28 @@ class Atlas(PeopleViews):
     ) -> pa.Table:
         """Stock, in, out, net, net rate per 10,000 (with its interval), in and out rates
         and churn per country and year."""
-        t = countries.migration(self.frame(filters), self._country(country), **interval)
+        code = self._country(country)
+        t = self._built("migration", filters, interval)
+        if t is None:
+            t = countries.migration(self.frame(filters), code, **interval)
+        else:  # as computed: the country's rows, by country and year
+            if code:
+                t = t.filter(pc.equal(t["country"], code))
+            t = countries.sorted_by(t, countries.MIGRATION_ORDER)
         return _in_year(t, self._year(year))
 
     def flows(
         self, country: str | None = None, year: int | None = None, filters: Filters | None = None
     ) -> pa.Table:
         """Bilateral moves per year (``origin, destination, year, moves``)."""
-        t = countries.flows(self.frame(filters), self._country(country))
+        code = self._country(country)
+        t = self._built("flows", filters, {})
+        if t is None:
+            t = countries.flows(self.frame(filters), code)
+        else:  # as computed: moves from or to the country, by year and size
+            if code:
+                t = t.filter(pc.or_(pc.equal(t["origin"], code), pc.equal(t["destination"], code)))
+            t = countries.sorted_by(t, countries.FLOWS_ORDER)
         return _in_year(t, self._year(year))
 
     def partners(
@@ -346,7 +385,14 @@ class Atlas(PeopleViews):
         **interval: Any,
     ) -> pa.Table:
         """Researchers per country and year with their world share (and its interval)."""
-        t = countries.stock_share(self.frame(filters), self._country(country), **interval)
+        code = self._country(country)
+        t = self._built("stock", filters, interval)
+        if t is None:
+            t = countries.stock_share(self.frame(filters), code, **interval)
+        else:  # as computed: the country's rows, by year and stock
+            if code:
+                t = t.filter(pc.equal(t["country"], code))
+            t = countries.sorted_by(t, countries.STOCK_ORDER)
         return _in_year(t, self._year(year))
 
     def pathways(
@@ -523,6 +569,16 @@ class Atlas(PeopleViews):
     ) -> pa.Table:
         ids = self.descendants(institution_id) if roll_up else [institution_id]
         return organisations.attrition(self.frame(filters), ids, **interval)
+
+
+#: the build's indicator tables: (indicator, basis) -> table (``pipeline.indicator_tables``)
+BUILT = {
+    ("migration", "location"): "migration",
+    ("migration", "headquarters"): "migration_hq",
+    ("flows", "location"): "flows",
+    ("flows", "headquarters"): "flows_hq",
+    ("stock", "location"): "stock_share",
+}
 
 
 def _in_year(t: pa.Table, year: int | None) -> pa.Table:

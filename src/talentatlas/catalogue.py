@@ -399,6 +399,13 @@ CATALOGUE: tuple[Entry, ...] = (
         "year",
         "shares of in-scope authorships resolved to a country, institution, sector and reliable key, per year",
     ),
+    Entry(
+        "Indicators",
+        "indicator_meta",
+        "indicators",
+        "indicator table",
+        "what each indicator table above says about itself (coverage, filters, the interval's method), as JSON: name, meta",
+    ),
 )
 
 TABLES = tuple(e.table for e in CATALOGUE)

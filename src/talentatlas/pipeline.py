@@ -29,6 +29,7 @@ from talentatlas.discovery import index as discovery_index
 from talentatlas.discovery import stages as discovery_stages
 from talentatlas.indicators import countries, graduates, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
+from talentatlas.indicators.result import describe
 from talentatlas.indicators.stock import stock
 from talentatlas.landing import (
     InputFile,
@@ -54,7 +55,7 @@ from talentatlas.tables import union_all
 from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 9
+PIPELINE_VERSION = 10
 
 Report = Callable[[str], None]
 
@@ -473,11 +474,13 @@ def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, 
     """Materialise every indicator table; returns seconds per table."""
     frame = Frame(engine.table, cache=engine.scratch, to_arrow=engine.to_arrow)
     seconds = {}
+    meta: dict[str, str] = {}
     for name, make in indicator_tables(engine).items():
         t = time.perf_counter()
         mark = len(engine.steps)
         out = make(frame)
         if isinstance(out, pa.Table):
+            meta[name] = json.dumps(describe(out))
             out = engine.from_arrow(f"{name}_src", out.replace_schema_metadata(None))
         engine.materialize(name, out)
         seconds[name] = time.perf_counter() - t
@@ -486,4 +489,7 @@ def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, 
         engine.timed(f"{name} (computed and written)", t)
         if report:
             report(f"  {name}: {seconds[name]:.1f}s")
+    # what each table says about itself, which a warehouse table cannot carry
+    m = pa.table({"name": list(meta), "meta": list(meta.values())})
+    engine.materialize("indicator_meta", engine.from_arrow("indicator_meta_src", m))
     return seconds

@@ -45,7 +45,15 @@ def country_moves(frame: Frame) -> Table:
     return m.select("person_id", "year", "origin", "destination")
 
 
-def _sorted(t: pa.Table, keys: list[tuple[str, str]]) -> pa.Table:
+#: the order of the stock, migration and flows tables (every key: one order)
+STOCK_ORDER = [("year", "ascending"), ("stock", "descending"), ("country", "ascending")]
+MIGRATION_ORDER = [("country", "ascending"), ("year", "ascending")]
+FLOWS_ORDER = [("year", "ascending"), ("moves", "descending"), ("origin", "ascending"),
+               ("destination", "ascending")]  # fmt: skip
+
+
+def sorted_by(t: pa.Table, keys: list[tuple[str, str]]) -> pa.Table:
+    """``t`` in the order of ``keys`` (``(column, ascending|descending)``)."""
     return t.take(pc.sort_indices(t, sort_keys=keys))
 
 
@@ -81,7 +89,7 @@ def stock_share(
             "share_hi": pc.round(t["hi"], 4),
         }
     )
-    t = _sorted(frame.with_coverage(t, "country"), [("year", "ascending"), ("stock", "descending")])
+    t = sorted_by(frame.with_coverage(t, "country"), STOCK_ORDER)
     return annotate(
         t,
         indicator="stock",
@@ -171,9 +179,7 @@ def migration(
             "churn": rate(pc.add(inflow, outflow)),
         }
     )
-    out = _sorted(
-        frame.with_coverage(out, "country"), [("country", "ascending"), ("year", "ascending")]
-    )
+    out = sorted_by(frame.with_coverage(out, "country"), MIGRATION_ORDER)
     return annotate(
         out,
         indicator="migration",
@@ -190,11 +196,7 @@ def flows(frame: Frame, country: str | None = None) -> pa.Table:
         mv = mv.filter((mv.origin == country) | (mv.destination == country))
     t = frame.to_arrow(mv.group_by(["origin", "destination", "year"]).agg(moves=_.count()))
     t = t.set_column(t.schema.get_field_index("year"), "year", pc.cast(t["year"], pa.int32()))
-    t = _sorted(
-        frame.with_coverage(t, "country"),
-        [("year", "ascending"), ("moves", "descending"), ("origin", "ascending"),
-         ("destination", "ascending")],
-    )  # fmt: skip
+    t = sorted_by(frame.with_coverage(t, "country"), FLOWS_ORDER)
     return annotate(
         t, indicator="flows", coverage=frame.coverage(), filters=frame.filters.describe()
     )
@@ -219,7 +221,7 @@ def partners(flows_table: pa.Table, country: str) -> pa.Table:
             "_g": pc.add(to_p, from_p),
         }
     )
-    t = _sorted(t, [("_g", "descending"), ("partner", "ascending")]).drop_columns(["_g"])
+    t = sorted_by(t, [("_g", "descending"), ("partner", "ascending")]).drop_columns(["_g"])
     meta = {k: v for k, v in describe(flows_table).items() if k != "indicator"}
     return annotate(t, **meta, indicator="partners")
 
