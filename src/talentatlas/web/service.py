@@ -38,6 +38,12 @@ def key_of(path: str, query: bytes | str) -> str:
     return f"{path}?{sorted(parse_qsl(query, keep_blank_values=True))}"
 
 
+#: what many questions read and is the same for the whole build (cached properties of
+#: :class:`Atlas`): built when the build is opened and shared by the pool's connections
+#: (the name index alone takes about a second on the real corpus)
+SHARED = ("_names", "suppressed", "countries", "venues", "years", "areas", "_indicator_meta")
+
+
 @dataclass(frozen=True)
 class Answer:
     """A response body as sent: bytes and their media type."""
@@ -74,6 +80,11 @@ class Warehouse:
             a.close()
         identity = self._stat()
         self._all = [Atlas.open(self.path, self.suppressions) for _ in range(self.size)]
+        first = self._all[0]
+        for name in SHARED:  # built now, once, rather than by the first questions
+            value = getattr(first, name)
+            for a in self._all[1:]:
+                a.__dict__[name] = value
         self._pool = queue.Queue()
         for a in self._all:
             self._pool.put(a)
