@@ -467,13 +467,13 @@ def test_the_builds_tables_answer_what_computing_gives(sim_build) -> None:
         for code in (None, country):
             want = countries.migration(frame, code)
             got = atlas.migration(code, filters=f)
-            assert atlas._built("migration", f, {}) is not None
+            assert atlas._built("migration", f, {}, None) is not None
             assert got.equals(want, check_metadata=True), (basis, code)
             assert atlas.flows(code, filters=f).equals(countries.flows(frame, code), check_metadata=True)  # fmt: skip
     for code in (None, country):
         want = countries.stock_share(atlas.frame(None), code)
         assert atlas.world_share(code).equals(want, check_metadata=True)
     # anything the build did not compute is computed
-    assert atlas._built("migration", Filters(year_min=2010), {}) is None
-    assert atlas._built("migration", None, {"reps": 50}) is None
-    assert atlas._built("stock", Filters(basis="headquarters"), {}) is None
+    assert atlas._built("migration", Filters(year_min=2010), {}, None) is None
+    assert atlas._built("migration", None, {"reps": 50}, None) is None
+    assert atlas._built("stock", Filters(basis="headquarters"), {}, None) is None

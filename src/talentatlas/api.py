@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -323,18 +324,25 @@ class Atlas(PeopleViews):
         return {r["name"]: json.loads(r["meta"]) for r in rows}
 
     def _built(
-        self, kind: str, filters: Filters | None, interval: dict[str, Any]
+        self, kind: str, filters: Filters | None, interval: dict[str, Any], code: str | None
     ) -> pa.Table | None:
         """The build's own table for ``kind`` when the question is the one the build
         answered (every person and year, default intervals; location or headquarters
-        basis), with what it says about itself; None when it must be computed."""
+        basis), narrowed to country ``code`` and in the computed table's order, with
+        what it says about itself; None when it must be computed."""
         f = filters or Filters()
         if interval or replace(f, basis="location") != Filters():
             return None
         name = BUILT.get((kind, f.basis))
         if name is None or name not in self._indicator_meta:
             return None
-        return annotate(self.table(name).to_pyarrow(), **self._indicator_meta[name])
+        t = self.table(name).to_pyarrow()
+        if code:  # a country's rows (flows: from or to it)
+            cols = ("origin", "destination") if kind == "flows" else ("country",)
+            t = t.filter(functools.reduce(pc.or_, [pc.equal(t[c], code) for c in cols]))
+        order = {"migration": countries.MIGRATION_ORDER, "flows": countries.FLOWS_ORDER,
+                 "stock": countries.STOCK_ORDER}[kind]  # fmt: skip
+        return annotate(countries.sorted_by(t, order), **self._indicator_meta[name])
 
     def migration(
         self,
@@ -346,13 +354,9 @@ class Atlas(PeopleViews):
         """Stock, in, out, net, net rate per 10,000 (with its interval), in and out rates
         and churn per country and year."""
         code = self._country(country)
-        t = self._built("migration", filters, interval)
+        t = self._built("migration", filters, interval, code)
         if t is None:
             t = countries.migration(self.frame(filters), code, **interval)
-        else:  # as computed: the country's rows, by country and year
-            if code:
-                t = t.filter(pc.equal(t["country"], code))
-            t = countries.sorted_by(t, countries.MIGRATION_ORDER)
         return _in_year(t, self._year(year))
 
     def flows(
@@ -360,13 +364,9 @@ class Atlas(PeopleViews):
     ) -> pa.Table:
         """Bilateral moves per year (``origin, destination, year, moves``)."""
         code = self._country(country)
-        t = self._built("flows", filters, {})
+        t = self._built("flows", filters, {}, code)
         if t is None:
             t = countries.flows(self.frame(filters), code)
-        else:  # as computed: moves from or to the country, by year and size
-            if code:
-                t = t.filter(pc.or_(pc.equal(t["origin"], code), pc.equal(t["destination"], code)))
-            t = countries.sorted_by(t, countries.FLOWS_ORDER)
         return _in_year(t, self._year(year))
 
     def partners(
@@ -386,13 +386,9 @@ class Atlas(PeopleViews):
     ) -> pa.Table:
         """Researchers per country and year with their world share (and its interval)."""
         code = self._country(country)
-        t = self._built("stock", filters, interval)
+        t = self._built("stock", filters, interval, code)
         if t is None:
             t = countries.stock_share(self.frame(filters), code, **interval)
-        else:  # as computed: the country's rows, by year and stock
-            if code:
-                t = t.filter(pc.equal(t["country"], code))
-            t = countries.sorted_by(t, countries.STOCK_ORDER)
         return _in_year(t, self._year(year))
 
     def pathways(

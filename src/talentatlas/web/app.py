@@ -12,7 +12,7 @@ sends: values reach the engine as literals of Ibis expressions.
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -75,6 +75,23 @@ def filters(
 Filtered = Annotated[Filters, Depends(filters)]
 
 
+@dataclass(frozen=True)
+class Page:
+    """How a table is sent: its format and the rows of the page."""
+
+    fmt: Format = "json"
+    offset: int = 0
+    limit: int | None = 1000
+
+
+def page_of(fmt: Fmt = "json", offset: Offset = 0, limit: Limit = 1000) -> Page:
+    """The paging every table endpoint takes (``format``, ``offset``, ``limit``)."""
+    return Page(fmt, offset, limit)
+
+
+Paged = Annotated[Page, Depends(page_of)]
+
+
 def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None = None) -> FastAPI:
     """The application over ``warehouse`` (a built DuckDB file)."""
     wh = Warehouse(warehouse, connections, suppressions)
@@ -125,8 +142,8 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
             raise NotFound(f"no organisation {institution_id!r}; find one at /api/organisations")
         return institution_id
 
-    def tabled(t: pa.Table, fmt: Format, offset: int, limit: int | None) -> Answer:
-        return table_answer(t, fmt, offset, limit)
+    def tabled(t: pa.Table, page: Page) -> Answer:
+        return table_answer(t, page.fmt, page.offset, page.limit)
 
     # -- the build -------------------------------------------------------------------------
     @app.get("/api/build", tags=["build"], summary="The build: its id, inputs, counts, coverage")
@@ -153,12 +170,8 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         return send(request, make)
 
     @app.get("/api/coverage", tags=["build"], summary="Coverage of the sources per year")
-    def coverage(
-        request: Request, fmt: Fmt = "json", offset: Offset = 0, limit: Limit = 1000
-    ) -> Response:
-        return send(
-            request, lambda a: tabled(a.table("coverage_by_year").to_pyarrow(), fmt, offset, limit)
-        )
+    def coverage(request: Request, page: Paged) -> Response:
+        return send(request, lambda a: tabled(a.table("coverage_by_year").to_pyarrow(), page))
 
     # -- countries -------------------------------------------------------------------------
     @app.get(
@@ -168,13 +181,11 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def countries(
         request: Request,
+        page: Paged,
         f: Filtered,
         year: Year = None,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(request, lambda a: tabled(a.world_share(None, f, year), fmt, offset, limit))
+        return send(request, lambda a: tabled(a.world_share(None, f, year), page))
 
     @app.get(
         "/api/migration",
@@ -183,26 +194,22 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def migration(
         request: Request,
+        page: Paged,
         f: Filtered,
         country: Annotated[str | None, Query(max_length=60)] = None,
         year: Year = None,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(request, lambda a: tabled(a.migration(country, year, f), fmt, offset, limit))
+        return send(request, lambda a: tabled(a.migration(country, year, f), page))
 
     @app.get("/api/flows", tags=["countries"], summary="Moves between countries per year")
     def flows(
         request: Request,
+        page: Paged,
         f: Filtered,
         country: Annotated[str | None, Query(max_length=60)] = None,
         year: Year = None,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(request, lambda a: tabled(a.flows(country, year, f), fmt, offset, limit))
+        return send(request, lambda a: tabled(a.flows(country, year, f), page))
 
     @app.get(
         "/api/countries/{country}/partners",
@@ -211,13 +218,11 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def partners(
         request: Request,
+        page: Paged,
         f: Filtered,
         country: Annotated[str, PathParam(max_length=60)],
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(request, lambda a: tabled(a.partners(country, f), fmt, offset, limit))
+        return send(request, lambda a: tabled(a.partners(country, f), page))
 
     # -- sectors, pathways, graduates ------------------------------------------------------
     @app.get(
@@ -225,16 +230,12 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         tags=["sectors"],
         summary="Academia and industry per year: stocks, shares, moves",
     )
-    def sectors(
-        request: Request, f: Filtered, fmt: Fmt = "json", offset: Offset = 0, limit: Limit = 1000
-    ) -> Response:
-        return send(request, lambda a: tabled(a.sectors(f)["summary"], fmt, offset, limit))
+    def sectors(request: Request, page: Paged, f: Filtered) -> Response:
+        return send(request, lambda a: tabled(a.sectors(f)["summary"], page))
 
     @app.get("/api/sectors/flows", tags=["sectors"], summary="Moves between sectors per year")
-    def sector_flows(
-        request: Request, f: Filtered, fmt: Fmt = "json", offset: Offset = 0, limit: Limit = 1000
-    ) -> Response:
-        return send(request, lambda a: tabled(a.sectors(f)["flows"], fmt, offset, limit))
+    def sector_flows(request: Request, page: Paged, f: Filtered) -> Response:
+        return send(request, lambda a: tabled(a.sectors(f)["flows"], page))
 
     @app.get(
         "/api/pathways/{table}",
@@ -243,30 +244,24 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def pathways(
         request: Request,
+        page: Paged,
         f: Filtered,
         table: Literal["shares", "outside_origin", "stay_rates", "paths"],
         year: Annotated[int, Query(ge=1900, le=2100)],
         venue: Annotated[str | None, Query(max_length=40)] = None,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(
-            request, lambda a: tabled(a.pathways(venue, year, f)[table], fmt, offset, limit)
-        )
+        return send(request, lambda a: tabled(a.pathways(venue, year, f)[table], page))
 
     @app.get(
         "/api/graduates", tags=["graduates"], summary="From PhD to first job, per graduation year"
     )
     def graduates(
         request: Request,
+        page: Paged,
         f: Filtered,
         table: Literal["summary", "destinations", "roles"] = "summary",
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(request, lambda a: tabled(a.graduates(f)[table], fmt, offset, limit))
+        return send(request, lambda a: tabled(a.graduates(f)[table], page))
 
     # -- organisations ---------------------------------------------------------------------
     @app.get(
@@ -278,7 +273,7 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         fmt: Fmt = "json",
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> Response:
-        return send(request, lambda a: tabled(a.find_institutions(q, limit), fmt, 0, None))
+        return send(request, lambda a: tabled(a.find_institutions(q, limit), Page(fmt, 0, None)))
 
     @app.get(
         "/api/organisations/{institution_id}/headcount",
@@ -287,16 +282,14 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def headcount(
         request: Request,
+        page: Paged,
         f: Filtered,
         institution_id: OrgId,
         roll_up: bool = True,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
         return send(
             request,
-            lambda a: tabled(a.headcount(org(a, institution_id), roll_up, f), fmt, offset, limit),
+            lambda a: tabled(a.headcount(org(a, institution_id), roll_up, f), page),
         )
 
     @app.get(
@@ -306,19 +299,15 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def org_flows(
         request: Request,
+        page: Paged,
         f: Filtered,
         institution_id: OrgId,
         roll_up: bool = True,
         by_year: bool = False,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
         return send(
             request,
-            lambda a: tabled(
-                a.org_flows(org(a, institution_id), roll_up, f, by_year), fmt, offset, limit
-            ),
+            lambda a: tabled(a.org_flows(org(a, institution_id), roll_up, f, by_year), page),
         )
 
     @app.get(
@@ -328,19 +317,15 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def retention(
         request: Request,
+        page: Paged,
         f: Filtered,
         institution_id: OrgId,
         roll_up: bool = True,
         max_k: Annotated[int, Query(ge=1, le=20)] = 5,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
         return send(
             request,
-            lambda a: tabled(
-                a.retention(org(a, institution_id), roll_up, f, max_k), fmt, offset, limit
-            ),
+            lambda a: tabled(a.retention(org(a, institution_id), roll_up, f, max_k), page),
         )
 
     @app.get(
@@ -350,14 +335,10 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def labs(
         request: Request,
+        page: Paged,
         institution_id: OrgId,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
-        return send(
-            request, lambda a: tabled(a.child_labs(org(a, institution_id)), fmt, offset, limit)
-        )
+        return send(request, lambda a: tabled(a.child_labs(org(a, institution_id)), page))
 
     @app.get(
         "/api/moves",
@@ -366,13 +347,11 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
     )
     def moves(
         request: Request,
+        page: Paged,
         institution: Annotated[str | None, Query(max_length=100)] = None,
         country: Annotated[str | None, Query(max_length=60)] = None,
         year_min: Year = None,
         year_max: Year = None,
-        fmt: Fmt = "json",
-        offset: Offset = 0,
-        limit: Limit = 1000,
     ) -> Response:
         if institution is None and country is None:
             raise ValueError("give an institution or a country")
@@ -382,7 +361,7 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
             t = a.movements(
                 institution_id=inst, country=country, year_min=year_min, year_max=year_max
             )
-            return tabled(t, fmt, offset, limit)
+            return tabled(t, page)
 
         return send(request, make)
 
@@ -471,9 +450,7 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
                     credit_on=credit_on,
                     limit=limit,
                 ),
-                fmt,
-                0,
-                None,
+                Page(fmt, 0, None),
             ),
         )
 
