@@ -70,8 +70,8 @@ def test_every_page_loads_and_draws_with_data(site):
     pages = {
         "world": (f"/?year={year}", 1, 1),
         "world-stock": (f"/?value=stock&year={year}", 1, 1),
-        "country": (f"/country/{country}", 2, 2),
-        "flows": ("/flows", 1, 1),
+        "country": (f"/country/{country}", 2, 3),
+        "flows": ("/flows", 2, 2),
         "organisation": (f"/organisation/{inst}", 2, 2),
         "people": ("/people", 0, 1),
         "person": (f"/person/{person}", 0, 0),

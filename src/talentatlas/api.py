@@ -411,13 +411,20 @@ class Atlas(PeopleViews):
             "shares": pathways.shares(f, v, year, **interval),
             "outside_origin": pathways.outside_origin(f, v, year, **interval),
             "stay_rates": pathways.stay_rates(f, v, year, lag, **interval),
-            "paths": pathways.pathway_counts(f, v, year).to_pyarrow(),
+            "paths": self.paths(venue, year, filters),
         }
         if workplace:
             out["origin_mix"] = pathways.shares(
                 f, v, year, workplace=self._country(workplace), **interval
             )
         return out
+
+    def paths(self, venue: str | None, year: int, filters: Filters | None = None) -> pa.Table:
+        """Counts of a venue-year's authors by origin -> first academic country ->
+        workplace (and countries of study), for all accepted authors and the oral tier."""
+        v = venue_code(venue, self.venues) if venue else None
+        self._year(year)
+        return pathways.pathway_counts(self.frame(filters), v, year).to_pyarrow()
 
     def sectors(
         self, filters: Filters | None = None, early_years: int = 3, **interval: Any

@@ -250,7 +250,13 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         year: Annotated[int, Query(ge=1900, le=2100)],
         venue: Annotated[str | None, Query(max_length=40)] = None,
     ) -> Response:
-        return send(request, lambda a: tabled(a.pathways(venue, year, f)[table], page))
+        return send(
+            request,
+            lambda a: tabled(
+                a.paths(venue, year, f) if table == "paths" else a.pathways(venue, year, f)[table],
+                page,
+            ),
+        )
 
     @app.get(
         "/api/graduates", tags=["graduates"], summary="From PhD to first job, per graduation year"

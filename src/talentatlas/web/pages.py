@@ -132,6 +132,21 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
 
         return send(request, make)
 
+    @app.get("/api/charts/pathways", tags=["charts"], summary="A venue-year's authors: origin -> first academic country -> workplace (Sankey)")  # fmt: skip
+    def pathways_chart(request: Request, year: Annotated[int, Query(ge=1900, le=2100)],
+                       venue: Annotated[str | None, Query(max_length=40)] = None) -> Response:  # fmt: skip
+        def make(a: Atlas) -> Answer:
+            t = a.paths(venue, year)
+            t = t.filter(pc.equal(t["tier"], "all"))
+            g = t.group_by(["origin", "first_academic", "workplace"]).aggregate(
+                [("persons", "sum")]
+            )
+            g = g.rename_columns(["origin", "first_academic", "workplace", "persons"])
+            where = venue.upper() if venue else "every venue"
+            return figure_answer(sankey_figure(g, title=f"Pathways of {where} {year} authors"))
+
+        return send(request, make)
+
     @app.get("/api/charts/organisation/{institution_id}/{chart}", tags=["charts"], summary="An organisation's headcount or retention")  # fmt: skip
     def org_chart(request: Request, institution_id: Annotated[str, PathParam(max_length=100)],
                   chart: Literal["headcount", "retention"]) -> Response:  # fmt: skip

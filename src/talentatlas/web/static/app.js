@@ -138,15 +138,25 @@ async function countryPage(code) {
   await chart(div("trend-net"), `/api/charts/country/${encodeURIComponent(code)}?value=net_rate`);
   await chart(div("trend-stock"), `/api/charts/country/${encodeURIComponent(code)}?value=stock`);
   await table(section("partners"), `/api/countries/${encodeURIComponent(code)}/partners`, { title: "Partners: moves to and from" });
+  await table(section("organisations"), withParams("/api/rankings/organisation", { country: code, limit: 15 }), {
+    title: "Top organisations (CSRankings rule)",
+    columns: ["rank", "unit_id", "name", "sector", "researchers", "works", "score"],
+  });
   await table(section("migration"), withParams("/api/migration", { country: code }), { title: "Per year" });
 }
 
 async function flowsPage(q) {
   const since = q.get("year_min") || "";
   const until = q.get("year_max") || "";
+  const b = await build();
+  const venue = q.get("venue") || "";
+  const year = q.get("year") || String(b.latest_complete_year);
   page.innerHTML = `<h1>Moves between countries</h1>
     <form class="controls" id="f"><label>From <input name="year_min" type="number" value="${esc(since)}"></label>
-    <label>To <input name="year_max" type="number" value="${esc(until)}"></label><button>Show</button></form>`;
+    <label>To <input name="year_max" type="number" value="${esc(until)}"></label>
+    <label>Pathways of <select name="venue"><option value="">every venue</option>${b.venues.map((v) => `<option>${esc(v)}</option>`).join("")}</select></label>
+    <label>in <input name="year" type="number" value="${esc(year)}"></label><button>Show</button></form>`;
+  document.querySelector("select[name=venue]").value = venue;
   document.getElementById("f").onsubmit = (e) => {
     e.preventDefault();
     const d = new FormData(e.target);
@@ -154,6 +164,8 @@ async function flowsPage(q) {
   };
   await chart(div("sankey"), withParams("/api/charts/flows", { year_min: since, year_max: until }));
   await table(section("flows"), withParams("/api/flows", { limit: 200 }), { title: "Flows per year" });
+  await chart(div("pathways"), withParams("/api/charts/pathways", { venue, year }));
+  await table(section("paths"), withParams(`/api/pathways/paths`, { venue, year, limit: 200 }), { title: "Pathways: counts" });
 }
 
 async function organisationPage(id) {
