@@ -72,7 +72,7 @@ def test_every_page_loads_and_draws_with_data(site):
         "world-stock": (f"/?value=stock&year={year}", 1, 1),
         "country": (f"/country/{country}", 2, 3),
         "flows": ("/flows", 2, 2),
-        "organisation": (f"/organisation/{inst}", 2, 2),
+        "organisation": (f"/organisation/{inst}", 2, 3),
         "people": ("/people", 0, 1),
         "person": (f"/person/{person}", 0, 0),
         "rankings": ("/rankings", 0, 1),

@@ -177,6 +177,7 @@ async function organisationPage(id) {
   await table(section("headcount"), `/api/organisations/${encodeURIComponent(id)}/headcount`, { title: "Headcount per year" });
   await table(section("flows"), withParams(`/api/organisations/${encodeURIComponent(id)}/flows`, { limit: 30 }), { title: "Inflow and outflow by counterpart" });
   await chart(div("retention-chart"), `/api/charts/organisation/${encodeURIComponent(id)}/retention`);
+  await table(section("retention"), `/api/organisations/${encodeURIComponent(id)}/retention`, { title: "Retention by entry cohort" });
 }
 
 async function peoplePage(q) {
