@@ -144,3 +144,18 @@ def test_a_shared_url_reopens_the_same_view(site):
     assert other in titles
     assert errors == []
     again.close()
+
+
+def test_pages_fit_a_phone_screen(site):
+    """On a phone's width no page scrolls sideways: wide tables scroll in their frame."""
+    world, atlas, base, browser, shots = site
+    country, _inst = _busiest(atlas)
+    for name, path in (("world", "/"), ("country", f"/country/{country}"),
+                       ("person", f"/person/or:{world.people[0].openreview_id}")):  # fmt: skip
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(base + path)
+        page.wait_for_selector("body[data-ready='1']", timeout=120_000)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (name, width)
+        page.screenshot(path=str(shots / f"phone-{name}.png"))
+        page.close()
