@@ -459,7 +459,7 @@ def test_the_builds_tables_answer_what_computing_gives(sim_build) -> None:
     build's table: the same rows, order, types and metadata as computing it afresh, for
     the world, a country and either basis; asked anything else, it computes."""
     _world, atlas, _s = sim_build
-    assert set(atlas._indicator_meta) >= {"migration", "flows", "stock_share", "migration_hq"}
+    assert set(atlas._indicator_meta) >= {"migration", "flows", "stock_share", "stock_share_hq"}
     country = atlas.stock(by="country").to_pylist()[0]["country"]
     for basis in ("location", "headquarters"):
         f = Filters(basis=basis)
@@ -470,10 +470,11 @@ def test_the_builds_tables_answer_what_computing_gives(sim_build) -> None:
             assert atlas._built("migration", f, {}, None) is not None
             assert got.equals(want, check_metadata=True), (basis, code)
             assert atlas.flows(code, filters=f).equals(countries.flows(frame, code), check_metadata=True)  # fmt: skip
-    for code in (None, country):
-        want = countries.stock_share(atlas.frame(None), code)
-        assert atlas.world_share(code).equals(want, check_metadata=True)
+    for code, basis in itertools.product((None, country), ("location", "headquarters")):
+        f = Filters(basis=basis)
+        want = countries.stock_share(atlas.frame(f), code)
+        assert atlas.world_share(code, f).equals(want, check_metadata=True)
     # anything the build did not compute is computed
     assert atlas._built("migration", Filters(year_min=2010), {}, None) is None
     assert atlas._built("migration", None, {"reps": 50}, None) is None
-    assert atlas._built("stock", Filters(basis="headquarters"), {}, None) is None
+    assert atlas._built("stock", Filters(basis="headquarters", sector="industry"), {}, None) is None

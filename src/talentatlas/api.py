@@ -581,6 +581,7 @@ BUILT = {
     ("flows", "location"): "flows",
     ("flows", "headquarters"): "flows_hq",
     ("stock", "location"): "stock_share",
+    ("stock", "headquarters"): "stock_share_hq",
 }
 
 

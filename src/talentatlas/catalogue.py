@@ -324,6 +324,13 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     Entry(
         "Indicators",
+        "stock_share_hq",
+        "indicators",
+        "country and year",
+        "the same on the headquarters basis (a lab abroad counts for its top organisation's country)",
+    ),
+    Entry(
+        "Indicators",
         "migration",
         "indicators",
         "country and year",

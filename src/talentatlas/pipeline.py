@@ -450,6 +450,7 @@ def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | i
     """The warehouse's indicator tables, each computed on the unfiltered population."""
     return {
         "stock_share": countries.stock_share,
+        "stock_share_hq": lambda _f: countries.stock_share(_hq(engine)),
         "migration": countries.migration,
         "flows": countries.flows,
         "migration_hq": lambda _f: countries.migration(_hq(engine)),

@@ -128,11 +128,12 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
 
     def send(request: Request, make: Callable[[Atlas], Answer]) -> Response:
         """The answer to this request (kept per build), or 304 when the client has it."""
-        out = wh.answer(key_of(request.url.path, request.url.query), make)
+        wh.refresh()
         etag = f'"{wh.build_id}"'
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        if request.headers.get("if-none-match") == etag:
+        if request.headers.get("if-none-match") == etag:  # the client has this build's
             return Response(status_code=304, headers=headers)
+        out = wh.answer(key_of(request.url.path, request.url.query), make)
         return Response(out.body, media_type=out.media_type, headers=headers)
 
     def org(a: Atlas, institution_id: str) -> str:
