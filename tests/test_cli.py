@@ -68,6 +68,11 @@ def test_build_status_stock_migration(tmp_path: Path, monkeypatch) -> None:
     }
     r = runner.invoke(app, ["person", person.name])
     assert r.exit_code == 0 and person.name in r.output
+    # --plot draws the career on a map (its countries: tests/test_web.py)
+    html = tmp_path / "career.html"
+    r = runner.invoke(app, ["person", f"or:{person.openreview_id}", "--plot", str(html)])
+    assert r.exit_code == 0, r.output
+    assert f"Career of {person.name}" in html.read_text()
     r = runner.invoke(app, ["person", "Nobody Atall"])
     assert r.exit_code == 1 and "no person named" in r.output
 
@@ -164,6 +169,13 @@ def test_indicator_commands_on_planted_world(sim_build, tmp_path: Path) -> None:
     got = json.loads(r.stdout)
     assert not any(x.pop("thin_coverage") for x in got)
     assert got == atlas.sectors()["summary"].to_pylist()
+    r = runner.invoke(app, ["sectors", "--country", "Korea", "-f", "json", *wh])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)
+    assert not any(x.pop("thin_coverage") for x in got)
+    assert got == atlas.sectors(country="KR")["summary"].to_pylist()
+    r = runner.invoke(app, ["sectors", "--country", "Narnia", *wh])
+    assert r.exit_code == 2 and "unknown country" in r.output
 
     inst = world.institutions[0]
     r = runner.invoke(app, ["org", inst.ror_id, "--flows", "-f", "json", *wh])

@@ -70,11 +70,11 @@ def test_every_page_loads_and_draws_with_data(site):
     pages = {
         "world": (f"/?year={year}", 1, 1),
         "world-stock": (f"/?value=stock&year={year}", 1, 1),
-        "country": (f"/country/{country}", 2, 3),
+        "country": (f"/country/{country}", 4, 5),
         "flows": ("/flows", 2, 2),
-        "organisation": (f"/organisation/{inst}", 2, 3),
+        "organisation": (f"/organisation/{inst}", 3, 4),
         "people": ("/people", 0, 1),
-        "person": (f"/person/{person}", 0, 0),
+        "person": (f"/person/{person}", 1, 1),
         "rankings": ("/rankings", 0, 1),
         "methodology": ("/methodology", 0, 0),
     }
@@ -88,6 +88,11 @@ def test_every_page_loads_and_draws_with_data(site):
         assert page.locator(".table-wrap").count() >= tables, name
         page.screenshot(path=str(shots / f"{name}.png"))
         page.close()
+    # the methodology page is the whole document, with its contents
+    page, _ = _open(browser, f"{base}/methodology")
+    assert page.locator(".doc h2").count() >= 10
+    assert page.locator(".toc a").count() == page.locator(".doc h2, .doc h3").count()
+    page.close()
     # the world map draws a country shape per placed country
     page, _ = _open(browser, f"{base}/?year={year}")
     assert page.locator(".choroplethlocation").count() > 0

@@ -13,6 +13,7 @@ import pytest
 
 from talentatlas.indicators import bootstrap, countries, organisations, pathways
 from talentatlas.indicators.frame import Filters, Frame
+from talentatlas.indicators.result import describe
 from talentatlas.sources.simulated import World, simulate
 
 
@@ -215,6 +216,52 @@ def test_sector_summary_exact(sim_build) -> None:
         assert r["early_academics"] == early[y]
         if early[y]:
             assert r["early_next_industry"] == pytest.approx(early_ind[y] / early[y], abs=1e-4)
+
+
+def test_sector_summary_of_a_country_exact(sim_build) -> None:
+    """With a country, every count is of person-years placed there that year."""
+    world, atlas, _ = sim_build
+    sexp, cexp = world.expected("sector"), world.expected("country")
+    country = Counter(cexp.padded.values()).most_common(1)[0][0]
+
+    def there(pid: str, y: int) -> bool:
+        return cexp.padded.get((pid, y)) == country
+
+    first = _first_years(world)
+    stock = Counter((v, y) for (pid, y), v in sexp.padded.items() if there(pid, y))
+    a2i = Counter(
+        y for p, y, o, d in sexp.moves if (o, d) == ("academia", "industry") and there(p, y)
+    )
+    early, early_ind = Counter(), Counter()
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for pid, y in sexp.observed:
+        by_person[pid].append(y)
+    for pid, ys in by_person.items():
+        ys.sort()
+        for a, b in itertools.pairwise(ys):
+            if sexp.observed[(pid, a)] == "academia" and a - first[pid] < 3 and there(pid, a):
+                early[a] += 1
+                early_ind[a] += sexp.observed[(pid, b)] == "industry"
+    res = atlas.sectors(country=country)
+    summary = res["summary"].to_pylist()
+    assert describe(res["summary"])["country"] == country
+    assert (
+        sum(r["academia"] + r["industry"] for r in summary)
+        == sum(stock[(s, y)] for s, y in stock if s in ("academia", "industry"))
+        > 0
+    )
+    for r in summary:
+        y = r["year"]
+        assert (r["academia"], r["industry"]) == (stock[("academia", y)], stock[("industry", y)])
+        assert r["academia_to_industry"] == a2i[y]
+        assert r["early_academics"] == early[y]
+    flows = Counter()
+    for r in res["flows"].to_pylist():
+        flows[(r["year"], r["origin"], r["destination"])] += r["moves"]
+    assert flows == Counter((y, o, d) for p, y, o, d in sexp.moves if there(p, y))
+    # the world's summary counts more than any one country's
+    world_total = sum(r["academia"] for r in atlas.sectors()["summary"].to_pylist())
+    assert world_total > sum(r["academia"] for r in summary)
 
 
 # -- organisations ------------------------------------------------------------------------

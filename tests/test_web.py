@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import httpx
 import pyarrow.csv as pacsv
+import pycountry
 import pytest
 
 from talentatlas.api import Atlas
@@ -142,6 +143,52 @@ def test_organisation_pages_equal_the_python_api(api):
         client.get(f"/api/organisations/{oid}/retention").json()["rows"],
         atlas.retention(oid).to_pylist(),
     )
+
+
+def test_a_countrys_sectors_and_the_charts_equal_the_python_api(api):
+    world, atlas, client, _wh = api
+    country = _busiest_country(atlas)
+    for path, key in (("/api/sectors", "summary"), ("/api/sectors/flows", "flows")):
+        got = client.get(path, params={"country": country}).json()["rows"]
+        _rows_equal(got, atlas.sectors(country=country)[key].to_pylist())
+    assert client.get("/api/sectors", params={"country": "Narnia"}).status_code == 400
+    chart = client.get("/api/charts/sectors", params={"country": country}).json()
+    assert [len(t["x"]) for t in chart["data"] if t.get("mode") == "lines"]
+    oid = world.institutions[0].ror_id
+    out = client.get(f"/api/charts/organisation/{oid}/output").json()
+    works = {r["year"]: r["works"] for r in atlas.headcount(oid).to_pylist()}
+    line = next(t for t in out["data"] if t.get("mode", "").startswith("lines"))
+    assert dict(zip(line["x"], line["y"], strict=True)) == works
+    cov = client.get("/api/charts/coverage").json()
+    assert len([t for t in cov["data"] if t.get("mode", "").startswith("lines")]) == 4
+
+
+def test_a_persons_career_map_is_the_planted_career(api):
+    """The map colours the countries of the planted career in the order reached and
+    draws one stop per country spell."""
+    world, _atlas, client, _wh = api
+    cpad = world.expected("country").padded
+    for person in sorted(world.people, key=lambda p: -(p.last_year - p.first_year))[:5]:
+        years = sorted((y, v) for (q, y), v in cpad.items() if q == person.pid)
+        stops = [v for i, (_y, v) in enumerate(years) if i == 0 or years[i - 1][1] != v]
+        fig = client.get(f"/api/charts/person/or:{person.openreview_id}").json()
+        visited = fig["data"][1]["locations"] if len(fig["data"]) > 1 else []
+        want = [pycountry.countries.get(alpha_2=c).alpha_3 for c in dict.fromkeys(stops)]
+        assert visited == want, person.pid
+        if stops:
+            assert len(fig["data"][2]["lon"]) == len(stops)
+    assert client.get("/api/charts/person/or:~Nobody_Here1").status_code == 404
+
+
+def test_the_methodology_page_is_the_documents_every_section(api):
+    _world, _atlas, client, _wh = api
+    doc = client.get("/api/methodology").json()
+    text = (Path(__file__).parents[1] / "docs" / "methodology.md").read_text()
+    headings = [ln.lstrip("#").strip().replace("`", "") for ln in text.splitlines()
+                if ln.startswith("## ") or ln.startswith("### ")]  # fmt: skip
+    assert [x["title"] for x in doc["sections"]] == headings
+    assert all(f'id="{x["id"]}"' in doc["html"] for x in doc["sections"])
+    assert "<script" not in doc["html"]
 
 
 @pytest.mark.parametrize(

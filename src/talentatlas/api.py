@@ -427,14 +427,20 @@ class Atlas(PeopleViews):
         return pathways.pathway_counts(self.frame(filters), v, year).to_pyarrow()
 
     def sectors(
-        self, filters: Filters | None = None, early_years: int = 3, **interval: Any
+        self,
+        filters: Filters | None = None,
+        early_years: int = 3,
+        country: str | None = None,
+        **interval: Any,
     ) -> dict[str, pa.Table]:
         """``summary`` per year (stocks, industry share, sector moves, early-career next
-        sector) and ``flows`` between sectors."""
+        sector) and ``flows`` between sectors; of the person-years placed in ``country``
+        when given."""
         f = self.frame(filters)
+        code = self._country(country)
         return {
-            "summary": sectors.summary(f, early_years, **interval),
-            "flows": sectors.sector_flows(f),
+            "summary": sectors.summary(f, early_years, country=code, **interval),
+            "flows": sectors.sector_flows(f, code),
         }
 
     def graduates(

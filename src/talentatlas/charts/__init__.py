@@ -19,6 +19,7 @@ thematicmapping.org (CC BY-SA 3.0) that ``geopip`` bundles, and the CDN lookup i
 answered with an empty topology.
 """
 
+from talentatlas.charts.career import career_map, career_map_figure, spells
 from talentatlas.charts.choropleth import choropleth, choropleth_figure
 from talentatlas.charts.export import FORMATS, StaticExportError, find_browser
 from talentatlas.charts.retention import retention, retention_figure
@@ -32,6 +33,8 @@ __all__ = [
     "SOURCE_NOTE",
     "WIDTH",
     "StaticExportError",
+    "career_map",
+    "career_map_figure",
     "choropleth",
     "choropleth_figure",
     "find_browser",
@@ -39,6 +42,7 @@ __all__ = [
     "retention_figure",
     "sankey",
     "sankey_figure",
+    "spells",
     "trend",
     "trend_figure",
 ]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from talentatlas.charts.theme import country_name
 from talentatlas.cli.options import (
     Area,
     Basis,
@@ -30,6 +31,7 @@ from talentatlas.cli.options import (
     settings,
 )
 from talentatlas.indicators.organisations import pooled_cohorts
+from talentatlas.indicators.result import describe
 from talentatlas.indicators.sectors import sector_series
 
 
@@ -44,6 +46,10 @@ def sectors(
     until: Until = None,
     stage: Stage = None,
     basis: Basis = "location",
+    country: Annotated[
+        str | None,
+        typer.Option(help="Only researchers placed in this country that year (name or code)."),
+    ] = None,
     flows_too: Annotated[
         bool, typer.Option("--flows", help="Also the moves between sectors.")
     ] = False,
@@ -61,8 +67,10 @@ def sectors(
     ``graduates``) whose next sector is industry, by year."""
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     flt = filters(area, venue, since, until, stage, None, basis)
-    res = atlas.sectors(flt, early_years, level=level, reps=reps, seed=seed)
-    emit(res["summary"], fmt, output, "Sectors by year",
+    res = atlas.sectors(flt, early_years, country, level=level, reps=reps, seed=seed)
+    code = describe(res["summary"]).get("country")
+    where = f" in {country_name(code)}" if code else ""
+    emit(res["summary"], fmt, output, f"Sectors by year{where}",
           "industry_share [share_lo, share_hi]: of researchers placed in a sector; "
           f"early_next_industry: of academics within their first {early_years} years with a "
           "later sector, the share whose next sector is industry (most are still students; "
@@ -72,7 +80,7 @@ def sectors(
     if plot is not None:
         long = sector_series(res["summary"])
         plot_chart("trend", long, plot, x="year", y="value", lo="lo", hi="hi", series="series",
-              title="Academia → industry", y_title="share")  # fmt: skip
+              title=f"Academia → industry{where}", y_title="share")  # fmt: skip
 
 
 @command()

@@ -14,6 +14,7 @@ from talentatlas.cli.options import (
     Engine,
     Fmt,
     Output,
+    Plot,
     Since,
     Until,
     Venue,
@@ -24,6 +25,7 @@ from talentatlas.cli.options import (
     err,
     find_institution,
     open_atlas,
+    plot_chart,
     settings,
 )
 
@@ -236,12 +238,14 @@ def person(
     limit: Annotated[int, typer.Option(help="Candidates listed when the name is shared.")] = 5,
     fmt: Fmt = "table",
     output: Output = None,
+    plot: Plot = None,
     warehouse: Warehouse = None,
     engine: Engine = None,
 ) -> None:
     """A person's profile: place and stage now, output, career timeline, works by venue
     and tier, co-authors, moves, identifiers and the evidence behind the identity. When
-    several people match, the best match is shown and the others listed."""
+    several people match, the best match is shown and the others listed. ``--plot``
+    draws the career on a world map."""
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     idx = atlas.table("person_index")
     by_id = idx.filter(idx.person_id == name).count().to_pyarrow().as_py()
@@ -272,6 +276,10 @@ def person(
     except PersonNotFound as e:
         err.print(f"[red]{e}[/]")
         raise typer.Exit(1) from e
+    if plot is not None:
+        who = idx.filter(idx.person_id == pid).select("name")
+        plot_chart("career_map", atlas.timeline(pid), plot,
+                   title=f"Career of {who.to_pyarrow()['name'][0].as_py()}")  # fmt: skip
     if data:
         text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
         if output is None:

@@ -11,6 +11,11 @@ Per year, on the frame's person-year filters:
   share whose next observed sector is industry (dated at y). Most of them are still
   students and graduates who leave publishing have no next sector: this is not the
   share of new PhDs going to industry (that is :mod:`talentatlas.indicators.graduates`).
+
+With a ``country``, every count is of person-years placed in that country that year
+(padded country on the frame's basis): its researchers' industry share, the sector
+moves of people working there in the year of the move (a move from a Korean university
+to a US company counts for the US), and its early-career academics.
 """
 
 from __future__ import annotations
@@ -29,9 +34,23 @@ from talentatlas.indicators.result import annotate, describe
 EARLY_YEARS = 3
 
 
-def sector_flows(frame: Frame) -> pa.Table:
-    """``year, origin, destination, moves``."""
-    m = frame.restrict(frame.moves("sector"))
+def in_country(frame: Frame, t: Table, country: str | None) -> Table:
+    """The rows of ``t`` (``person_id, year``) whose person is placed in ``country`` that
+    year; all of ``t`` without a country."""
+    if country is None:
+        return t
+    c = frame.padded("country")
+    c = c.filter(c.value == country).select(c_p=c.person_id, c_y=c.year)
+    return t.semi_join(c, [t.person_id == c.c_p, t.year == c.c_y])
+
+
+def _placed(country: str | None) -> dict[str, str]:
+    return {"country": country} if country else {}
+
+
+def sector_flows(frame: Frame, country: str | None = None) -> pa.Table:
+    """``year, origin, destination, moves`` (of people placed in ``country`` that year)."""
+    m = in_country(frame, frame.restrict(frame.moves("sector")), country)
     t = frame.to_arrow(
         m.group_by(year=m.year.cast("int32"), origin=m.origin, destination=m.destination).agg(
             moves=_.count()
@@ -39,10 +58,10 @@ def sector_flows(frame: Frame) -> pa.Table:
     )
     t = t.sort_by([("year", "ascending"), ("moves", "descending"), ("origin", "ascending")])
     return annotate(t, indicator="sector_flows", coverage=frame.coverage(),
-                    filters=frame.filters.describe())  # fmt: skip
+                    filters=frame.filters.describe(), **_placed(country))  # fmt: skip
 
 
-def _early_rows(frame: Frame, early_years: int) -> Table:
+def _early_rows(frame: Frame, early_years: int, country: str | None) -> Table:
     """``person_id, year, yes``: early-career academic person-years with a next sector."""
     o = frame.observed("sector")
     w = ibis.window(group_by="person_id", order_by="year")
@@ -53,6 +72,7 @@ def _early_rows(frame: Frame, early_years: int) -> Table:
         (j.value == "academia") & j.next_value.notnull() & (j.year - j.first_year < early_years)
     )
     j = frame.restrict(j.select("person_id", year=j.year.cast("int32"), next_value=j.next_value))
+    j = in_country(frame, j, country)
     return j.select("person_id", "year", yes=(j.next_value == "industry").cast("float64"))
 
 
@@ -60,14 +80,16 @@ def summary(
     frame: Frame,
     early_years: int = EARLY_YEARS,
     *,
+    country: str | None = None,
     level: float = bootstrap.LEVEL,
     reps: int = bootstrap.REPS,
     seed: int = bootstrap.SEED,
 ) -> pa.Table:
     """Per year: ``academia, industry`` (stock), ``industry_share (+ lo, hi)``,
     ``academia_to_industry, industry_to_academia`` (moves), ``early_academics`` (with a
-    next sector), ``early_next_industry (+ lo, hi)``, ``coverage``."""
-    pad = frame.restrict(frame.padded("sector"))
+    next sector), ``early_next_industry (+ lo, hi)``, ``coverage``; of person-years
+    placed in ``country`` when given."""
+    pad = in_country(frame, frame.restrict(frame.padded("sector")), country)
     # the placed person-years once; the industry ones and the stocks follow from them
     placed = frame.to_arrow(
         pad.select(
@@ -86,7 +108,7 @@ def summary(
         [("academia", "sum"), ("industry", "sum")]
     )
     stocks = stocks.rename_columns(["year", "academia", "industry"])
-    m = frame.restrict(frame.moves("sector"))
+    m = in_country(frame, frame.restrict(frame.moves("sector")), country)
     mv = frame.to_arrow(
         m.group_by(year=m.year.cast("int32")).agg(
             academia_to_industry=((m.origin == "academia") & (m.destination == "industry"))
@@ -95,7 +117,7 @@ def summary(
             .cast("int64").sum(),
         )
     )  # fmt: skip
-    er = frame.to_arrow(_early_rows(frame, early_years))
+    er = frame.to_arrow(_early_rows(frame, early_years, country))
     ones = er.select(["person_id", "year"]).append_column(
         "value", pa.array([1.0] * er.num_rows, pa.float64())
     )
@@ -121,7 +143,7 @@ def summary(
     out = frame.with_coverage(pa.table(cols), "sector").sort_by("year")
     return annotate(out, indicator="sectors", coverage=frame.coverage(),
                     filters=frame.filters.describe(), early_years=early_years,
-                    interval=bootstrap.note(level, reps, seed))  # fmt: skip
+                    **_placed(country), interval=bootstrap.note(level, reps, seed))  # fmt: skip
 
 
 def sector_series(summary: pa.Table) -> pa.Table:

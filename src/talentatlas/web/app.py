@@ -46,6 +46,10 @@ Stage = Literal["early", "mid", "senior"]
 Basis = Literal["location", "headquarters"]
 CareerStage = Literal[CAREER_STAGES]  # type: ignore[valid-type]
 Metric = Literal[METRICS]  # type: ignore[valid-type]
+Country = Annotated[
+    str | None,
+    Query(max_length=60, description="Only researchers placed in this country that year."),
+]
 OrgId = Annotated[str, PathParam(min_length=1, max_length=100)]
 assert set(Sector.__args__) == set(SECTORS) and set(Stage.__args__) == set(STAGES)  # type: ignore[attr-defined]
 
@@ -231,12 +235,12 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         tags=["sectors"],
         summary="Academia and industry per year: stocks, shares, moves",
     )
-    def sectors(request: Request, page: Paged, f: Filtered) -> Response:
-        return send(request, lambda a: tabled(a.sectors(f)["summary"], page))
+    def sectors(request: Request, page: Paged, f: Filtered, country: Country = None) -> Response:
+        return send(request, lambda a: tabled(a.sectors(f, country=country)["summary"], page))
 
     @app.get("/api/sectors/flows", tags=["sectors"], summary="Moves between sectors per year")
-    def sector_flows(request: Request, page: Paged, f: Filtered) -> Response:
-        return send(request, lambda a: tabled(a.sectors(f)["flows"], page))
+    def sector_flows(request: Request, page: Paged, f: Filtered, country: Country = None) -> Response:  # fmt: skip
+        return send(request, lambda a: tabled(a.sectors(f, country=country)["flows"], page))
 
     @app.get(
         "/api/pathways/{table}",

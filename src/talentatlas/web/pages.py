@@ -20,10 +20,18 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from talentatlas.api import Atlas
-from talentatlas.charts import choropleth_figure, retention_figure, sankey_figure, trend_figure
+from talentatlas.charts import (
+    career_map_figure,
+    choropleth_figure,
+    retention_figure,
+    sankey_figure,
+    trend_figure,
+)
 from talentatlas.charts.export import HTML_CONFIG
 from talentatlas.charts.theme import country_name, interval_note
+from talentatlas.indicators.sectors import sector_series
 from talentatlas.vocabulary import country_code
+from talentatlas.web.methodology import methodology
 from talentatlas.web.service import Answer, NotFound
 from talentatlas.web.tables import dumps
 
@@ -34,6 +42,9 @@ PAGES = ("/", "/country/{code}", "/flows", "/organisation/{institution_id}", "/p
          "/person/{person_id:path}", "/rankings", "/methodology")  # fmt: skip
 ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
 MapValue = Literal["net_rate", "stock"]
+#: the coverage chart's series: the share of each year's authorships resolved to …
+COVERAGE_SERIES = {"cov_country": "a country", "cov_institution": "an institution",
+                   "cov_sector": "a sector", "cov_key": "a person by a reliable key"}  # fmt: skip
 #: the map (and a country's rate chart) leaves out country-years with fewer
 #: researchers: a rate over a handful of people swamps the scale and says nothing
 MAP_MIN_STOCK = 50
@@ -76,6 +87,10 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
             raise HTTPException(404, f"no asset {name!r}")
         return Response((STATIC / name).read_bytes(), media_type=ASSETS[name])
 
+    @app.get("/api/methodology", tags=["build"], summary="What every number means (docs/methodology.md as HTML)")  # fmt: skip
+    def methodology_doc() -> Response:
+        return Response(dumps(methodology()), media_type="application/json")
+
     @app.get("/api/charts/map", tags=["charts"], summary="World map of a country measure in a year")  # fmt: skip
     def map_chart(request: Request, value: MapValue = "net_rate",
                   year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
@@ -114,6 +129,48 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
 
         return send(request, make)
 
+    @app.get("/api/charts/sectors", tags=["charts"], summary="Academia -> industry: industry share of researchers (of a country)")  # fmt: skip
+    def sectors_chart(request: Request,
+                      country: Annotated[str | None, Query(max_length=60)] = None) -> Response:  # fmt: skip
+        def make(a: Atlas) -> Answer:
+            summary = a.sectors(country=country)["summary"]
+            code = country_code(country, a.countries) if country else None
+            where = f" in {country_name(code)}" if code else ""
+            return figure_answer(trend_figure(
+                sector_series(summary), y="value", lo="lo", hi="hi", series="series",
+                title=f"Academia → industry{where}", y_title="share",
+                subtitle=f"shaded: {interval_note(summary) or 'interval'}"))  # fmt: skip
+
+        return send(request, make)
+
+    @app.get("/api/charts/coverage", tags=["charts"], summary="Coverage of the sources per year")  # fmt: skip
+    def coverage_chart(request: Request) -> Response:
+        def make(a: Atlas) -> Answer:
+            c = a.table("coverage_by_year").to_pyarrow()
+            long = pa.concat_tables([
+                pa.table({"year": c["year"], "series": [label] * c.num_rows,
+                          "value": c[col].cast(pa.float64())})
+                for col, label in COVERAGE_SERIES.items()
+            ])  # fmt: skip
+            return figure_answer(trend_figure(
+                long, y="value", series="series", percent=True, y_title="share of authorships",
+                title="What the sources resolve: share of each year's authorships placed in …"))  # fmt: skip
+
+        return send(request, make)
+
+    @app.get("/api/charts/person/{person_id:path}", tags=["charts"], summary="A person's career on a world map")  # fmt: skip
+    def person_chart(request: Request,
+                     person_id: Annotated[str, PathParam(min_length=1, max_length=300)]) -> Response:  # fmt: skip
+        def make(a: Atlas) -> Answer:
+            idx = a.table("person_index")
+            who = idx.filter(idx.person_id == person_id).select("name").to_pyarrow()
+            if not who.num_rows:
+                raise NotFound(f"no person {person_id!r} with in-scope work")
+            return figure_answer(career_map_figure(
+                a.timeline(person_id), title=f"Career of {who['name'][0].as_py()}"))  # fmt: skip
+
+        return send(request, make)
+
     @app.get("/api/charts/flows", tags=["charts"], summary="Moves between countries (Sankey)")
     def flows_chart(request: Request,
                     year_min: Annotated[int | None, Query(ge=1900, le=2100)] = None,
@@ -147,9 +204,9 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
 
         return send(request, make)
 
-    @app.get("/api/charts/organisation/{institution_id}/{chart}", tags=["charts"], summary="An organisation's headcount or retention")  # fmt: skip
+    @app.get("/api/charts/organisation/{institution_id}/{chart}", tags=["charts"], summary="An organisation's headcount, output or retention")  # fmt: skip
     def org_chart(request: Request, institution_id: Annotated[str, PathParam(max_length=100)],
-                  chart: Literal["headcount", "retention"]) -> Response:  # fmt: skip
+                  chart: Literal["headcount", "retention", "output"]) -> Response:  # fmt: skip
         def make(a: Atlas) -> Answer:
             found = a.find_institutions(institution_id, limit=1).to_pylist()
             if not found or found[0]["institution_id"] != institution_id:
@@ -158,6 +215,11 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
             if chart == "retention":
                 return figure_answer(retention_figure(a.retention(institution_id),
                                                       title=f"Retention at {name}"))  # fmt: skip
+            if chart == "output":
+                return figure_answer(trend_figure(
+                    a.headcount(institution_id), y="works", title=f"Output of {name}",
+                    subtitle="in-scope papers with an author placed there (labs rolled up)",
+                    y_title="papers"))  # fmt: skip
             return figure_answer(trend_figure(a.headcount(institution_id), y="headcount",
                                               title=f"AI researchers at {name}",
                                               y_title="researchers"))  # fmt: skip

@@ -133,16 +133,48 @@ async function worldPage(q) {
   await draw();
 }
 
+const REGION = new Intl.DisplayNames(["en"], { type: "region" });
+function countryName(code) {
+  try { return REGION.of(code.toUpperCase()) || code; } catch { return code; }
+}
+
 async function countryPage(code) {
-  page.innerHTML = `<h1>AI researchers: ${esc(code)}</h1><p><a href="/">← world map</a></p>`;
-  await chart(div("trend-net"), `/api/charts/country/${encodeURIComponent(code)}?value=net_rate`);
-  await chart(div("trend-stock"), `/api/charts/country/${encodeURIComponent(code)}?value=stock`);
-  await table(section("partners"), `/api/countries/${encodeURIComponent(code)}/partners`, { title: "Partners: moves to and from" });
+  const b = await build();
+  const c = encodeURIComponent(code);
+  page.innerHTML = `<h1>AI researchers: ${esc(countryName(code))}</h1><p><a href="/">← world map</a></p>`;
+  const facts = div("facts", "facts card");
+  const latest = await api(withParams("/api/migration", { country: code, year: b.latest_complete_year }));
+  const r = latest.rows[0];
+  if (r) {
+    const share = await api(withParams("/api/countries", { year: b.latest_complete_year, limit: 1000 }));
+    const mine = share.rows.find((x) => x.country === r.country);
+    const ONE = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+    const rate = r.net_rate === null ? "–" : `${r.net_rate > 0 ? "+" : ""}${ONE.format(r.net_rate)}`;
+    facts.innerHTML = [
+      [NUM.format(r.stock), `researchers in ${r.year}`],
+      [mine && mine.share !== null ? `${(mine.share * 100).toFixed(1)}%` : "–", "of the world's researchers"],
+      [`${NUM.format(r.inflow)} / ${NUM.format(r.outflow)}`, "moved in / out"],
+      [rate, `net per 10,000${r.net_rate_lo !== null && r.net_rate_lo !== undefined ? ` [${ONE.format(r.net_rate_lo)}, ${ONE.format(r.net_rate_hi)}]` : ""}`],
+    ].map(([v, k]) => `<div><b>${esc(v)}</b>${esc(k)}</div>`).join("");
+  }
+  await chart(div("trend-net"), `/api/charts/country/${c}?value=net_rate`);
+  await chart(div("trend-stock"), `/api/charts/country/${c}?value=stock`);
+  await table(section("migration"), withParams("/api/migration", { country: code }), { title: "Per year" });
+  await table(section("partners"), `/api/countries/${c}/partners`, { title: "Partners: moves to and from" });
+  await chart(div("sector-chart"), withParams("/api/charts/sectors", { country: code }));
+  await table(section("sectors"), withParams("/api/sectors", { country: code }), {
+    title: "Academia and industry, per year (researchers placed in the country that year)",
+    columns: ["year", "academia", "industry", "industry_share", "share_lo", "share_hi", "academia_to_industry", "industry_to_academia", "coverage"],
+  });
   await table(section("organisations"), withParams("/api/rankings/organisation", { country: code, limit: 15 }), {
     title: "Top organisations (CSRankings rule)",
     columns: ["rank", "unit_id", "name", "sector", "researchers", "works", "score"],
   });
-  await table(section("migration"), withParams("/api/migration", { country: code }), { title: "Per year" });
+  const cov = section("coverage-note");
+  cov.innerHTML = `<h2>Coverage</h2><p class="muted">A researcher counts for ${esc(countryName(code))} only in the years an authorship places them there.
+    The shares below are of each year's in-scope authorships (every country): years with low country coverage undercount every country alike.</p>`;
+  await chart(div("coverage-chart"), "/api/charts/coverage");
+  await table(section("coverage"), "/api/coverage", { title: "Coverage per year" });
 }
 
 async function flowsPage(q) {
@@ -169,15 +201,26 @@ async function flowsPage(q) {
 }
 
 async function organisationPage(id) {
+  const o = encodeURIComponent(id);
   page.innerHTML = `<h1 id="org-name">Organisation</h1>`;
   const found = await api(withParams("/api/organisations", { q: id, limit: 1 }));
   const org = found.rows[0];
-  if (org) document.getElementById("org-name").textContent = `${org.name} (${org.country || "?"})`;
-  await chart(div("headcount-chart"), `/api/charts/organisation/${encodeURIComponent(id)}/headcount`);
-  await table(section("headcount"), `/api/organisations/${encodeURIComponent(id)}/headcount`, { title: "Headcount per year" });
-  await table(section("flows"), withParams(`/api/organisations/${encodeURIComponent(id)}/flows`, { limit: 30 }), { title: "Inflow and outflow by counterpart" });
-  await chart(div("retention-chart"), `/api/charts/organisation/${encodeURIComponent(id)}/retention`);
-  await table(section("retention"), `/api/organisations/${encodeURIComponent(id)}/retention`, { title: "Retention by entry cohort" });
+  if (org) {
+    document.getElementById("org-name").textContent = org.name;
+    const where = org.country ? `<a href="/country/${encodeURIComponent(org.country)}">${esc(countryName(org.country))}</a>` : "country unknown";
+    const p = document.createElement("p");
+    p.className = "muted";
+    p.innerHTML = `${esc(org.sector || "sector unknown")} · ${where} · ${esc(id)}${org.org_name && org.org_name !== org.name ? ` · part of ${esc(org.org_name)}` : ""}`;
+    page.appendChild(p);
+  }
+  await chart(div("headcount-chart"), `/api/charts/organisation/${o}/headcount`);
+  await chart(div("output-chart"), `/api/charts/organisation/${o}/output`);
+  await table(section("headcount"), `/api/organisations/${o}/headcount`, { title: "Headcount and output per year" });
+  await table(section("flows"), withParams(`/api/organisations/${o}/flows`, { limit: 30 }), { title: "Inflow and outflow by counterpart" });
+  await chart(div("retention-chart"), `/api/charts/organisation/${o}/retention`);
+  await table(section("retention"), `/api/organisations/${o}/retention`, { title: "Retention by entry cohort" });
+  await table(section("labs"), withParams(`/api/organisations/${o}/labs`, { limit: 50 }), { title: "Labs and units below it" });
+  await table(section("joined"), withParams("/api/moves", { institution: id, limit: 50 }), { title: "Who joined and who left" });
 }
 
 async function peoplePage(q) {
@@ -202,8 +245,12 @@ async function personPage(id) {
     <div class="facts card">${[["works", s.works], ["first author", s.first_author], ["last author", s.last_author], ["top tier", s.top_tier], ["years", `${s.first_year}–${s.last_year}`]]
       .map(([k, v]) => `<div><b>${esc(v)}</b>${esc(k)}</div>`).join("")}</div>`;
   const rows = (t, cols) => `<div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${t.map((r) => `<tr>${cols.map((c) => cell(c, r[c])).join("")}</tr>`).join("")}</tbody></table></div>`;
+  const h = document.createElement("h2");
+  h.textContent = "Career";
+  page.appendChild(h);
+  await chart(div("career-map"), `/api/charts/person/${encodeURIComponent(id)}`);
   const tl = section("timeline");
-  tl.innerHTML = `<h2>Career</h2>${rows(p.timeline, Object.keys(p.timeline[0] || {}))}`;
+  tl.innerHTML = rows(p.timeline, Object.keys(p.timeline[0] || {}));
   const w = section("works");
   w.innerHTML = `<h2>Works</h2>${rows(p.works.slice(0, 100), ["year", "venue", "tier", "title", "institution", "country"])}`;
   const c = section("coauthors");
@@ -222,11 +269,15 @@ async function rankingsPage(q) {
 
 async function methodologyPage() {
   const b = await build();
-  page.innerHTML = `<h1>Methodology</h1><div class="card">
-    <p>Researchers are the authors of accepted papers at the field's venues (${esc(b.venues.join(", "))}), linked into persons by OpenReview ids, ORCID iDs and a probabilistic model.
-    A person's place in a year is the most frequent country, institution and sector of that year's papers; years between two observed years keep the earlier place.
-    A move is a change of place between two observed years, dated at the later year. Intervals are bootstrap intervals over people (90%).</p>
-    <p>Build ${esc(b.build_id)} of ${esc(b.built_at)}: ${NUM.format(b.counts.authorships)} authorships, ${Math.round(b.coverage.with_country * 100)}% placed in a country. The full definitions are in the project's docs/methodology.md.</p></div>`;
+  const doc = await api("/api/methodology");
+  page.innerHTML = `<div class="doc-layout"><nav class="toc card" aria-label="Contents">${doc.sections
+    .map((x) => `<a class="toc-${x.level}" href="#${esc(x.id)}">${esc(x.title)}</a>`).join("")}</nav>
+    <article class="doc card"><p class="muted">Build ${esc(b.build_id)} of ${esc(b.built_at)}: ${NUM.format(b.counts.authorships)} authorships,
+    ${Math.round(b.coverage.with_country * 100)}% placed in a country.</p>${doc.html}</article></div>`;
+  if (location.hash) {
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) target.scrollIntoView();
+  }
 }
 
 async function route() {
