@@ -177,6 +177,14 @@ def test_a_persons_career_map_is_the_planted_career(api):
         assert visited == want, person.pid
         if stops:
             assert len(fig["data"][2]["lon"]) == len(stops)
+        # the map's table: the career year by year, as JSON and CSV
+        pid = f"or:{person.openreview_id}"
+        got = client.get(f"/api/people/{pid}/timeline").json()["rows"]
+        _rows_equal(got, _atlas.timeline(pid).to_pylist())
+        assert [r["country"] for r in got if r["country"]] == [v for _y, v in years]
+        csv = client.get(f"/api/people/{pid}/timeline", params={"format": "csv"})
+        assert len(pacsv.read_csv(io.BytesIO(csv.content))) == len(got)
+    assert client.get("/api/people/or:~Nobody_Here1/timeline").status_code == 404
     assert client.get("/api/charts/person/or:~Nobody_Here1").status_code == 404
 
 

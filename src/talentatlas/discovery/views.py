@@ -111,12 +111,7 @@ class PeopleViews:
         ``timeline``, ``works`` (venue, year, tier, credit, citations), ``venues`` (works
         per venue and year, by tier), ``coauthors``, ``identifiers``, ``moves`` and
         ``identity`` (how the person's authorships were linked: per key kind)."""
-        if person_id in self.suppressed:
-            raise PersonNotFound(f"no person {person_id!r}")
-        idx = self.table("person_index")
-        row = idx.filter(idx.person_id == person_id).to_pyarrow().to_pylist()
-        if not row:
-            raise PersonNotFound(f"no person {person_id!r} with in-scope work")
+        summary = self.person_row(person_id)
         f = self.table("scoped_facts")
         f = f.filter(f.person_id == person_id)
         c = credits(f, self.table("works"), self.table("authorships"))
@@ -142,7 +137,7 @@ class PeopleViews:
             .to_pyarrow()
         )  # fmt: skip
         return {
-            "summary": row[0],
+            "summary": summary,
             "timeline": self.timeline(person_id),
             "works": works,
             "venues": venues,
@@ -151,6 +146,17 @@ class PeopleViews:
             "moves": self._person_moves(person_id),
             "identity": self.identity_evidence(person_id),
         }
+
+    def person_row(self, person_id: str) -> dict[str, Any]:
+        """The person's row of ``person_index`` (name, place, stage, output); raises
+        :class:`PersonNotFound` for an unknown or suppressed person."""
+        if person_id in self.suppressed:
+            raise PersonNotFound(f"no person {person_id!r}")
+        idx = self.table("person_index")
+        row = idx.filter(idx.person_id == person_id).to_pyarrow().to_pylist()
+        if not row:
+            raise PersonNotFound(f"no person {person_id!r} with in-scope work")
+        return row[0]
 
     def coauthors(self, person_id: str, limit: int = 20) -> pa.Table:
         """``person_id, name, works, last_year, identity``: the person's most frequent

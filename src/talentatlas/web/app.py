@@ -422,6 +422,22 @@ def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None 
         return send(request, make)
 
     @app.get(
+        "/api/people/{person_id:path}/timeline",
+        tags=["people"],
+        summary="A person's career, year by year: institution, country, sector, works, role",
+    )
+    def timeline(
+        request: Request,
+        page: Paged,
+        person_id: Annotated[str, PathParam(min_length=1, max_length=300)],
+    ) -> Response:
+        def make(a: Atlas) -> Answer:
+            a.person_row(person_id)
+            return tabled(a.timeline(person_id), page)
+
+        return send(request, make)
+
+    @app.get(
         "/api/people/{person_id:path}",
         tags=["people"],
         summary="A person's profile: summary, timeline, works, co-authors, identity",

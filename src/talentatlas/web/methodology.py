@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from importlib import resources
 
@@ -26,7 +27,7 @@ def methodology() -> dict:
     tokens = md.parse(SOURCE.read_text(encoding="utf-8"))
     sections: list[dict] = []
     seen: dict[str, int] = {}
-    for open_, inline in zip(tokens, tokens[1:], strict=False):
+    for open_, inline in itertools.pairwise(tokens):
         if open_.type != "heading_open":
             continue
         title = inline.content.replace("`", "")

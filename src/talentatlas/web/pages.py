@@ -162,12 +162,8 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
     def person_chart(request: Request,
                      person_id: Annotated[str, PathParam(min_length=1, max_length=300)]) -> Response:  # fmt: skip
         def make(a: Atlas) -> Answer:
-            idx = a.table("person_index")
-            who = idx.filter(idx.person_id == person_id).select("name").to_pyarrow()
-            if not who.num_rows:
-                raise NotFound(f"no person {person_id!r} with in-scope work")
-            return figure_answer(career_map_figure(
-                a.timeline(person_id), title=f"Career of {who['name'][0].as_py()}"))  # fmt: skip
+            name = a.person_row(person_id)["name"]
+            return figure_answer(career_map_figure(a.timeline(person_id), title=f"Career of {name}"))  # fmt: skip
 
         return send(request, make)
 

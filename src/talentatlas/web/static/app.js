@@ -250,12 +250,11 @@ async function personPage(id) {
   page.appendChild(h);
   await chart(div("career-map"), `/api/charts/person/${encodeURIComponent(id)}`);
   const tl = section("timeline");
-  tl.innerHTML = rows(p.timeline, Object.keys(p.timeline[0] || {}));
+  await table(tl, `/api/people/${encodeURIComponent(id)}/timeline`);
   const w = section("works");
   w.innerHTML = `<h2>Works</h2>${rows(p.works.slice(0, 100), ["year", "venue", "tier", "title", "institution", "country"])}`;
   const c = section("coauthors");
   c.innerHTML = `<h2>Co-authors</h2>${rows(p.coauthors, Object.keys(p.coauthors[0] || {}))}`;
-  tl.dataset.rendered = "1";
 }
 
 async function rankingsPage(q) {
