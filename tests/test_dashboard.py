@@ -99,6 +99,32 @@ def test_every_page_loads_and_draws_with_data(site):
     page.close()
 
 
+def test_the_pages_first_questions_are_the_ones_warmed(site):
+    """What the world, a country's, an organisation's, the flows, people and rankings
+    pages ask is on the list the server answers ahead (``web.warm``)."""
+    from talentatlas.web.service import key_of
+    from talentatlas.web.warm import warm_paths
+
+    _world, atlas, base, browser, _shots = site
+    warmed = {key_of(*p.partition("?")[::2]) for p in warm_paths(atlas)}
+    country = next(p for p in warm_paths(atlas) if p.startswith("/api/charts/country/"))
+    country = country.split("/")[4].split("?")[0]
+    org = next(p for p in warm_paths(atlas) if p.startswith("/api/organisations/"))
+    org = org.split("/")[3]
+    for path in ("/", f"/country/{country}", f"/organisation/{org}", "/flows", "/people",
+                 "/rankings"):  # fmt: skip
+        asked: list[str] = []
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r, asked=asked: asked.append(r.url) if "/api/" in r.url else None)
+        page.goto(base + path)
+        page.wait_for_selector("body[data-ready='1']", timeout=120_000)
+        page.close()
+        assert asked, path
+        for url in asked:
+            rest = url.removeprefix(base)
+            assert key_of(*rest.partition("?")[::2]) in warmed, (path, rest)
+
+
 def test_search_finds_a_planted_person_and_opens_the_profile(site):
     world, _atlas, base, browser, _shots = site
     person = max(world.people, key=lambda p: p.last_year - p.first_year)

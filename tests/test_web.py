@@ -10,6 +10,7 @@ import math
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -197,6 +198,44 @@ def test_the_methodology_page_is_the_documents_every_section(api):
     assert [x["title"] for x in doc["sections"]] == headings
     assert all(f'id="{x["id"]}"' in doc["html"] for x in doc["sections"])
     assert "<script" not in doc["html"]
+
+
+def test_a_build_is_warmed_before_anyone_asks(sim_build, tmp_path, monkeypatch):
+    """On opening a build the server answers the dashboard's first questions itself:
+    every one is kept when it is done, and equals the answer made on demand."""
+    from talentatlas.web import warm
+    from talentatlas.web.app import create_app
+    from talentatlas.web.server import serving_app
+    from talentatlas.web.service import key_of
+
+    _world, atlas, s = sim_build
+    wh_file = tmp_path / "atlas.duckdb"
+    shutil.copy(s.warehouse, wh_file)
+    monkeypatch.setattr(warm, "POLL", 0.1)
+    paths = warm.warm_paths(atlas)
+    assert any(p.startswith("/api/charts/country/") for p in paths)
+    assert any(p.startswith("/api/organisations/") for p in paths)
+    app = create_app(wh_file)
+    with serving_app(app):
+        wh = app.state.warehouse
+        deadline = time.monotonic() + 300
+        while not wh.warmed:
+            assert time.monotonic() < deadline, "the build was not warmed"
+            time.sleep(0.2)
+        assert wh.warmed == len(paths)
+        # kept: every answer (4xx are not kept: an organisation without entry cohorts
+        # has no retention chart); the same as a server that was not warmed answers
+        with serving(wh_file, warm=False) as cold, httpx.Client(base_url=cold, timeout=60) as fresh:  # fmt: skip
+            status = Counter()
+            for p in paths:
+                want = fresh.get(p)
+                status[want.status_code // 100] += 1
+                path, _, query = p.partition("?")
+                kept = wh.kept(key_of(path, query))
+                assert (kept is not None) == (want.status_code == 200), p
+                if kept is not None:
+                    assert kept.body == want.content, p
+            assert status[2] > 0.9 * len(paths) and status[5] == 0, status
 
 
 @pytest.mark.parametrize(

@@ -424,7 +424,9 @@ class Atlas(PeopleViews):
         workplace (and countries of study), for all accepted authors and the oral tier."""
         v = venue_code(venue, self.venues) if venue else None
         self._year(year)
-        return pathways.pathway_counts(self.frame(filters), v, year).to_pyarrow()
+        t = pathways.pathway_counts(self.frame(filters), v, year)
+        order = ["venue", "year", "tier", ibis.desc("persons"), *pathways.PATH_STAGES]
+        return t.order_by(order).to_pyarrow()
 
     def sectors(
         self,

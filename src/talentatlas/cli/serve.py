@@ -16,6 +16,13 @@ def serve(
     connections: Annotated[
         int, typer.Option(help="Read-only connections to the warehouse (queries at once).")
     ] = 2,
+    warm: Annotated[
+        bool,
+        typer.Option(
+            help="Answer the dashboard's first questions of each build before "
+            "anyone asks (in the background, one at a time)."
+        ),
+    ] = True,
     data_dir: DataDir = None,
     warehouse: Warehouse = None,
 ) -> None:
@@ -30,6 +37,6 @@ def serve(
     if not path.exists():
         err.print(f"[red]error:[/] no warehouse at {path}: run `talentatlas build` first")
         raise typer.Exit(2)
-    app = create_app(path, connections, s.suppression_file)
+    app = create_app(path, connections, s.suppression_file, warm)
     err.print(f"serving {path} on http://{host}:{port} (API schema: /docs)", style="dim")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -10,6 +10,8 @@ of the warehouse is picked up by the next request. No SQL is built from what a c
 sends: values reach the engine as literals of Ibis expressions.
 """
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -34,6 +36,7 @@ from talentatlas.vocabulary import QueryError
 from talentatlas.web.pages import add_pages
 from talentatlas.web.service import Answer, NotFound, Warehouse, key_of
 from talentatlas.web.tables import Format, json_answer, table_answer
+from talentatlas.web.warm import keep_warm
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="A calendar year.")]
 Text = Annotated[str, Query(min_length=1, max_length=200)]
@@ -96,13 +99,21 @@ def page_of(fmt: Fmt = "json", offset: Offset = 0, limit: Limit = 1000) -> Page:
 Paged = Annotated[Page, Depends(page_of)]
 
 
-def create_app(warehouse: Path, connections: int = 2, suppressions: Path | None = None) -> FastAPI:
-    """The application over ``warehouse`` (a built DuckDB file)."""
+def create_app(
+    warehouse: Path, connections: int = 2, suppressions: Path | None = None, warm: bool = True
+) -> FastAPI:
+    """The application over ``warehouse`` (a built DuckDB file); ``warm``: answer the
+    dashboard's first questions of every build before anyone asks (``web.warm``)."""
     wh = Warehouse(warehouse, connections, suppressions)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_warm(app, wh)) if warm else None
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         wh.close()
 
     app = FastAPI(

@@ -177,9 +177,11 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
                 t = t.filter(pc.greater_equal(t["year"], year_min))
             if year_max is not None:
                 t = t.filter(pc.less_equal(t["year"], year_max))
-            g = t.group_by(["origin", "destination"]).aggregate([("moves", "sum")])
+            g = t.group_by(["origin", "destination"], use_threads=False).aggregate([("moves", "sum")])  # fmt: skip
             g = pa.table({"origin": g["origin"], "workplace": g["destination"],
                           "persons": g["moves_sum"]})  # fmt: skip
+            g = g.sort_by([("persons", "descending"), ("origin", "ascending"),
+                           ("workplace", "ascending")])  # fmt: skip
             return figure_answer(sankey_figure(g, title="Moves of AI researchers between countries",
                                                unit="moves"))  # fmt: skip
 
@@ -191,10 +193,10 @@ def add_pages(app: FastAPI, send: Callable[[Request, Callable[[Atlas], Answer]],
         def make(a: Atlas) -> Answer:
             t = a.paths(venue, year)
             t = t.filter(pc.equal(t["tier"], "all"))
-            g = t.group_by(["origin", "first_academic", "workplace"]).aggregate(
-                [("persons", "sum")]
-            )
-            g = g.rename_columns(["origin", "first_academic", "workplace", "persons"])
+            keys = ["origin", "first_academic", "workplace"]
+            g = t.group_by(keys, use_threads=False).aggregate([("persons", "sum")])
+            g = g.rename_columns([*keys, "persons"])
+            g = g.sort_by([("persons", "descending")] + [(k, "ascending") for k in keys])
             where = venue.upper() if venue else "every venue"
             return figure_answer(sankey_figure(g, title=f"Pathways of {where} {year} authors"))
 

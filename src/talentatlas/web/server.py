@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from talentatlas.web.app import create_app
 
@@ -25,11 +26,22 @@ def bound_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 @contextmanager
 def serving(
-    warehouse: Path, connections: int = 2, suppressions: Path | None = None, host: str = "127.0.0.1"
+    warehouse: Path,
+    connections: int = 2,
+    suppressions: Path | None = None,
+    host: str = "127.0.0.1",
+    warm: bool = True,
 ) -> Iterator[str]:
     """The API over ``warehouse`` on a free port of ``host`` for the length of the block;
     yields its base URL (``http://127.0.0.1:PORT``)."""
-    app = create_app(warehouse, connections, suppressions)
+    with serving_app(create_app(warehouse, connections, suppressions, warm), host) as base:
+        yield base
+
+
+@contextmanager
+def serving_app(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
+    """``app`` (from :func:`talentatlas.web.app.create_app`) served by uvicorn on a free
+    port of ``host`` for the length of the block; yields its base URL."""
     sock = bound_socket(host)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -67,6 +67,8 @@ class Warehouse:
         self._identity: tuple[int, int] | None = None
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self.build_id = ""
+        #: questions answered ahead for this build (``web.warm``); 0 until done
+        self.warmed = 0
         self._open()
 
     def _stat(self) -> tuple[int, int]:
@@ -92,6 +94,7 @@ class Warehouse:
         stamp = f"{info.get('fingerprint', '')}/{info.get('built_at', '')}"
         self._identity = identity
         self._cache.clear()
+        self.warmed = 0
         self.build_id = hashlib.sha256(stamp.encode()).hexdigest()[:16]
 
     def refresh(self) -> None:

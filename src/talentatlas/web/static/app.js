@@ -14,8 +14,24 @@ function esc(v) {
 async function api(path) {
   const r = await fetch(path, { headers: { Accept: "application/json" } });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(typeof body.detail === "string" ? body.detail : `${r.status} ${r.statusText}`);
+  if (!r.ok) {
+    const e = new Error(typeof body.detail === "string" ? body.detail : `${r.status} ${r.statusText}`);
+    e.status = r.status;
+    throw e;
+  }
   return body;
+}
+
+// a part of a page that has no data (a 4xx: an organisation with no entry cohorts)
+// says so in its place and the rest of the page is drawn; anything else stops the page
+async function part(el, draw) {
+  try {
+    await draw();
+  } catch (e) {
+    if (!(e.status >= 400 && e.status < 500)) throw e;
+    el.classList.remove("chart");
+    el.innerHTML = `<p class="muted nodata">Not shown: ${esc(e.message)}.</p>`;
+  }
 }
 
 function withParams(path, params) {
@@ -37,9 +53,11 @@ async function chart(el, path) {
   el.innerHTML = "";
   delete el.dataset.rendered;
   el.classList.add("chart");
-  const fig = await api(path);
-  await Plotly.newPlot(el, fig.data, fig.layout, fig.config);
-  el.dataset.rendered = "1";
+  await part(el, async () => {
+    const fig = await api(path);
+    await Plotly.newPlot(el, fig.data, fig.layout, fig.config);
+    el.dataset.rendered = "1";
+  });
 }
 
 const LINKS = {
@@ -63,7 +81,13 @@ function cell(col, v) {
 }
 
 // a table from an API path, with its CSV download (the same query, format=csv)
-async function table(el, path, { columns = null, title = "", sortBy = null } = {}) {
+async function table(el, path, opts = {}) {
+  let body = null;
+  await part(el, async () => { body = await drawTable(el, path, opts); });
+  return body;
+}
+
+async function drawTable(el, path, { columns = null, title = "", sortBy = null } = {}) {
   const body = await api(path);
   const cols = columns || body.columns;
   const rows = sortBy ? [...body.rows].sort((a, b) => (b[sortBy] ?? -Infinity) - (a[sortBy] ?? -Infinity)) : body.rows;
