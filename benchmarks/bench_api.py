@@ -3,8 +3,9 @@ over the real-corpus warehouse.
 
     python benchmarks/bench_api.py [--warehouse W] [--clients 50] [--requests 2000]
 
-The server is ``talentatlas serve`` (uvicorn, one worker, a pool of read-only
-connections). The clients ask three groups of questions, each drawn from a pool of the
+The server is ``talentatlas serve --no-warm`` (uvicorn, one worker, a pool of read-only
+connections; not answering the dashboard's first questions ahead, so that the cold
+phase measures what each question costs). The clients ask three groups of questions, each drawn from a pool of the
 questions people ask first:
 
 - **country**: world shares of a year (each year, both bases), a country's migration
@@ -173,7 +174,7 @@ def main() -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         server = subprocess.Popen(
             [sys.executable, "-m", "talentatlas.cli", "serve", "--warehouse", str(wh),
-             "--port", str(port), "--connections", str(a.connections)],
+             "--port", str(port), "--connections", str(a.connections), "--no-warm"],
             env=env,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
