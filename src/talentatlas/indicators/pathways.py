@@ -60,17 +60,16 @@ def studies(frame: Frame) -> Table | None:
 def origins(frame: Frame) -> Table:
     """``person_id, origin, first_academic, first_year, undergraduate,
     graduate_school``."""
+    # a person has one observed row a year, so the value at the first year is unique
+    # (a hash aggregate: no sort by person and year)
     c = frame.observed("country")
-    w = ibis.window(group_by="person_id", order_by="year")
-    first = c.mutate(rk=ibis.row_number().over(w))
-    first = first.filter(first.rk == 0).select(
-        "person_id", origin=first.value, first_year=first.year.cast("int32")
+    first = c.group_by("person_id").agg(
+        origin=c.value.argmin(c.year), first_year=c.year.min().cast("int32")
     )
     s = frame.observed("sector")
     s = s.filter(s.value == "academia").select(s_p=s.person_id, s_y=s.year)
     ac = c.join(s, [c.person_id == s.s_p, c.year == s.s_y])
-    ac = ac.mutate(rk=ibis.row_number().over(ibis.window(group_by="person_id", order_by="year")))
-    ac = ac.filter(ac.rk == 0).select(a_p=ac.person_id, first_academic=ac.value)
+    ac = ac.group_by(a_p=ac.person_id).agg(first_academic=ac.value.argmin(ac.year))
     out = first.left_join(ac, first.person_id == ac.a_p).drop("a_p")
     st = studies(frame)
     if st is None:
