@@ -156,7 +156,11 @@ class Warehouse:
                     self._cache.popitem(last=False)
         return out
 
-    def close(self) -> None:
+    def close(self, wait: float = 30.0) -> None:
+        """Close the connections once the running queries are done (a question the
+        warm-up asked may still be running when the server stops)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._active == 0, timeout=wait)
         for a in self._all:
             a.close()
         self._all = []
