@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -308,8 +309,18 @@ class Atlas(PeopleViews):
         return s.order_by([ibis.asc("year"), ibis.desc("stock"), ibis.asc(by)]).to_pyarrow()
 
     def frame(self, filters: Filters | None = None) -> Frame:
-        """The careers under ``filters``; derived tables are cached as temporary tables."""
-        return Frame(self.table, self._checked(filters), cache=self._temporary)
+        """The careers under ``filters``; derived tables are cached as temporary tables.
+        The frames of the last :data:`FRAMES` filters are kept, with what they computed
+        (coverage, derived careers), for the questions that follow."""
+        f = self._checked(filters) or Filters()
+        frames = self.__dict__.setdefault("_frames", OrderedDict())
+        if f.key in frames:
+            frames.move_to_end(f.key)
+        else:
+            frames[f.key] = Frame(self.table, f, cache=self._temporary)
+            while len(frames) > FRAMES:
+                frames.popitem(last=False)
+        return frames[f.key]
 
     def _temporary(self, name: str, expr: ibis.Table) -> ibis.Table:
         return self.con.create_table(name, expr, temp=True, overwrite=True)
@@ -581,6 +592,9 @@ class Atlas(PeopleViews):
         ids = self.descendants(institution_id) if roll_up else [institution_id]
         return organisations.attrition(self.frame(filters), ids, **interval)
 
+
+#: frames (one per set of filters) an Atlas keeps
+FRAMES = 16
 
 #: the build's indicator tables: (indicator, basis) -> table (``pipeline.indicator_tables``)
 BUILT = {
