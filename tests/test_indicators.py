@@ -189,6 +189,23 @@ def test_stay_rates_exact(sim_build) -> None:
 # -- sectors ----------------------------------------------------------------------------
 
 
+def _early_academics(sexp, first: dict[str, int], keep=lambda _p, _y: True):
+    """Per year y: academics observed in y within their first 3 years with a later
+    observed sector (``keep``: only these person-years), and those whose next is
+    industry."""
+    early, early_ind = Counter(), Counter()
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for pid, y in sexp.observed:
+        by_person[pid].append(y)
+    for pid, ys in by_person.items():
+        ys.sort()
+        for a, b in itertools.pairwise(ys):
+            if sexp.observed[(pid, a)] == "academia" and a - first[pid] < 3 and keep(pid, a):
+                early[a] += 1
+                early_ind[a] += sexp.observed[(pid, b)] == "industry"
+    return early, early_ind
+
+
 def test_sector_summary_exact(sim_build) -> None:
     world, atlas, _ = sim_build
     sexp = world.expected("sector")
@@ -196,17 +213,7 @@ def test_sector_summary_exact(sim_build) -> None:
     a2i = Counter(y for _p, y, o, d in sexp.moves if (o, d) == ("academia", "industry"))
     i2a = Counter(y for _p, y, o, d in sexp.moves if (o, d) == ("industry", "academia"))
     stock = sexp.stock()
-    early = Counter()
-    early_ind = Counter()
-    by_person: dict[str, list[int]] = defaultdict(list)
-    for pid, y in sexp.observed:
-        by_person[pid].append(y)
-    for pid, ys in by_person.items():
-        ys.sort()
-        for a, b in itertools.pairwise(ys):
-            if sexp.observed[(pid, a)] == "academia" and a - first[pid] < 3:
-                early[a] += 1
-                early_ind[a] += sexp.observed[(pid, b)] == "industry"
+    early, early_ind = _early_academics(sexp, first)
     summary = atlas.sectors()["summary"].to_pylist()
     assert summary
     for r in summary:
@@ -232,16 +239,7 @@ def test_sector_summary_of_a_country_exact(sim_build) -> None:
     a2i = Counter(
         y for p, y, o, d in sexp.moves if (o, d) == ("academia", "industry") and there(p, y)
     )
-    early, early_ind = Counter(), Counter()
-    by_person: dict[str, list[int]] = defaultdict(list)
-    for pid, y in sexp.observed:
-        by_person[pid].append(y)
-    for pid, ys in by_person.items():
-        ys.sort()
-        for a, b in itertools.pairwise(ys):
-            if sexp.observed[(pid, a)] == "academia" and a - first[pid] < 3 and there(pid, a):
-                early[a] += 1
-                early_ind[a] += sexp.observed[(pid, b)] == "industry"
+    early, _ind = _early_academics(sexp, first, there)
     res = atlas.sectors(country=country)
     summary = res["summary"].to_pylist()
     assert describe(res["summary"])["country"] == country
