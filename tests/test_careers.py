@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from conftest import make_settings
-from talentatlas import careers
+from talentatlas import career_stage, careers
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
@@ -148,20 +148,27 @@ def test_every_active_year_has_a_row_even_without_a_place() -> None:
     """A person whose last papers carry no affiliation keeps those years in the
     timeline (place unknown); the padded population, which stocks count, does not."""
     con = ibis.duckdb.connect()
+    none = pa.array([None] * 4, pa.string())
     facts = con.create_table(
         "f",
         pa.table(
             {
                 "person_id": ["a", "a", "a", "b"],
-                "year": [2020, 2022, 2024, 2021],
+                "year": pa.array([2020, 2022, 2024, 2021], pa.int32()),
                 "country": ["KR", "US", None, None],
+                "institution": none, "sector": none, "hq_country": none,
             }
         ),
-    )
-    obs = careers.observed(facts, "country", lambda d: None)  # no nesting for country
-    pad = careers.padded(obs)
-    active = facts.select("person_id", year=facts.year.cast("int32")).distinct()
-    py = careers.person_years({"country": pad}, active).to_pyarrow().to_pylist()
+    )  # fmt: skip
+    made: dict[str, ibis.Table] = {}
+
+    def keep(name: str, expr: ibis.Table) -> ibis.Table:
+        made[name] = con.create_table(name, expr, temp=True)
+        return made[name]
+
+    career_stage.run(careers.cells(facts), keep, keep)
+    py = made["person_years"].to_pyarrow().to_pylist()
+    pad = careers.padded_of(made["person_years"], "country")
     got = {(r["person_id"], r["year"]): r["country"] for r in py}
     assert got == {("a", 2020): "KR", ("a", 2021): "KR", ("a", 2022): "US",
                     ("a", 2024): None, ("b", 2021): None}  # fmt: skip

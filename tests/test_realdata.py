@@ -407,3 +407,23 @@ def test_openreview_records_pair_with_their_papers_by_authors_alone(shared_data:
     assert sum(r["wrong"] for r in got) == 0
     recall = sum(r["right"] for r in got) / sum(r["with_record"] for r in got)
     assert recall >= 0.96
+
+
+@pytest.mark.slow
+def test_careers_of_the_real_build_equal_the_definitions(real_build: Settings) -> None:
+    """The build's one-pass careers stage (career_stage.py) against the per-dimension
+    definitions of careers.py, on the real corpus's own authorships: every row equal."""
+    import ibis
+
+    from talentatlas import careers
+    from test_career_stage import _rows, reference
+
+    con = ibis.duckdb.connect(str(real_build.warehouse), read_only=True)
+    try:
+        with careers.cells(con.table("scoped_facts")).cache() as cells:
+            multi = cells.group_by(["person_id", "year"]).agg(k=cells.count())
+            assert multi.filter(multi.k > 1).count().to_pyarrow().as_py() >= 1_000  # ties
+            for name, rows in reference(cells).items():
+                assert _rows(con.table(name)) == rows, name
+    finally:
+        con.disconnect()

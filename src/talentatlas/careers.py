@@ -115,9 +115,9 @@ def padded(observed: Table) -> Table:
 
 
 def padded_of(person_years: Table, dim: str) -> Table:
-    """One dimension's padded person-years (:func:`padded`) read back from
-    :func:`person_years`, which holds them side by side: ``person_id, year, value,
-    observed``."""
+    """One dimension's padded person-years (:func:`padded`) read back from the
+    ``person_years`` table (:mod:`talentatlas.career_stage`), which holds them side by
+    side: ``person_id, year, value, observed``."""
     t = person_years.filter(person_years[dim].notnull())
     return t.select("person_id", "year", value=t[dim], observed=t[f"{dim}_observed"])
 
@@ -135,32 +135,6 @@ def moves(observed: Table) -> Table:
         origin=m.prev,
         destination=m.value,
     )
-
-
-def person_years(padded_by_dim: dict[str, Table], active: Table | None = None) -> Table:
-    """One row per person and year in any dimension's population, a column per dimension.
-
-    With ``active`` (``person_id, year``: the years a person published), every such
-    year has a row too, its values null where no evidence places the person (a year
-    after the last observed one, or a person never placed): the timeline shows every
-    active year, while stocks count the padded population only."""
-    # full outer joins on the person-year: each side has one row per person-year
-    out = active.select("person_id", "year") if active is not None else None
-    for dim, t in padded_by_dim.items():
-        r = t.select(p=t.person_id, y=t.year, **{dim: t.value, f"{dim}_observed": t.observed})
-        if out is None:
-            out = r.rename(person_id="p", year="y")
-            continue
-        out = out.view()  # a relation of its own, so the join does not reach into the last
-        j = out.outer_join(r, [out.person_id == r.p, out.year == r.y])
-        rest = [c for c in out.columns if c not in ("person_id", "year")]
-        keep = [*rest, dim, f"{dim}_observed"]
-        out = j.select(
-            person_id=ibis.coalesce(j.person_id, j.p),
-            year=ibis.coalesce(j.year, j.y),
-            **{c: j[c] for c in keep},
-        )
-    return out
 
 
 def employment(entries: Table, keys: Table, country: Table, institution: Table) -> Table:

@@ -20,7 +20,7 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
-from talentatlas import __version__, canonical, careers
+from talentatlas import __version__, canonical, career_stage, careers
 from talentatlas import facts as facts_
 from talentatlas.catalogue import catalogue_table
 from talentatlas.config import DOMAIN_TABLE, Settings
@@ -30,7 +30,6 @@ from talentatlas.discovery import stages as discovery_stages
 from talentatlas.indicators import countries, graduates, organisations, pathways, sectors
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.result import describe
-from talentatlas.indicators.stock import stock
 from talentatlas.landing import (
     InputFile,
     discover,
@@ -378,28 +377,9 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         "scoped_facts", careers.scoped(engine.table("authorship_facts"), settings.scope)
     )
     cells = engine.scratch("career_cells", careers.cells(facts))
-    padded_by_dim = {}
-    move_parts = []
-    stock_parts = []
-    for dim in careers.DIMENSIONS:
-        obs = engine.materialize(
-            f"observed_{dim}",
-            careers.observed(cells, dim, lambda d: engine.table(f"observed_{d}")),
-        )
-        # a working table: the warehouse's padded_<dim> is a view over person_years,
-        # which holds the same rows (one table written instead of five)
-        pad = engine.scratch(f"career_padded_{dim}", careers.padded(obs))
-        padded_by_dim[dim] = pad
-        mv = careers.moves(obs)
-        move_parts.append(mv.mutate(dimension=ibis.literal(dim)))
-        st = stock(pad)
-        stock_parts.append(st.mutate(dimension=ibis.literal(dim)))
-    active = cells.select("person_id", year=cells.year.cast("int32")).distinct()
-    engine.materialize("person_years", careers.person_years(padded_by_dim, active))
+    career_stage.run(cells, engine.scratch, engine.materialize)
     for dim in careers.DIMENSIONS:
         engine.view(f"padded_{dim}", careers.padded_of(engine.table("person_years"), dim))
-    engine.materialize("moves", union_all(move_parts))
-    engine.materialize("stock", union_all(stock_parts))
 
 
 def stage_evidence(engine: Engine) -> None:

@@ -1,0 +1,171 @@
+"""The careers stage of the build: every dimension's careers in one pass (DESIGN.md).
+
+It writes the rows :mod:`talentatlas.careers` defines (``observed_<dim>``,
+``person_years``, ``moves``, ``stock``), but not one dimension at a time:
+
+- a person-year with one cell (one combination of the dimensions' values; nearly all
+  of them) has that cell's values as its modal values, with nothing to rank or to
+  filter, so only the people with a year of several cells go through
+  :func:`careers.observed`, whose ranking looks at a person's other years too;
+- the padded values, the populations and the moves of the four dimensions come out of
+  one window pass over one row per active person-year (the person-year's observed
+  value of each dimension, carried forward), instead of a padding, a move and a join
+  per dimension.
+
+The tests hold it equal to the per-dimension functions of :mod:`talentatlas.careers`
+on worlds with ties, several cells a year and gaps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+from ibis import _
+from ibis.expr.types import Table
+
+from talentatlas import careers
+from talentatlas.tables import union_all
+
+DIMENSIONS = careers.DIMENSIONS
+
+
+@ibis.udf.agg.builtin
+def max_by(arg: str, key: int) -> str:  # type: ignore[empty-body]
+    """``arg`` of the row with the largest ``key``, rows with a null key skipped: a
+    function of DuckDB and Spark alike. Over a window it carries the last observed value
+    forward as fast as a running maximum (Ibis's ``argmax`` becomes an ordered
+    ``FIRST`` on DuckDB, three times slower; its ``last(include_null=False)`` keeps the
+    nulls over a window)."""
+
+
+def split(cells: Table) -> tuple[Table, Table]:
+    """``(simple, hard_cells)``: the person-years of the people all of whose years
+    have one cell (``person_id, year, n, <DIMENSIONS>``), and the cells of the others."""
+    per = cells.group_by(["person_id", "year"]).agg(
+        k=_.count(), n=_.n.sum(), **{d: cells[d].min() for d in DIMENSIONS}
+    )
+    complex_ = per.filter(per.k > 1).select("person_id").distinct()
+    simple = per.anti_join(complex_, "person_id").drop("k")
+    hard = cells.semi_join(complex_, "person_id")
+    return simple, hard
+
+
+def observed(simple: Table, hard_obs: Table, dim: str) -> Table:
+    """``observed_<dim>``: the simple person-years' own values beside the hard ones'."""
+    s = simple.filter(simple[dim].notnull())
+    s = s.select(
+        "person_id",
+        year=s.year.cast("int32"),
+        value=s[dim],
+        n=s.n.cast("int64"),
+        n_total=s.n.cast("int64"),
+    )
+    h = hard_obs.select(
+        "person_id",
+        year=hard_obs.year.cast("int32"),
+        value=hard_obs.value,
+        n=hard_obs.n.cast("int64"),
+        n_total=hard_obs.n_total.cast("int64"),
+    )
+    return union_all([s, h])
+
+
+def wide(simple: Table, hard_cells: Table, hard_obs: dict[str, Table]) -> Table:
+    """One row per active person-year with each dimension's observed value (null where
+    the dimension is unobserved that year): ``person_id, year, <DIMENSIONS>``."""
+    s = simple.select(
+        "person_id", year=simple.year.cast("int32"), **{d: simple[d] for d in DIMENSIONS}
+    )
+    h = hard_cells.select("person_id", year=hard_cells.year.cast("int32")).distinct()
+    for d, o in hard_obs.items():
+        o = o.select(_p=o.person_id, _y=o.year.cast("int32"), **{d: o.value})
+        h = h.left_join(o, [h.person_id == o._p, h.year == o._y]).drop("_p", "_y")
+    return union_all([s, h.select("person_id", "year", *DIMENSIONS)])
+
+
+def carried(w: Table) -> Table:
+    """Each active person-year with, per dimension: ``<d>_f`` the value of its latest
+    observed year up to this one, ``<d>_pf`` and ``<d>_pfy`` the value and year of the
+    latest observed one before it, ``<d>_last`` the last observed year; and
+    ``next_year``, the person's next active year."""
+    upto = ibis.window(group_by="person_id", order_by="year", rows=(None, 0))
+    before = ibis.window(group_by="person_id", order_by="year", rows=(None, -1))
+    person = ibis.window(group_by="person_id")
+    order = ibis.window(group_by="person_id", order_by="year")
+    cols = {"next_year": w.year.lead().over(order)}
+    for d in DIMENSIONS:
+        key = w[d].notnull().ifelse(w.year, ibis.null("int32"))
+        cols[f"{d}_f"] = max_by(w[d], key).over(upto)
+        cols[f"{d}_pf"] = max_by(w[d], key).over(before)
+        cols[f"{d}_pfy"] = key.max().over(before)
+        cols[f"{d}_last"] = key.max().over(person)
+    return w.mutate(**cols)
+
+
+def person_years(c: Table) -> Table:
+    """``person_years`` from :func:`carried`: the years from each active year up to the
+    next are the padding; a year is kept when it is active or inside a population."""
+    until = c.next_year.fill_null(c.year + 1)
+    y = c.mutate(_y=ibis.range(c.year, until).unnest())
+    y = y.mutate(_y=y._y.cast("int32"))  # Spark: no cast around unnest
+    cols: dict[str, ibis.Value] = {}
+    for d in DIMENSIONS:
+        value = (y._y <= y[f"{d}_last"]).ifelse(y[f"{d}_f"], ibis.null("string"))
+        cols[d] = value
+        cols[f"{d}_observed"] = value.notnull().ifelse(
+            (y._y == y.year) & y[d].notnull(), ibis.null("boolean")
+        )
+    out = y.select("person_id", year=y._y, _active=y._y == y.year, **cols)
+    inside = ibis.or_(*(out[d].notnull() for d in DIMENSIONS))
+    return out.filter(out._active | inside).drop("_active")
+
+
+def moves(c: Table) -> Table:
+    """``moves`` from :func:`carried`: an observed value that differs from the one
+    observed before it."""
+    parts = []
+    for d in DIMENSIONS:
+        m = c.filter(c[d].notnull() & c[f"{d}_pf"].notnull() & (c[d] != c[f"{d}_pf"]))
+        parts.append(
+            m.select(
+                "person_id",
+                year=m.year.cast("int32"),
+                from_year=m[f"{d}_pfy"].cast("int32"),
+                origin=m[f"{d}_pf"],
+                destination=m[d],
+                dimension=ibis.literal(d),
+            )
+        )
+    return union_all(parts)
+
+
+def stock(py: Table) -> Table:
+    """``stock`` from ``person_years``: persons per value and year, per dimension."""
+    parts = []
+    for d in DIMENSIONS:
+        t = py.filter(py[d].notnull())
+        s = t.group_by([t[d].name("value"), "year"]).agg(stock=_.count())
+        parts.append(s.mutate(dimension=ibis.literal(d)))
+    return union_all(parts)
+
+
+def run(
+    cells: Table,
+    scratch: Callable[[str, Table], Table],
+    materialize: Callable[[str, Table], Table],
+) -> None:
+    """Writes ``observed_<dim>``, ``person_years``, ``moves`` and ``stock`` from the
+    :func:`careers.cells`; ``scratch`` keeps a working table, ``materialize`` a
+    warehouse table."""
+    simple, hard = split(cells)
+    simple = scratch("career_simple", simple)
+    hard = scratch("career_hard_cells", hard)
+    hard_obs: dict[str, Table] = {}
+    for d in DIMENSIONS:
+        hard_obs[d] = scratch(f"career_hard_{d}", careers.observed(hard, d, hard_obs.__getitem__))
+        materialize(f"observed_{d}", observed(simple, hard_obs[d], d))
+    c = scratch("career_carried", carried(wide(simple, hard, hard_obs)))
+    py = materialize("person_years", person_years(c))
+    materialize("moves", moves(c))
+    materialize("stock", stock(py))
