@@ -45,11 +45,11 @@ def staged(con: Any, cells: Any) -> dict[str, Counter]:
         made[name] = con.create_table(name, expr, temp=True, overwrite=True)
         return made[name]
 
-    career_stage.run(cells, keep, keep)
+    career_stage.run(cells, keep, keep, keep)
     out = {n: _rows(made[n]) for n in ("moves", "stock")}
     for d in careers.DIMENSIONS:
         out[f"observed_{d}"] = _rows(made[f"observed_{d}"])
-        out[f"padded_{d}"] = _rows(careers.padded_of(made["person_years"], d))
+        out[f"padded_{d}"] = _rows(made[f"padded_{d}"])
     py = made["person_years"]
     out["person_years"] = _rows(py.select("person_id", "year"))
     return out

@@ -166,9 +166,9 @@ def test_every_active_year_has_a_row_even_without_a_place() -> None:
         made[name] = con.create_table(name, expr, temp=True)
         return made[name]
 
-    career_stage.run(careers.cells(facts), keep, keep)
+    career_stage.run(careers.cells(facts), keep, keep, keep)
     py = made["person_years"].to_pyarrow().to_pylist()
-    pad = careers.padded_of(made["person_years"], "country")
+    pad = made["padded_country"]
     got = {(r["person_id"], r["year"]): r["country"] for r in py}
     assert got == {("a", 2020): "KR", ("a", 2021): "KR", ("a", 2022): "US",
                     ("a", 2024): None, ("b", 2021): None}  # fmt: skip

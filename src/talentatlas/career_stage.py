@@ -25,18 +25,9 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas import careers
-from talentatlas.tables import union_all
+from talentatlas.tables import max_by, union_all
 
 DIMENSIONS = careers.DIMENSIONS
-
-
-@ibis.udf.agg.builtin
-def max_by(arg: str, key: int) -> str:  # type: ignore[empty-body]
-    """``arg`` of the row with the largest ``key``, rows with a null key skipped: a
-    function of DuckDB and Spark alike. Over a window it carries the last observed value
-    forward as fast as a running maximum (Ibis's ``argmax`` becomes an ordered
-    ``FIRST`` on DuckDB, three times slower; its ``last(include_null=False)`` keeps the
-    nulls over a window)."""
 
 
 def split(cells: Table) -> tuple[Table, Table]:
@@ -51,37 +42,23 @@ def split(cells: Table) -> tuple[Table, Table]:
     return simple, hard
 
 
-def observed(simple: Table, hard_obs: Table, dim: str) -> Table:
-    """``observed_<dim>``: the simple person-years' own values beside the hard ones'."""
-    s = simple.filter(simple[dim].notnull())
-    s = s.select(
-        "person_id",
-        year=s.year.cast("int32"),
-        value=s[dim],
-        n=s.n.cast("int64"),
-        n_total=s.n.cast("int64"),
-    )
-    h = hard_obs.select(
-        "person_id",
-        year=hard_obs.year.cast("int32"),
-        value=hard_obs.value,
-        n=hard_obs.n.cast("int64"),
-        n_total=hard_obs.n_total.cast("int64"),
-    )
-    return union_all([s, h])
-
-
 def wide(simple: Table, hard_cells: Table, hard_obs: dict[str, Table]) -> Table:
-    """One row per active person-year with each dimension's observed value (null where
-    the dimension is unobserved that year): ``person_id, year, <DIMENSIONS>``."""
-    s = simple.select(
-        "person_id", year=simple.year.cast("int32"), **{d: simple[d] for d in DIMENSIONS}
-    )
+    """One row per active person-year with each dimension's observed value and its
+    authorship counts (null where the dimension is unobserved that year): ``person_id,
+    year, <d>, <d>_n, <d>_n_total`` per dimension."""
+    cols = {}
+    for d in DIMENSIONS:
+        n = simple[d].notnull().ifelse(simple.n.cast("int64"), ibis.null("int64"))
+        cols |= {d: simple[d], f"{d}_n": n, f"{d}_n_total": n}
+    s = simple.select("person_id", year=simple.year.cast("int32"), **cols)
     h = hard_cells.select("person_id", year=hard_cells.year.cast("int32")).distinct()
     for d, o in hard_obs.items():
-        o = o.select(_p=o.person_id, _y=o.year.cast("int32"), **{d: o.value})
+        o = o.select(
+            _p=o.person_id, _y=o.year.cast("int32"), **{d: o.value},
+            **{f"{d}_n": o.n.cast("int64"), f"{d}_n_total": o.n_total.cast("int64")},
+        )  # fmt: skip
         h = h.left_join(o, [h.person_id == o._p, h.year == o._y]).drop("_p", "_y")
-    return union_all([s, h.select("person_id", "year", *DIMENSIONS)])
+    return union_all([s, h.select(*s.columns)])
 
 
 def carried(w: Table) -> Table:
@@ -109,14 +86,16 @@ def person_years(c: Table) -> Table:
     until = c.next_year.fill_null(c.year + 1)
     y = c.mutate(_y=ibis.range(c.year, until).unnest())
     y = y.mutate(_y=y._y.cast("int32"))  # Spark: no cast around unnest
+    here = y._y == y.year
     cols: dict[str, ibis.Value] = {}
     for d in DIMENSIONS:
         value = (y._y <= y[f"{d}_last"]).ifelse(y[f"{d}_f"], ibis.null("string"))
+        seen = here & y[d].notnull()
         cols[d] = value
-        cols[f"{d}_observed"] = value.notnull().ifelse(
-            (y._y == y.year) & y[d].notnull(), ibis.null("boolean")
-        )
-    out = y.select("person_id", year=y._y, _active=y._y == y.year, **cols)
+        cols[f"{d}_observed"] = value.notnull().ifelse(seen, ibis.null("boolean"))
+        for c_ in (f"{d}_n", f"{d}_n_total"):
+            cols[c_] = seen.ifelse(y[c_], ibis.null("int64"))
+    out = y.select("person_id", year=y._y, _active=here, **cols)
     inside = ibis.or_(*(out[d].notnull() for d in DIMENSIONS))
     return out.filter(out._active | inside).drop("_active")
 
@@ -154,18 +133,22 @@ def run(
     cells: Table,
     scratch: Callable[[str, Table], Table],
     materialize: Callable[[str, Table], Table],
+    view: Callable[[str, Table], Table],
 ) -> None:
-    """Writes ``observed_<dim>``, ``person_years``, ``moves`` and ``stock`` from the
-    :func:`careers.cells`; ``scratch`` keeps a working table, ``materialize`` a
-    warehouse table."""
+    """Writes ``person_years``, ``moves`` and ``stock`` from the :func:`careers.cells`,
+    and ``observed_<dim>`` and ``padded_<dim>`` (:func:`careers.observed_of`,
+    :func:`careers.padded_of`) over ``person_years``; ``scratch`` keeps a working
+    table, ``materialize`` a warehouse table, ``view`` a stored query."""
     simple, hard = split(cells)
     simple = scratch("career_simple", simple)
     hard = scratch("career_hard_cells", hard)
     hard_obs: dict[str, Table] = {}
     for d in DIMENSIONS:
         hard_obs[d] = scratch(f"career_hard_{d}", careers.observed(hard, d, hard_obs.__getitem__))
-        materialize(f"observed_{d}", observed(simple, hard_obs[d], d))
     c = scratch("career_carried", carried(wide(simple, hard, hard_obs)))
     py = materialize("person_years", person_years(c))
     materialize("moves", moves(c))
     materialize("stock", stock(py))
+    for d in DIMENSIONS:
+        view(f"observed_{d}", careers.observed_of(py, d))
+        view(f"padded_{d}", careers.padded_of(py, d))

@@ -114,6 +114,14 @@ def padded(observed: Table) -> Table:
     return y.select("person_id", year=y.y.cast("int32"), value=y.value, observed=(y.y == y.first))
 
 
+def observed_of(person_years: Table, dim: str) -> Table:
+    """One dimension's observed person-years (:func:`observed`) read back from the
+    ``person_years`` table (:mod:`talentatlas.career_stage`): ``person_id, year, value,
+    n, n_total``."""
+    t = person_years.filter(person_years[f"{dim}_observed"])
+    return t.select("person_id", "year", value=t[dim], n=t[f"{dim}_n"], n_total=t[f"{dim}_n_total"])
+
+
 def padded_of(person_years: Table, dim: str) -> Table:
     """One dimension's padded person-years (:func:`padded`) read back from the
     ``person_years`` table (:mod:`talentatlas.career_stage`), which holds them side by
