@@ -5,6 +5,7 @@ and (in test_realdata) on the real corpus."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from talentatlas import career_stage, careers
 from talentatlas.indicators.stock import stock
+from talentatlas.store import DuckDBEngine
 
 
 def _rows(t: Any) -> Counter:
@@ -37,33 +39,29 @@ def reference(cells: Any) -> dict[str, Counter]:
     return out
 
 
-def staged(con: Any, cells: Any) -> dict[str, Counter]:
+def staged(engine: DuckDBEngine, cells: Any) -> dict[str, Counter]:
     """The same tables from :func:`career_stage.run`."""
-    made: dict[str, Any] = {}
-
-    def keep(name: str, expr: Any) -> Any:
-        made[name] = con.create_table(name, expr, temp=True, overwrite=True)
-        return made[name]
-
-    career_stage.run(cells, keep, keep, keep)
-    out = {n: _rows(made[n]) for n in ("moves", "stock")}
-    for d in careers.DIMENSIONS:
-        out[f"observed_{d}"] = _rows(made[f"observed_{d}"])
-        out[f"padded_{d}"] = _rows(made[f"padded_{d}"])
-    py = made["person_years"]
-    out["person_years"] = _rows(py.select("person_id", "year"))
+    career_stage.run(cells, engine)
+    names = ["moves", "stock", "person_years"]
+    names += [f"{k}_{d}" for d in careers.DIMENSIONS for k in ("observed", "padded")]
+    out = {n: _rows(engine.table(n)) for n in names}
+    out["person_years"] = _rows(engine.table("person_years").select("person_id", "year"))
     return out
 
 
-def assert_same(cells: Any, con: Any) -> None:
-    ref, got = reference(cells), staged(con, cells)
-    for name, rows in ref.items():
-        assert got[name] == rows, name
+def assert_same(engine: DuckDBEngine, rows: list[tuple]) -> Any:
+    """Runs both on the authorships ``rows``; returns the cells."""
+    cells = _cells(engine, rows)
+    ref = reference(cells)
+    got = staged(engine, engine.scratch("career_cells", cells))
+    for name, want_rows in ref.items():
+        assert got[name] == want_rows, name
     # one row per person-year: every active year and every year of a population
     active = set(_rows(cells.select("person_id", "year").distinct()))
     padded = {k[:2] for d in careers.DIMENSIONS for k in ref[f"padded_{d}"]}
     want = Counter({py: 1 for py in active | padded})
     assert got["person_years"] == want
+    return cells
 
 
 value = {
@@ -83,7 +81,7 @@ authorships = st.lists(
 )
 
 
-def _cells(con: Any, rows: list[tuple]) -> Any:
+def _cells(engine: DuckDBEngine, rows: list[tuple]) -> Any:
     cols = list(zip(*rows, strict=True))
     facts = pa.table(
         {
@@ -95,19 +93,17 @@ def _cells(con: Any, rows: list[tuple]) -> Any:
             },
         }
     )
-    return con.create_table("cells", careers.cells(con.create_table("facts", facts)), temp=True)
+    return careers.cells(engine.from_arrow("facts", facts))
 
 
 @given(authorships)
 @settings(max_examples=60, deadline=None)
 def test_one_pass_careers_equal_the_definitions(rows: list[tuple]) -> None:
-    con = ibis.duckdb.connect()
-    assert_same(_cells(con, rows), con)
+    assert_same(DuckDBEngine(Path(":memory:")), rows)
 
 
 def test_ties_broken_by_the_nearest_year_in_a_person_with_one_cell_years() -> None:
     """A person with single-cell years and one tied year: the tie looks at the others."""
-    con = ibis.duckdb.connect()
     rows = [
         ("a", 2001, "US", "i1", "education", "US"),
         ("a", 2003, "KR", "i2", "company", "KR"),
@@ -117,8 +113,7 @@ def test_ties_broken_by_the_nearest_year_in_a_person_with_one_cell_years() -> No
         ("b", 2004, None, None, None, None),
         ("b", 2005, "KR", "i3", None, "KR"),
     ]
-    cells = _cells(con, rows)
-    assert_same(cells, con)
+    cells = assert_same(DuckDBEngine(Path(":memory:")), rows)
     obs = careers.observed(cells, "country", lambda d: None)
     got = {(r["person_id"], r["year"]): r["value"] for r in obs.to_pyarrow().to_pylist()}
     assert got[("a", 2003)] == "US"  # a tie: US seen two years before, KR three after

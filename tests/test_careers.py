@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import pyarrow as pa
 import pytest
@@ -11,6 +13,7 @@ from talentatlas import career_stage, careers
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
+from talentatlas.store import DuckDBEngine
 
 
 def _rows(t: pa.Table) -> list[dict]:
@@ -147,9 +150,9 @@ def test_padding_and_moves_on_a_hand_made_career() -> None:
 def test_every_active_year_has_a_row_even_without_a_place() -> None:
     """A person whose last papers carry no affiliation keeps those years in the
     timeline (place unknown); the padded population, which stocks count, does not."""
-    con = ibis.duckdb.connect()
+    engine = DuckDBEngine(Path(":memory:"))
     none = pa.array([None] * 4, pa.string())
-    facts = con.create_table(
+    facts = engine.from_arrow(
         "f",
         pa.table(
             {
@@ -160,15 +163,9 @@ def test_every_active_year_has_a_row_even_without_a_place() -> None:
             }
         ),
     )  # fmt: skip
-    made: dict[str, ibis.Table] = {}
-
-    def keep(name: str, expr: ibis.Table) -> ibis.Table:
-        made[name] = con.create_table(name, expr, temp=True)
-        return made[name]
-
-    career_stage.run(careers.cells(facts), keep, keep, keep)
-    py = made["person_years"].to_pyarrow().to_pylist()
-    pad = made["padded_country"]
+    career_stage.run(engine.scratch("cells", careers.cells(facts)), engine)
+    py = engine.table("person_years").to_pyarrow().to_pylist()
+    pad = engine.table("padded_country")
     got = {(r["person_id"], r["year"]): r["country"] for r in py}
     assert got == {("a", 2020): "KR", ("a", 2021): "KR", ("a", 2022): "US",
                     ("a", 2024): None, ("b", 2021): None}  # fmt: skip

@@ -18,13 +18,12 @@ on worlds with ties, several cells a year and gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import ibis
 from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas import careers
+from talentatlas.store import Engine
 from talentatlas.tables import max_by, union_all
 
 DIMENSIONS = careers.DIMENSIONS
@@ -129,26 +128,25 @@ def stock(py: Table) -> Table:
     return union_all(parts)
 
 
-def run(
-    cells: Table,
-    scratch: Callable[[str, Table], Table],
-    materialize: Callable[[str, Table], Table],
-    view: Callable[[str, Table], Table],
-) -> None:
-    """Writes ``person_years``, ``moves`` and ``stock`` from the :func:`careers.cells`,
-    and ``observed_<dim>`` and ``padded_<dim>`` (:func:`careers.observed_of`,
-    :func:`careers.padded_of`) over ``person_years``; ``scratch`` keeps a working
-    table, ``materialize`` a warehouse table, ``view`` a stored query."""
+def run(cells: Table, engine: Engine) -> None:
+    """Writes ``person_years``, ``moves`` and ``stock`` from the :func:`careers.cells`
+    (a working table, released here), and ``observed_<dim>`` and ``padded_<dim>``
+    (:func:`careers.observed_of`, :func:`careers.padded_of`), views over
+    ``person_years``. Each working table is released once what needs it is written."""
     simple, hard = split(cells)
-    simple = scratch("career_simple", simple)
-    hard = scratch("career_hard_cells", hard)
+    simple = engine.scratch("career_simple", simple)
+    hard = engine.scratch("career_hard_cells", hard)
+    engine.release(cells.get_name())
     hard_obs: dict[str, Table] = {}
     for d in DIMENSIONS:
-        hard_obs[d] = scratch(f"career_hard_{d}", careers.observed(hard, d, hard_obs.__getitem__))
-    c = scratch("career_carried", carried(wide(simple, hard, hard_obs)))
-    py = materialize("person_years", person_years(c))
-    materialize("moves", moves(c))
-    materialize("stock", stock(py))
+        o = careers.observed(hard, d, hard_obs.__getitem__)
+        hard_obs[d] = engine.scratch(f"career_hard_{d}", o)
+    c = engine.scratch("career_carried", carried(wide(simple, hard, hard_obs)))
+    engine.release("career_simple", "career_hard_cells", *(f"career_hard_{d}" for d in DIMENSIONS))
+    py = engine.materialize("person_years", person_years(c))
+    engine.materialize("moves", moves(c))
+    engine.release("career_carried")
+    engine.materialize("stock", stock(py))
     for d in DIMENSIONS:
-        view(f"observed_{d}", careers.observed_of(py, d))
-        view(f"padded_{d}", careers.padded_of(py, d))
+        engine.view(f"observed_{d}", careers.observed_of(py, d))
+        engine.view(f"padded_{d}", careers.padded_of(py, d))

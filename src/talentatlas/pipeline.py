@@ -377,7 +377,7 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
         "scoped_facts", careers.scoped(engine.table("authorship_facts"), settings.scope)
     )
     cells = engine.scratch("career_cells", careers.cells(facts))
-    career_stage.run(cells, engine.scratch, engine.materialize, engine.view)
+    career_stage.run(cells, engine)
 
 
 def stage_evidence(engine: Engine) -> None:

@@ -72,6 +72,10 @@ class Engine:
         the build ends (kept as a warehouse table only with ``keep_scratch``)."""
         raise NotImplementedError
 
+    def release(self, *names: str) -> None:
+        """Drop working tables (:meth:`scratch`) no longer needed, so that their memory
+        serves what follows (kept with ``keep_scratch``)."""
+
     def to_arrow(self, expr: Table) -> pa.Table:
         t = time.perf_counter()
         out = expr.to_pyarrow()
@@ -122,6 +126,11 @@ class DuckDBEngine(Engine):
         out = self.con.create_table(name, expr, temp=True, overwrite=True)
         self.timed(f"{name} (working table)", t)
         return out
+
+    def release(self, *names: str) -> None:
+        if not self.keep_scratch:
+            for name in names:
+                self.con.raw_sql(f'DROP TABLE IF EXISTS temp."{name}"')
 
     def close(self) -> None:
         self.con.disconnect()
@@ -180,6 +189,12 @@ class SparkEngine(Engine):
         out = self._register(name, str(path))
         self.timed(f"{name} (working table)", t)
         return out
+
+    def release(self, *names: str) -> None:
+        if not self.keep_scratch:
+            for name in names:
+                self.session.catalog.dropTempView(name)
+                shutil.rmtree(self._scratch / name, ignore_errors=True)
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)
