@@ -425,14 +425,18 @@ def stage_discovery(engine: Engine) -> None:
 
 
 def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | ibis.Table]]:
-    """The warehouse's indicator tables, each computed on the unfiltered population."""
+    """The warehouse's indicator tables, each computed on the unfiltered population
+    (the ``_hq`` ones on the headquarters basis: one frame for them all)."""
+    hq = Frame(
+        engine.table, Filters(basis="headquarters"), cache=engine.scratch, to_arrow=engine.to_arrow
+    )
     return {
         "stock_share": countries.stock_share,
-        "stock_share_hq": lambda _f: countries.stock_share(_hq(engine)),
+        "stock_share_hq": lambda _f: countries.stock_share(hq),
         "migration": countries.migration,
         "flows": countries.flows,
-        "migration_hq": lambda _f: countries.migration(_hq(engine)),
-        "flows_hq": lambda _f: countries.flows(_hq(engine)),
+        "migration_hq": lambda _f: countries.migration(hq),
+        "flows_hq": lambda _f: countries.flows(hq),
         "pathways": lambda f: pathways.pathway_counts(f),
         "sector_summary": sectors.summary,
         "sector_flows": sectors.sector_flows,
@@ -441,12 +445,6 @@ def indicator_tables(engine: Engine) -> dict[str, Callable[[Frame], pa.Table | i
         "org_flows": organisations.all_flows,
         "coverage_by_year": lambda f: f.coverage_by_year(),
     }
-
-
-def _hq(engine: Engine) -> Frame:
-    return Frame(
-        engine.table, Filters(basis="headquarters"), cache=engine.scratch, to_arrow=engine.to_arrow
-    )
 
 
 def stage_indicators(engine: Engine, report: Report | None = None) -> dict[str, float]:

@@ -194,11 +194,11 @@ class Frame:
         return t
 
     # -- coverage -------------------------------------------------------------------------
-    def coverage_by_year(self) -> Table:
+    def coverage_by_year(self) -> pa.Table:
         """``year, authorships, cov_country, cov_institution, cov_sector, cov_key``: shares
         of the year's in-scope authorships resolved to each (``cov_key``: linked by a
         reliable person key, not by name)."""
-        return self._coverage_counts().drop("c", "i", "s", "k")
+        return self._coverage_table.drop_columns(["c", "i", "s", "k"])
 
     def _coverage_counts(self) -> Table:
         """:meth:`coverage_by_year` with the counts behind its shares (``c, i, s, k``)."""
