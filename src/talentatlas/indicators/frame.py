@@ -165,6 +165,25 @@ class Frame:
             return m.filter(m.dimension == d).drop("dimension")
         return careers.moves(self.observed(name))
 
+    def values_at(self, t: Table, year: str, **columns: tuple[str, str]) -> Table:
+        """``t`` (with ``person_id`` and a year column ``year``) with careers values of
+        each person in that year: ``name=(kind, dimension)``, kind ``observed`` or
+        ``padded`` (null where there is none). The build's careers give them all in one
+        join with ``person_years``; derived careers, one join a value."""
+        if self.derive:
+            for name, (kind, dim) in columns.items():
+                v = self.observed(dim) if kind == "observed" else self.padded(dim)
+                v = v.select(_p=v.person_id, _y=v.year, **{name: v.value})
+                t = t.left_join(v, [t.person_id == v._p, t[year] == v._y]).drop("_p", "_y")
+            return t
+        py = self._table("person_years")
+        values = {}
+        for name, (kind, dim) in columns.items():
+            d = self.dim(dim)
+            values[name] = py[d] if kind == "padded" else py[f"{d}_observed"].ifelse(py[d], None)
+        v = py.select(_p=py.person_id, _y=py.year, **values)
+        return t.left_join(v, [t.person_id == v._p, t[year] == v._y]).drop("_p", "_y")
+
     @cached_property
     def first_year(self) -> Table:
         """``person_id, first_year``: the first in-scope authorship (any venue of the field)."""

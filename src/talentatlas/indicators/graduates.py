@@ -93,23 +93,21 @@ def evidence_years(frame: Frame, positions: bool = True) -> Table:
     distinct = frame.to_arrow(a.select("role").distinct())
     flags = ibis.memtable(role_flags(distinct["role"].to_pylist()))
     stated = a.join(flags, "role").drop("role")
-    j = f.left_join(stated, ["work_id", "position"])
-    return j.group_by(["person_id", "year"]).agg(
-        n=_.count(),
-        n_first=(j.position == 0).cast("int64").sum(),
-        doctoral=j.doctoral.fill_null(False).cast("int8").max() == 1,
-        studying=j.studying.fill_null(False).cast("int8").max() == 1,
-        working=j.working.fill_null(False).cast("int8").max() == 1,
-        lower_degree=j.lower_degree.fill_null(False).cast("int8").max() == 1,
+    # counts over every authorship; the stated flags over the few that state a position
+    base = f.group_by(["person_id", "year"]).agg(
+        n=_.count(), n_first=(f.position == 0).cast("int64").sum()
+    )
+    j = f.join(stated, ["work_id", "position"])
+    s = j.group_by(_p=j.person_id, _y=j.year).agg(
+        doctoral=j.doctoral.cast("int8").max(),
+        studying=j.studying.cast("int8").max(),
+        working=j.working.cast("int8").max(),
+        lower_degree=j.lower_degree.cast("int8").max(),
         work_rank=j.work_rank.min(),
     )
-
-
-def _at(t: Table, people: Table, year: str, name: str) -> Table:
-    """``people`` with the value of ``t`` (``person_id, year, value``) in its ``year``
-    column as ``name``."""
-    v = t.select(_p=t.person_id, _y=t.year, **{name: t.value})
-    return people.left_join(v, [people.person_id == v._p, people[year] == v._y]).drop("_p", "_y")
+    e = base.left_join(s, [base.person_id == s._p, base.year == s._y])
+    flag = {c: e[c].fill_null(0) == 1 for c in ("doctoral", "studying", "working", "lower_degree")}
+    return e.select("person_id", "year", "n", "n_first", **flag, work_rank=e.work_rank)
 
 
 def _spell_end(ev: Table, spells: Table, breaks: Table) -> Table:
@@ -130,9 +128,11 @@ def _spell_end(ev: Table, spells: Table, breaks: Table) -> Table:
 def stated_spells(frame: Frame, ev: Table) -> Table:
     """``person_id, start, last, next_year, years``: stated doctoral spells."""
     d = ev.filter(ev.doctoral).group_by("person_id").agg(start=_.year.min(), l0=_.year.max())
-    d = _at(frame.padded("institution"), d, "l0", "school")
+    d = frame.values_at(d, "l0", school=("padded", "institution"))
     post = ev.join(d, "person_id")
-    post = _at(frame.observed("institution"), post.filter(post.year > post.l0), "year", "inst")
+    post = frame.values_at(
+        post.filter(post.year > post.l0), "year", inst=("observed", "institution")
+    )
     elsewhere = post.inst.notnull() & (post.school.isnull() | (post.inst != post.school))
     moved = elsewhere & ~post.studying
     brk = post.filter(post.working | moved).group_by("person_id").agg(b=_.year.min())
@@ -149,8 +149,9 @@ def heuristic_spells(frame: Frame, ev: Table, years: int = HEURISTIC_YEARS, tag:
     def undeclared() -> Table:
         doc = ev.filter(ev.doctoral).select("person_id").distinct()
         e = ev.anti_join(doc, "person_id")
-        e = _at(frame.observed("sector"), e, "year", "sector")
-        return _at(frame.observed("institution"), e, "year", "inst")
+        return frame.values_at(
+            e, "year", sector=("observed", "sector"), inst=("observed", "institution")
+        )
 
     e = frame.cached(f"grad_undeclared{tag}", undeclared)
     placed = e.inst.notnull()
@@ -218,8 +219,10 @@ def graduates(
     g = g.filter(g.graduation_year <= last_year)
     dest_year = ibis.ifelse(g.next_year <= g.last + window, g.next_year, ibis.null("int32"))
     g = g.mutate(destination_year=dest_year.cast("int32"))
-    g = _at(frame.padded("country"), g, "last", "student_country")
-    g = _at(frame.padded("institution"), g, "last", "student_institution")
+    g = frame.values_at(
+        g, "last",
+        student_country=("padded", "country"), student_institution=("padded", "institution"),
+    )  # fmt: skip
     if countries:
         g = g.filter(g.student_country.isin(list(countries)))
     f = frame.filters
@@ -227,9 +230,12 @@ def graduates(
         g = g.filter(g.graduation_year >= f.year_min)
     if f.year_max is not None:
         g = g.filter(g.graduation_year <= f.year_max)
-    g = _at(frame.observed("sector"), g, "destination_year", "destination_sector")
-    g = _at(frame.observed("country"), g, "destination_year", "destination_country")
-    g = _at(frame.observed("institution"), g, "destination_year", "destination_institution")
+    g = frame.values_at(
+        g, "destination_year",
+        destination_sector=("observed", "sector"),
+        destination_country=("observed", "country"),
+        destination_institution=("observed", "institution"),
+    )  # fmt: skip
     inst = frame.table("institutions").select(_i="institution_id", destination_org="org_id")
     g = g.left_join(inst, g.destination_institution == inst._i).drop("_i")
     r = ev.select(_p=ev.person_id, _y=ev.year, _rank=ev.work_rank)
