@@ -34,11 +34,10 @@ import json, sys, time
 from pathlib import Path
 import pyarrow as pa, pyarrow.parquet as pq
 import ibis
-from talentatlas import careers
+from talentatlas import career_stage, careers
 from talentatlas.config import Settings
 from talentatlas.indicators import countries
 from talentatlas.indicators.frame import Frame
-from talentatlas.indicators.stock import stock
 from talentatlas.store import DuckDBEngine
 args = json.loads(sys.argv[1])
 engine = DuckDBEngine(Path(args["wh"]))
@@ -47,12 +46,10 @@ engine.materialize("authorship_facts",
 t = time.perf_counter()
 scope = Settings(data_dir=Path(args["wh"]).parent).scope
 facts = engine.view("scoped_facts", careers.scoped(engine.table("authorship_facts"), scope))
-# one dimension: its modal values straight from the authorships (the build counts
-# them once per combination of the four dimensions first, careers.cells)
-obs = engine.materialize("observed_country", careers.observed(facts, "country", lambda d: engine.table(f"observed_{d}")))
-pad = engine.materialize("padded_country", careers.padded(obs))
-mv = engine.materialize("moves", careers.moves(obs).mutate(dimension=ibis.literal("country")))
-engine.materialize("stock", stock(pad).mutate(dimension=ibis.literal("country")))
+# the build's careers stage (career_stage.py), on the country dimension alone
+cells = engine.scratch("career_cells", careers.cells(facts.select("person_id", "year", "country")))
+career_stage.run(cells, engine)
+mv = engine.table("moves")
 careers_s = time.perf_counter() - t
 t = time.perf_counter()
 mig = countries.migration(Frame(engine.table, to_arrow=engine.to_arrow))

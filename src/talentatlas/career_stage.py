@@ -29,11 +29,17 @@ from talentatlas.tables import max_by, union_all
 DIMENSIONS = careers.DIMENSIONS
 
 
+def dims_of(t: Table) -> list[str]:
+    """The dimensions a table has columns for (all four in the build; the benchmarks
+    run one)."""
+    return [d for d in DIMENSIONS if d in t.columns]
+
+
 def split(cells: Table) -> tuple[Table, Table]:
     """``(simple, hard_cells)``: the person-years of the people all of whose years
-    have one cell (``person_id, year, n, <DIMENSIONS>``), and the cells of the others."""
+    have one cell (``person_id, year, n`` and the dimensions), and the cells of the others."""
     per = cells.group_by(["person_id", "year"]).agg(
-        k=_.count(), n=_.n.sum(), **{d: cells[d].min() for d in DIMENSIONS}
+        k=_.count(), n=_.n.sum(), **{d: cells[d].min() for d in dims_of(cells)}
     )
     complex_ = per.filter(per.k > 1).select("person_id").distinct()
     simple = per.anti_join(complex_, "person_id").drop("k")
@@ -46,7 +52,7 @@ def wide(simple: Table, hard_cells: Table, hard_obs: dict[str, Table]) -> Table:
     authorship counts (null where the dimension is unobserved that year): ``person_id,
     year, <d>, <d>_n, <d>_n_total`` per dimension."""
     cols = {}
-    for d in DIMENSIONS:
+    for d in dims_of(simple):
         n = simple[d].notnull().ifelse(simple.n.cast("int64"), ibis.null("int64"))
         cols |= {d: simple[d], f"{d}_n": n, f"{d}_n_total": n}
     s = simple.select("person_id", year=simple.year.cast("int32"), **cols)
@@ -70,7 +76,7 @@ def carried(w: Table) -> Table:
     person = ibis.window(group_by="person_id")
     order = ibis.window(group_by="person_id", order_by="year")
     cols = {"next_year": w.year.lead().over(order)}
-    for d in DIMENSIONS:
+    for d in dims_of(w):
         key = w[d].notnull().ifelse(w.year, ibis.null("int32"))
         cols[f"{d}_f"] = max_by(w[d], key).over(upto)
         cols[f"{d}_pf"] = max_by(w[d], key).over(before)
@@ -87,7 +93,7 @@ def person_years(c: Table) -> Table:
     y = y.mutate(_y=y._y.cast("int32"))  # Spark: no cast around unnest
     here = y._y == y.year
     cols: dict[str, ibis.Value] = {}
-    for d in DIMENSIONS:
+    for d in dims_of(c):
         value = (y._y <= y[f"{d}_last"]).ifelse(y[f"{d}_f"], ibis.null("string"))
         seen = here & y[d].notnull()
         cols[d] = value
@@ -95,7 +101,7 @@ def person_years(c: Table) -> Table:
         for c_ in (f"{d}_n", f"{d}_n_total"):
             cols[c_] = seen.ifelse(y[c_], ibis.null("int64"))
     out = y.select("person_id", year=y._y, _active=here, **cols)
-    inside = ibis.or_(*(out[d].notnull() for d in DIMENSIONS))
+    inside = ibis.or_(*(out[d].notnull() for d in dims_of(c)))
     return out.filter(out._active | inside).drop("_active")
 
 
@@ -103,7 +109,7 @@ def moves(c: Table) -> Table:
     """``moves`` from :func:`carried`: an observed value that differs from the one
     observed before it."""
     parts = []
-    for d in DIMENSIONS:
+    for d in dims_of(c):
         m = c.filter(c[d].notnull() & c[f"{d}_pf"].notnull() & (c[d] != c[f"{d}_pf"]))
         parts.append(
             m.select(
@@ -121,7 +127,7 @@ def moves(c: Table) -> Table:
 def stock(py: Table) -> Table:
     """``stock`` from ``person_years``: persons per value and year, per dimension."""
     parts = []
-    for d in DIMENSIONS:
+    for d in dims_of(py):
         t = py.filter(py[d].notnull())
         s = t.group_by([t[d].name("value"), "year"]).agg(stock=_.count())
         parts.append(s.mutate(dimension=ibis.literal(d)))
@@ -132,21 +138,22 @@ def run(cells: Table, engine: Engine) -> None:
     """Writes ``person_years``, ``moves`` and ``stock`` from the :func:`careers.cells`
     (a working table, released here), and ``observed_<dim>`` and ``padded_<dim>``
     (:func:`careers.observed_of`, :func:`careers.padded_of`), views over
-    ``person_years``. Each working table is released once what needs it is written."""
+    ``person_years``, for the dimensions the cells have (:func:`dims_of`). Each working
+    table is released once what needs it is written."""
+    dims = dims_of(cells)
     simple, hard = split(cells)
-    simple = engine.scratch("career_simple", simple)
     hard = engine.scratch("career_hard_cells", hard)
     engine.release(cells.get_name())
     hard_obs: dict[str, Table] = {}
-    for d in DIMENSIONS:
+    for d in dims:
         o = careers.observed(hard, d, hard_obs.__getitem__)
         hard_obs[d] = engine.scratch(f"career_hard_{d}", o)
     c = engine.scratch("career_carried", carried(wide(simple, hard, hard_obs)))
-    engine.release("career_simple", "career_hard_cells", *(f"career_hard_{d}" for d in DIMENSIONS))
+    engine.release("career_hard_cells", *(f"career_hard_{d}" for d in dims))
     py = engine.materialize("person_years", person_years(c))
     engine.materialize("moves", moves(c))
     engine.release("career_carried")
     engine.materialize("stock", stock(py))
-    for d in DIMENSIONS:
+    for d in dims:
         engine.view(f"observed_{d}", careers.observed_of(py, d))
         engine.view(f"padded_{d}", careers.padded_of(py, d))
