@@ -1,10 +1,11 @@
 """The careers stage of the build: every dimension's careers in one pass (DESIGN.md).
 
-It writes the rows :mod:`talentatlas.careers` defines (``observed_<dim>``,
-``person_years``, ``moves``, ``stock``), but not one dimension at a time:
+It writes the rows :mod:`talentatlas.careers` defines (``person_years``, ``moves``,
+``stock``, and the views ``observed_<dim>`` and ``padded_<dim>`` over
+``person_years``), but not one dimension at a time:
 
-- a person-year with one cell (one combination of the dimensions' values; nearly all
-  of them) has that cell's values as its modal values, with nothing to rank or to
+- a person-year with one cell (one combination of the dimensions' values; 87% of them
+  on the real corpus) has that cell's values as its modal values, with nothing to rank or to
   filter, so only the people with a year of several cells go through
   :func:`careers.observed`, whose ranking looks at a person's other years too;
 - the padded values, the populations and the moves of the four dimensions come out of
@@ -37,7 +38,8 @@ def dims_of(t: Table) -> list[str]:
 
 def split(cells: Table) -> tuple[Table, Table]:
     """``(simple, hard_cells)``: the person-years of the people all of whose years
-    have one cell (``person_id, year, n`` and the dimensions), and the cells of the others."""
+    have one cell (``person_id, year, n`` and the dimensions), and the cells of the
+    others."""
     per = cells.group_by(["person_id", "year"]).agg(
         k=_.count(), n=_.n.sum(), **{d: cells[d].min() for d in dims_of(cells)}
     )
