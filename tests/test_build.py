@@ -352,7 +352,7 @@ def test_build_profile_says_where_the_time_went(tmp_path: Path) -> None:
     assert "Where the build's time went" in r.output
     for stage in ("landing", "canonical", "people", "careers", "evidence", "indicators"):
         assert stage in r.output
-    assert "observed_country" in r.output and "graduate_summary (computed and written)" in r.output
+    assert "person_years" in r.output and "graduate_summary (computed and written)" in r.output
     s = make_settings(tmp_path)
     res = build(s, force=True)
     prof = res.profile().to_pylist()

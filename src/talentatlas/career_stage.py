@@ -138,14 +138,13 @@ def stock(py: Table) -> Table:
 
 def run(cells: Table, engine: Engine) -> None:
     """Writes ``person_years``, ``moves`` and ``stock`` from the :func:`careers.cells`
-    (a working table, released here), and ``observed_<dim>`` and ``padded_<dim>``
+    (a working table of the caller's), and ``observed_<dim>`` and ``padded_<dim>``
     (:func:`careers.observed_of`, :func:`careers.padded_of`), views over
     ``person_years``, for the dimensions the cells have (:func:`dims_of`). Each working
     table is released once what needs it is written."""
     dims = dims_of(cells)
     simple, hard = split(cells)
     hard = engine.scratch("career_hard_cells", hard)
-    engine.release(cells.get_name())
     hard_obs: dict[str, Table] = {}
     for d in dims:
         o = careers.observed(hard, d, hard_obs.__getitem__)

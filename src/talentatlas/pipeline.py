@@ -378,6 +378,7 @@ def stage_careers(engine: Engine, settings: Settings) -> None:
     )
     cells = engine.scratch("career_cells", careers.cells(facts))
     career_stage.run(cells, engine)
+    engine.release("career_cells")
 
 
 def stage_evidence(engine: Engine) -> None:
