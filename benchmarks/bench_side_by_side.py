@@ -32,8 +32,7 @@ from child import peak_of
 ATLAS = r"""
 import json, sys, time
 from pathlib import Path
-import pyarrow as pa, pyarrow.parquet as pq
-import ibis
+import pyarrow.parquet as pq
 from talentatlas import career_stage, careers
 from talentatlas.config import Settings
 from talentatlas.indicators import countries
