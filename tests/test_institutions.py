@@ -275,3 +275,29 @@ def test_multinational_records_are_seats(tmp_path: Path) -> None:
         out = resolve(raw, None, country_src, domain)
         assert (out["country"], out["country_evidence"]) == (country, evidence), (raw, out)
         assert out["institution_id"] in ("0deep0001", "0mich0001"), (raw, out)
+
+
+def test_the_background_preparation_gives_what_the_stages_need(tmp_path: Path) -> None:
+    """The registry prepared beside the build (a thread) is the registry read directly,
+    with the corrections applied; a failure there is raised where the result is taken."""
+    from talentatlas.resolve import corrections, prepared
+
+    data = tmp_path / "data"
+    (data / "ror").mkdir(parents=True)
+    (data / "ror" / "ror_records_test.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in WORLD)
+    )
+    fixes = corrections.load(None)
+    ready = prepared.start(data, tmp_path / "landing", data / "none.csv", fixes).result()
+    direct = Institutions.from_tables(ror.read_registry(ror.discover(data)).tables())
+    assert ready.institutions.equals(institutions_table(direct))
+    assert ready.matcher.match("Dept. of EECS, University of Michigan").ror_id == "0mich0001"
+    assert ready.seconds > 0
+
+    class Broken(type(fixes)):  # a corrections object whose registry step fails
+        def apply_to_registry(self, reg: Institutions) -> list[str]:
+            raise RuntimeError("corrections could not be applied")
+
+    pending = prepared.start(data, tmp_path / "landing", data / "none.csv", Broken())
+    with pytest.raises(RuntimeError, match="could not be applied"):
+        pending.result()

@@ -40,18 +40,17 @@ from talentatlas.landing import (
     landed_paths,
 )
 from talentatlas.resolve import corrections
+from talentatlas.resolve import prepared as preparation
 from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver, join_resolution
 from talentatlas.resolve.corrections import Corrections
-from talentatlas.resolve.countries import DomainTable
-from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.memo import ResolutionMemo, resolver_digest
 from talentatlas.resolve.people import resolve_people
-from talentatlas.resolve.registry import Institutions, institutions_table
+from talentatlas.resolve.prepared import Preparation
+from talentatlas.resolve.registry import Institutions
 from talentatlas.sources import REGISTRY, orcid, ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, SparkEngine, commit, open_engine
 from talentatlas.tables import union_all
-from talentatlas.workers import collector_paused
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
 PIPELINE_VERSION = 10
@@ -153,6 +152,10 @@ def build(
         settings.engine, target, keep_scratch=keep_scratch, spark_master=settings.spark_master
     )
     state: dict[str, Any] = {}
+    # the registry and the matcher, read and indexed while the sources are parsed
+    prepared = preparation.start(
+        settings.data_dir, settings.landing_dir, settings.data_dir / DOMAIN_TABLE, fixes
+    )
     try:
         if isinstance(engine, SparkEngine):  # the executors parse the files
             parsed = land_on_spark(files, settings.landing_dir, engine.session, on_parsed)
@@ -173,9 +176,9 @@ def build(
             ),
             (
                 "institutions",
-                lambda: state.update(reg=stage_institutions(engine, settings, fixes, say)),
+                lambda: stage_institutions(engine, prepared, say),
             ),
-            ("resolve", lambda: stage_resolve(engine, settings, fixes, state["reg"], say)),
+            ("resolve", lambda: stage_resolve(engine, settings, fixes, prepared, say)),
             (
                 "people",
                 lambda: state.update(
@@ -277,28 +280,22 @@ def stage_canonical(
     engine.scratch("openalex_author_years", canonical.author_years(raw["author_years"]))
 
 
-def stage_institutions(
-    engine: Engine, settings: Settings, fixes: Corrections, say: Report
-) -> Institutions:
-    """The ROR registry copy (+ local institutions and overrides from the corrections)."""
-    paths = ror.discover(settings.data_dir)
-    with collector_paused():
-        tables, problems = ror.load(paths, settings.landing_dir / "registry")
-        reg = Institutions.from_tables(tables)
-        fixed = fixes.apply_to_registry(reg)
-        table = institutions_table(reg)
-    for p in problems[:20]:
+def stage_institutions(engine: Engine, prepared: Preparation, say: Report) -> Institutions:
+    """The ROR registry copy (+ local institutions and overrides from the corrections),
+    prepared in the background (:mod:`talentatlas.resolve.prepared`)."""
+    ready = prepared.result()
+    for p in ready.problems[:20]:
         say(f"ror: {p}")
-    for p in fixed:
+    for p in ready.fixed:
         say(f"corrections: {p}")
-    engine.materialize("institutions", engine.from_arrow("institutions_src", table))
-    for name in ("institution_names", "institution_relations"):
-        engine.materialize(name, engine.from_arrow(f"{name}_src", tables[name]))
-    return reg
+    engine.materialize("institutions", engine.from_arrow("institutions_src", ready.institutions))
+    for name, table in ready.tables.items():
+        engine.materialize(name, engine.from_arrow(f"{name}_src", table))
+    return ready.reg
 
 
 def stage_resolve(
-    engine: Engine, settings: Settings, fixes: Corrections, reg: Institutions, say: Report
+    engine: Engine, settings: Settings, fixes: Corrections, prepared: Preparation, say: Report
 ) -> None:
     """Each distinct affiliation key resolved once (the strings an earlier build with
     the same registry, corrections and code resolved are remembered: ``resolve.memo``),
@@ -315,12 +312,9 @@ def stage_resolve(
         say(f"resolve: {memo.problem}")
     parts = [known]
     if missing.num_rows:
-        hints = DomainTable(table)
-        with collector_paused():
-            matcher = AffiliationMatcher(
-                reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
-            )
-        parts.append(AffiliationResolver(hints, matcher).resolve_table(missing, settings.workers))
+        ready = prepared.result()
+        resolver = AffiliationResolver(ready.hints, ready.matcher)
+        parts.append(resolver.resolve_table(missing, settings.workers))
     resolved_rows = pa.concat_tables(parts)
     memo.save(resolved_rows)
     say(

@@ -1,0 +1,98 @@
+"""The institution registry and the affiliation matcher, prepared beside the build.
+
+Reading the ROR files, deriving every record's sector and top organisation and
+indexing every name for the matcher is about ten seconds of work in Python that
+depends only on the registry files, the domain table and the corrections, none of
+which the build's earlier stages touch. :func:`start` does it in a background thread
+while the sources are parsed and the canonical tables written (the parsing runs in
+worker processes and the engine's queries release the interpreter, so the thread
+mostly uses time a core would otherwise spend idle); the institutions and resolve
+stages then take the result (:meth:`Preparation.result`), waiting only for what is
+not done yet.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from talentatlas.resolve.corrections import Corrections
+from talentatlas.resolve.countries import DomainTable
+from talentatlas.resolve.matcher import AffiliationMatcher
+from talentatlas.resolve.registry import Institutions, institutions_table
+from talentatlas.sources import ror
+from talentatlas.workers import collector_paused
+
+
+@dataclass
+class Prepared:
+    """What the institutions and resolve stages need from the registry."""
+
+    reg: Institutions
+    #: the ``institutions`` table (derived sector, parent, top organisation per record)
+    institutions: pa.Table
+    #: the registry's ``institution_names`` and ``institution_relations`` tables
+    tables: dict[str, pa.Table]
+    #: unreadable registry records, and corrections naming unknown records
+    problems: list[str]
+    fixed: list[str]
+    hints: DomainTable
+    matcher: AffiliationMatcher
+    #: seconds spent preparing (in the background)
+    seconds: float = field(default=0.0)
+
+
+def prepare(data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections) -> Prepared:
+    """The registry copy under ``data_dir`` (+ local institutions and overrides from the
+    corrections), its ``institutions`` table, and the matcher over it."""
+    t = time.perf_counter()
+    with collector_paused():
+        tables, problems = ror.load(ror.discover(data_dir), landing_dir / "registry")
+        reg = Institutions.from_tables(tables)
+        fixed = fixes.apply_to_registry(reg)
+        table = institutions_table(reg)
+        hints = DomainTable(domain_table)
+        matcher = AffiliationMatcher(
+            reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
+        )
+    others = {k: tables[k] for k in ("institution_names", "institution_relations")}
+    return Prepared(reg, table, others, problems, fixed, hints, matcher, time.perf_counter() - t)
+
+
+class Preparation:
+    """:func:`prepare` running in a daemon thread (a build that fails before it needs
+    the result does not wait for it)."""
+
+    def __init__(
+        self, data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections
+    ) -> None:
+        self._out: Prepared | None = None
+        self._error: BaseException | None = None
+        args = (data_dir, landing_dir, domain_table, fixes)
+        self._thread = threading.Thread(
+            target=self._run, args=args, name="talentatlas-registry", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, *args: object) -> None:
+        try:
+            self._out = prepare(*args)  # type: ignore[arg-type]
+        except BaseException as e:  # re-raised where the result is taken
+            self._error = e
+
+    def result(self) -> Prepared:
+        """The prepared registry (waits for the thread; re-raises its error)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._out is not None
+        return self._out
+
+
+def start(data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections) -> Preparation:
+    """:func:`prepare` in the background; take the result with :meth:`Preparation.result`."""
+    return Preparation(data_dir, landing_dir, domain_table, fixes)
