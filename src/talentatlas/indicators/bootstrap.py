@@ -64,10 +64,13 @@ def _mixed(x: np.ndarray) -> np.ndarray:
 
 
 def person_hashes(people: pa.Array) -> np.ndarray:
-    """A stable 64-bit hash of each person id."""
+    """A stable 64-bit hash of each person id (``people``: distinct ids)."""
     import pandas as pd  # imported here: a command that computes nothing starts faster
 
-    return pd.util.hash_array(np.asarray(people.to_numpy(zero_copy_only=False), dtype=object))
+    ids = np.asarray(people.to_numpy(zero_copy_only=False), dtype=object)
+    # the ids are distinct: categorising them first (the default) gives the same hashes,
+    # seven times slower
+    return pd.util.hash_array(ids, categorize=False)
 
 
 #: Poisson(1) weight by the top 16 bits of a uniform draw, where those bits decide it;
