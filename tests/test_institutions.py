@@ -301,3 +301,36 @@ def test_the_background_preparation_gives_what_the_stages_need(tmp_path: Path) -
     pending = prepared.start(data, tmp_path / "landing", data / "none.csv", Broken())
     with pytest.raises(RuntimeError, match="could not be applied"):
         pending.result()
+
+
+def test_resolution_in_workers_matches_in_process_and_fails_cleanly(matcher, monkeypatch) -> None:
+    """Workers given the pickled resolver resolve as the process itself does; a resolver
+    the workers cannot load is an error (a pool would otherwise restart them forever)."""
+    import threading
+
+    import pyarrow as pa
+
+    from talentatlas.resolve import affiliations
+    from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver
+    from talentatlas.resolve.countries import DomainTable
+
+    monkeypatch.setattr(affiliations, "_PARALLEL_FROM", 1)
+    rows = ["University of Michigan, Ann Arbor", "Google DeepMind, London", "KAIST", "x"] * 5
+    distinct = pa.table({c: rows if c == "raw" else [None] * len(rows) for c in KEY_COLUMNS},
+                        schema=pa.schema([(c, pa.string()) for c in KEY_COLUMNS]))  # fmt: skip
+    resolver = AffiliationResolver(DomainTable(None), matcher)
+    alone = resolver.resolve_table(distinct, 1)
+    assert resolver.resolve_table(distinct, 2, resolver.pickled()).equals(alone)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            resolver.resolve_table(distinct, 2, b"not a resolver")
+        except BaseException as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=run, daemon=True)  # a hang must not hold the tests
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive(), "resolution hung on a resolver the workers cannot load"
+    assert isinstance(outcome[0], RuntimeError) and "could not be loaded" in str(outcome[0])

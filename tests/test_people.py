@@ -11,11 +11,14 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import make_settings
 from talentatlas.api import Atlas
 from talentatlas.pipeline import build
 from talentatlas.resolve.people import link_people, resolve_people
+from talentatlas.resolve.people.components import components, local_components
 from talentatlas.resolve.people.params import M_OVERLAP, ORG_INST, ORG_MOVE, ORG_OVERLAP
 from talentatlas.sources import REGISTRY
 from talentatlas.sources.simulated import World, simulate
@@ -577,3 +580,20 @@ def test_scores_are_the_model_s_weights_added_up() -> None:
         3: (-500 + 3, False),  # no gap level: org and coauthors (given gap) are not weighed
         4: (0 + 30 - 300 + 20, False),  # cell 99 has no prior; 2+ coauthors no weight
     }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edges=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=0, max_size=60))
+def test_components_on_this_machine_equal_the_engines(edges) -> None:
+    """SciPy's graph search (what a DuckDB build uses) labels every node as the engine's
+    min-label propagation does (what a Spark build uses): the smallest id of its
+    component, for every node an edge touches (self-loops and repeats included)."""
+    con = ibis.duckdb.connect()
+    t = pa.table({"a": [a for a, _ in edges], "b": [b for _, b in edges]},
+                 schema=pa.schema([("a", pa.int64()), ("b", pa.int64())]))  # fmt: skip
+    e = con.create_table("edges", t)
+    engine = components(e, lambda name, expr: con.create_table(name, expr, overwrite=True), "cc")
+    local = local_components(t)
+    as_set = lambda r: {(x["mid"], x["label"]) for x in r.to_pylist()}  # noqa: E731
+    assert as_set(local) == as_set(con.to_pyarrow(engine))
+    assert local.schema.field("label").type == pa.int64()

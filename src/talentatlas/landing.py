@@ -1,8 +1,9 @@
 """Landing: what each source file yielded, kept per file and keyed by content hash.
 
 For every input file the adapter's output is written to
-``<landing>/<source>/<sha256[:24]>-v<adapter version>.<table>.parquet`` and a small JSON
-manifest, written last and atomically, marks the entry complete. A build re-reads only
+``<landing>/<source>/<sha256[:24]>-v<adapter version>.<table>.parquet`` (one file per
+table the input yields rows for) and a small JSON manifest, written last and
+atomically, marks the entry complete. A build re-reads only
 files whose content (or adapter version) changed; a build killed midway leaves at most
 incomplete entries without a manifest, which the next build simply redoes.
 """
@@ -88,11 +89,16 @@ def land_one(f: InputFile, landing: Path) -> dict:
         f.table_path(landing, t).name + f".tmp{os.getpid()}") for t in SCHEMAS}  # fmt: skip
     counts = dict.fromkeys(SCHEMAS, 0)
     records, unknown, problems = 0, set(), []
-    writers = {t: pq.ParquetWriter(tmp[t], SCHEMAS[t], compression="zstd") for t in SCHEMAS}
+    # a table the file yields no rows for gets no file (most files feed three of nine)
+    writers: dict[str, pq.ParquetWriter] = {}
     try:
         for result in parts:
             for table, data in result.tables().items():
                 if data.num_rows:
+                    if table not in writers:
+                        writers[table] = pq.ParquetWriter(
+                            tmp[table], SCHEMAS[table], compression="zstd"
+                        )
                     writers[table].write_table(data)
                 counts[table] += data.num_rows
             records += result.records
@@ -105,7 +111,7 @@ def land_one(f: InputFile, landing: Path) -> dict:
         raise
     for w in writers.values():
         w.close()
-    for t in SCHEMAS:
+    for t in writers:
         os.replace(tmp[t], f.table_path(landing, t))
     manifest = {
         "source": f.source,
@@ -198,8 +204,10 @@ def land_on_spark(
 
 
 def landed_paths(files: list[InputFile], landing: Path, table: str) -> list[str]:
-    """Parquet files of one landing table for the given inputs (all must be landed)."""
-    return [str(f.table_path(landing, table)) for f in files]
+    """Parquet files of one landing table for the given inputs (all must be landed; a
+    landed file that yielded no rows for the table has no file for it)."""
+    paths = (f.table_path(landing, table) for f in files)
+    return [str(p) for p in paths if p.exists()]
 
 
 def files_table(files: list[InputFile], landing: Path) -> pa.Table:

@@ -41,10 +41,11 @@ from talentatlas.landing import (
 )
 from talentatlas.resolve import corrections
 from talentatlas.resolve import prepared as preparation
-from talentatlas.resolve.affiliations import KEY_COLUMNS, AffiliationResolver, join_resolution
+from talentatlas.resolve.affiliations import KEY_COLUMNS, join_resolution
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.memo import ResolutionMemo, resolver_digest
 from talentatlas.resolve.people import resolve_people
+from talentatlas.resolve.people.components import local_components
 from talentatlas.resolve.prepared import Preparation
 from talentatlas.resolve.registry import Institutions
 from talentatlas.sources import REGISTRY, orcid, ror
@@ -154,7 +155,11 @@ def build(
     state: dict[str, Any] = {}
     # the registry and the matcher, read and indexed while the sources are parsed
     prepared = preparation.start(
-        settings.data_dir, settings.landing_dir, settings.data_dir / DOMAIN_TABLE, fixes
+        settings.data_dir,
+        settings.landing_dir,
+        settings.data_dir / DOMAIN_TABLE,
+        fixes,
+        settings.workers,
     )
     try:
         if isinstance(engine, SparkEngine):  # the executors parse the files
@@ -313,8 +318,7 @@ def stage_resolve(
     parts = [known]
     if missing.num_rows:
         ready = prepared.result()
-        resolver = AffiliationResolver(ready.hints, ready.matcher)
-        parts.append(resolver.resolve_table(missing, settings.workers))
+        parts.append(ready.resolver().resolve_table(missing, settings.workers, ready.payload))
     resolved_rows = pa.concat_tables(parts)
     memo.save(resolved_rows)
     say(
@@ -335,7 +339,13 @@ def stage_people(engine: Engine, fixes: Corrections, infer: bool = True) -> dict
         "work_id", "venue", "year", "accepted", "status", "tier", "subfield"
     )
     mentions = facts_.mentions(auth, works, firsts)
-    people = resolve_people(mentions, materialize=engine.scratch)
+
+    def local(edges: ibis.Table, name: str) -> ibis.Table:
+        return engine.from_arrow(name, local_components(engine.to_arrow(edges)))
+
+    # on DuckDB the data sits on this machine: components in one graph search
+    on_spark = isinstance(engine, SparkEngine)
+    people = resolve_people(mentions, materialize=engine.scratch, local=None if on_spark else local)
     model = people.model  # kept, so that a user can see why two mentions were joined
     engine.materialize("linkage_weights", engine.from_arrow("lw_src", model.weights_table()))
     engine.materialize("linkage_prior", engine.from_arrow("lp_src", model.prior_table()))

@@ -222,16 +222,24 @@ class AffiliationResolver:
             "country_evidence": evidence, "sector_evidence": sector_evidence,
         }  # fmt: skip
 
-    def resolve_table(self, distinct: pa.Table, workers: int = 1) -> pa.Table:
+    def pickled(self) -> bytes:
+        """The resolver as the worker processes receive it."""
+        with collector_paused():
+            return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def resolve_table(
+        self, distinct: pa.Table, workers: int = 1, payload: bytes | None = None
+    ) -> pa.Table:
         """One resolved row per row of ``distinct`` (the :data:`KEY_COLUMNS`), in order,
-        on ``workers`` processes."""
+        on ``workers`` processes (which receive ``payload``, this resolver pickled, when
+        given: :meth:`pickled`)."""
         with collector_paused():  # a dict per key, all kept until the table is made
             cols = [distinct.column(c).to_pylist() for c in KEY_COLUMNS]
             keys = list(zip(*cols, strict=True))
             if workers > 1 and len(keys) >= _PARALLEL_FROM:
                 size = -(-len(keys) // (workers * 8))  # a few slices a worker, for balance
                 slices = [keys[i : i + size] for i in range(0, len(keys), size)]
-                me = pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+                me = payload or pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
                 ctx = clean_context()
                 with ctx.Pool(workers, initializer=_receive, initargs=(me,)) as pool:
                     rows = [r for part in pool.map(_resolve_slice, slices) for r in part]
@@ -245,17 +253,25 @@ class AffiliationResolver:
 _PARALLEL_FROM = 50_000
 #: a worker's resolver (set by :func:`_receive` when the worker starts)
 _WORKER: AffiliationResolver | None = None
+#: why the worker's resolver could not be loaded, if it could not
+_FAILED = ""
 
 
 def _receive(resolver: bytes) -> None:
-    global _WORKER
-    with collector_paused():  # they live as long as the worker: frozen, never walked
-        _WORKER = pickle.loads(resolver)
+    global _WORKER, _FAILED
+    try:
+        with collector_paused():  # they live as long as the worker: frozen, never walked
+            _WORKER = pickle.loads(resolver)
+    except Exception as e:
+        # a pool replaces a worker whose initializer raises, forever: the error is kept
+        # and raised by the work instead, which the pool hands back to the caller
+        _FAILED = f"{type(e).__name__}: {e}"
     gc.freeze()
 
 
 def _resolve_slice(keys: list[tuple]) -> list[dict]:
-    assert _WORKER is not None
+    if _WORKER is None:
+        raise RuntimeError(f"affiliation resolver could not be loaded in a worker: {_FAILED}")
     return [_WORKER.resolve(*k) for k in keys]
 
 

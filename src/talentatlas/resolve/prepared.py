@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from talentatlas.resolve.affiliations import AffiliationResolver
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.matcher import AffiliationMatcher
@@ -42,13 +43,25 @@ class Prepared:
     fixed: list[str]
     hints: DomainTable
     matcher: AffiliationMatcher
+    #: the resolver (hints and matcher) pickled for worker processes, when there are any
+    payload: bytes | None = None
     #: seconds spent preparing (in the background)
     seconds: float = field(default=0.0)
 
+    def resolver(self) -> AffiliationResolver:
+        return AffiliationResolver(self.hints, self.matcher)
 
-def prepare(data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections) -> Prepared:
+
+def prepare(
+    data_dir: Path,
+    landing_dir: Path,
+    domain_table: Path,
+    fixes: Corrections,
+    workers: int = 1,
+) -> Prepared:
     """The registry copy under ``data_dir`` (+ local institutions and overrides from the
-    corrections), its ``institutions`` table, and the matcher over it."""
+    corrections), its ``institutions`` table, the matcher over it, and (for ``workers``
+    > 1) the resolver pickled for the resolution's worker processes."""
     t = time.perf_counter()
     with collector_paused():
         tables, problems = ror.load(ror.discover(data_dir), landing_dir / "registry")
@@ -59,8 +72,12 @@ def prepare(data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Correc
         matcher = AffiliationMatcher(
             reg, hints=hints, forced=fixes.forced(), forbidden=fixes.forbidden()
         )
+        payload = AffiliationResolver(hints, matcher).pickled() if workers > 1 else None
     others = {k: tables[k] for k in ("institution_names", "institution_relations")}
-    return Prepared(reg, table, others, problems, fixed, hints, matcher, time.perf_counter() - t)
+    return Prepared(
+        reg=reg, institutions=table, tables=others, problems=problems, fixed=fixed,
+        hints=hints, matcher=matcher, payload=payload, seconds=time.perf_counter() - t,
+    )  # fmt: skip
 
 
 class Preparation:
@@ -68,11 +85,16 @@ class Preparation:
     the result does not wait for it)."""
 
     def __init__(
-        self, data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections
+        self,
+        data_dir: Path,
+        landing_dir: Path,
+        domain_table: Path,
+        fixes: Corrections,
+        workers: int = 1,
     ) -> None:
         self._out: Prepared | None = None
         self._error: BaseException | None = None
-        args = (data_dir, landing_dir, domain_table, fixes)
+        args = (data_dir, landing_dir, domain_table, fixes, workers)
         self._thread = threading.Thread(
             target=self._run, args=args, name="talentatlas-registry", daemon=True
         )
@@ -93,6 +115,12 @@ class Preparation:
         return self._out
 
 
-def start(data_dir: Path, landing_dir: Path, domain_table: Path, fixes: Corrections) -> Preparation:
+def start(
+    data_dir: Path,
+    landing_dir: Path,
+    domain_table: Path,
+    fixes: Corrections,
+    workers: int = 1,
+) -> Preparation:
     """:func:`prepare` in the background; take the result with :meth:`Preparation.result`."""
-    return Preparation(data_dir, landing_dir, domain_table, fixes)
+    return Preparation(data_dir, landing_dir, domain_table, fixes, workers)

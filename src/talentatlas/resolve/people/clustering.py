@@ -7,7 +7,12 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas.resolve.people.components import components
-from talentatlas.resolve.people.params import MAX_ROUNDS, THRESHOLD, Materialize
+from talentatlas.resolve.people.params import (
+    MAX_ROUNDS,
+    THRESHOLD,
+    LocalComponents,
+    Materialize,
+)
 from talentatlas.tables import flat, union_all
 
 
@@ -27,7 +32,13 @@ def _best(d: Table, sizes: Table) -> Table:
     return d.filter(d.rk == 0).select("c", "o")
 
 
-def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
+def cluster(
+    m: Table,
+    scored: Table,
+    keyed: Table,
+    mat: Materialize,
+    local: LocalComponents | None = None,
+) -> Table:
     """``mid, label, keyed``: the cluster of every named mention.
 
     1. Components of the *strong* links among keyless mentions: weight at or above the
@@ -52,7 +63,7 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
     s = flat(scored.left_join(ka, scored.a == ka.kam))
     s = flat(s.left_join(kb, s.b == kb.kbm))
     strong = s.filter((s.w >= THRESHOLD) & s.evidence & s.kam.isnull() & s.kbm.isnull())
-    comp = components(strong, mat, "people_cc")
+    comp = components(strong, mat, "people_cc", local)
     lab = flat(named.left_join(kl, named.mid == kl.kmid))
     cp = comp.select(cmid=comp.mid, clabel=comp.label)
     lab = flat(lab.left_join(cp, lab.mid == cp.cmid))
@@ -153,7 +164,7 @@ def cluster(m: Table, scored: Table, keyed: Table, mat: Materialize) -> Table:
     weak = pw.filter(pw.w >= THRESHOLD)
     weak = flat(weak.join(r1, weak.a == r1.r1))
     weak = flat(weak.join(r2, weak.b == r2.r2))
-    rc = components(weak.select("a", "b"), mat, "people_rc")
+    rc = components(weak.select("a", "b"), mat, "people_rc", local)
     rc = rc.select(rmid=rc.mid, rlabel=rc.label)
     lab = flat(lab.left_join(rc, lab.mid == rc.rmid))
     return mat(

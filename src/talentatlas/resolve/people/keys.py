@@ -9,11 +9,18 @@ from ibis import _
 from ibis.expr.types import Table
 
 from talentatlas.resolve.people.components import components
-from talentatlas.resolve.people.params import KEY_MAX_PEOPLE, KEYS, Materialize
+from talentatlas.resolve.people.params import (
+    KEY_MAX_PEOPLE,
+    KEYS,
+    LocalComponents,
+    Materialize,
+)
 from talentatlas.tables import flat, union_all
 
 
-def keyed_persons(m: Table, mat: Materialize) -> tuple[Table, Table]:
+def keyed_persons(
+    m: Table, mat: Materialize, local: LocalComponents | None = None
+) -> tuple[Table, Table]:
     """``mid, klabel, kid``: keyed mentions, their component label and person id; and
     the mention keys left out for a name conflict (:func:`name_conflicts`)."""
     cols = [(col, prefix) for _k, col, prefix in KEYS] + [("openreview_alias", "or:")]
@@ -39,7 +46,7 @@ def keyed_persons(m: Table, mat: Materialize) -> tuple[Table, Table]:
     # mention-key graph as edges from each key's smallest mention to its other mentions
     first = mk.group_by(fkey=mk.key).agg(root=mk.mid.min())
     e = flat(mk.join(first, mk.key == first.fkey).select(a=first.root, b=mk.mid))
-    comps = components(e.filter(e.a != e.b), mat, "people_kcc")
+    comps = components(e.filter(e.a != e.b), mat, "people_kcc", local)
     nodes = mk.select(nmid=mk.mid).distinct()
     lab = flat(
         nodes.left_join(comps, nodes.nmid == comps.mid).select(

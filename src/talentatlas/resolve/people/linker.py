@@ -13,7 +13,13 @@ from talentatlas.resolve.people.comparisons import coauthor_edges, mention_featu
 from talentatlas.resolve.people.estimation import LinkageModel, estimate, pattern_counts
 from talentatlas.resolve.people.keys import keyed_persons
 from talentatlas.resolve.people.names import name_bins
-from talentatlas.resolve.people.params import FEATURES, M_BIN_MAX, U_MIN_PAIRS, Materialize
+from talentatlas.resolve.people.params import (
+    FEATURES,
+    M_BIN_MAX,
+    U_MIN_PAIRS,
+    LocalComponents,
+    Materialize,
+)
 from talentatlas.resolve.people.prepare import prepare
 from talentatlas.resolve.people.scoring import score
 from talentatlas.resolve.people.u_sampling import family_name_pairs
@@ -27,25 +33,37 @@ class PeopleResult:
     conflicts: Table
 
 
-def link_people(mentions: Table, *, materialize: Materialize | None = None) -> Table:
+def link_people(
+    mentions: Table,
+    *,
+    materialize: Materialize | None = None,
+    local: LocalComponents | None = None,
+) -> Table:
     """``work_id, position, person_id, key_kind``: one row per mention (see module doc).
 
     ``mentions``: ``work_id, position, name_norm, year, venue, openreview_id, orcid, dblp,
     google_scholar, domain, institution``. ``materialize(name, expr)`` caches an
     intermediate table (names start with ``people_``); without it, intermediate tables
     are cached with :meth:`ibis.Table.cache` on the input's backend (the fixed-point
-    iterations of the clustering need stored intermediate results).
+    iterations of the clustering need stored intermediate results). ``local(edges,
+    name)``, when given, computes connected components outside the engine
+    (:func:`components.local_components`; the same labels).
     """
-    return resolve_people(mentions, materialize=materialize).table
+    return resolve_people(mentions, materialize=materialize, local=local).table
 
 
-def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -> PeopleResult:
+def resolve_people(
+    mentions: Table,
+    *,
+    materialize: Materialize | None = None,
+    local: LocalComponents | None = None,
+) -> PeopleResult:
     """:func:`link_people` plus the estimated linkage model."""
     mat: Materialize = materialize or _cache
     m = mat("people_mentions", prepare(mentions))
 
     # 1. reliable keys
-    keyed_expr, conflicts = keyed_persons(m, mat)
+    keyed_expr, conflicts = keyed_persons(m, mat, local)
     keyed = mat("people_keyed", keyed_expr)
 
     # 2. record linkage on names
@@ -65,7 +83,7 @@ def resolve_people(mentions: Table, *, materialize: Materialize | None = None) -
     scored = mat("people_scored", score(pairs, model))
 
     # 3. clusters and ids
-    labels = cluster(m, scored, keyed, mat)
+    labels = cluster(m, scored, keyed, mat, local)
     return PeopleResult(assemble(m, keyed, labels, mat, bins), model, conflicts)
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from ibis.expr.types import Table
 
 Materialize = Callable[[str, Table], Table]
+#: connected components of an edge table (``a, b``) as a stored table ``mid, label``,
+#: computed outside the engine (:func:`components.local_components`)
+LocalComponents = Callable[[Table, str], Table]
 #: (key_kind, mention column, person id prefix), strongest first
 KEYS = (
     ("openreview", "openreview_id", "or:"),
