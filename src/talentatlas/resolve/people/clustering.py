@@ -87,23 +87,17 @@ def cluster(
     # 2. reciprocal best pairs, average linkage, among clusters of 2+ mentions or keyed
     # (clusters only grow, so the pairs between such clusters are fixed; each round keeps
     # those still between two clusters)
-    sizes = _sizes(lab)
-    big = sizes.filter((sizes.size >= 2) | sizes.kd).select(bl=sizes.sl)
-    lb1 = flat(lab.join(big, lab.label == big.bl)).select("mid")
-    lb2 = lb1.select(mid2=lb1.mid)
-    xp = flat(pw.join(lb1, pw.a == lb1.mid).select(pw.a, pw.b, pw.w))
-    xp = flat(xp.join(lb2, xp.b == lb2.mid2).select(xp.a, xp.b, xp.w))
-    xp = mat("people_cross", xp)
+    # each pair between two such clusters, with the clusters of its two sides and whether
+    # each is keyed (a cluster is keyed when any of its mentions is: sizes.kd)
+    sizes = mat("people_sizes", _sizes(lab))
+    ck = flat(lab.join(sizes, lab.label == sizes.sl))
+    ck = ck.filter((ck.size >= 2) | ck.kd).select(ck.mid, ck.label, ck.kd)
+    la = ck.select(ma=ck.mid, la=ck.label, k1=ck.kd)
+    lb = ck.select(mb=ck.mid, lb=ck.label, k2=ck.kd)
+    c = flat(pw.join(la, pw.a == la.ma).select(pw.a, pw.b, pw.w, la.la, la.k1))
+    c = flat(c.join(lb, c.b == lb.mb).select(c.a, c.b, c.w, c.la, c.k1, lb.lb, lb.k2))
+    xp = mat("people_cross_1", c.filter((c.la != c.lb) & ~(c.k1 & c.k2)))
     for i in range(1, MAX_ROUNDS + 1):
-        sizes = mat("people_sizes", _sizes(lab))
-        # a cluster is keyed when any of its mentions is (sizes.kd)
-        ck = flat(lab.join(sizes, lab.label == sizes.sl).select(lab.mid, lab.label, sizes.kd))
-        la = ck.select(ma=ck.mid, la=ck.label, k1=ck.kd)
-        lb = ck.select(mb=ck.mid, lb=ck.label, k2=ck.kd)
-        c = flat(xp.join(la, xp.a == la.ma).select(xp.a, xp.b, xp.w, la.la, la.k1))
-        c = flat(c.join(lb, c.b == lb.mb).select(c.a, c.b, c.w, c.la, c.k1, lb.lb, lb.k2))
-        c = c.filter((c.la != c.lb) & ~(c.k1 & c.k2))
-        xp = mat(f"people_cross_{i % 2 + 1}", c)
         agg = xp.group_by(x=ibis.least(xp.la, xp.lb), y=ibis.greatest(xp.la, xp.lb)).agg(
             sw=xp.w.sum(), n=xp.w.count()
         )
@@ -123,11 +117,13 @@ def cluster(
         )
         kd = sizes.select(ksl=sizes.sl, kk=sizes.kd)
         mutual = flat(mutual.join(kd, mutual.o == kd.ksl)).select("c", "o", ok="kk")
-        # the larger label joins the smaller, except that a keyed label always stays
+        # the larger label joins the smaller, except that a keyed label always stays (so
+        # the label that goes is never keyed: the merged cluster is keyed as ``to`` is)
         mp = mutual.select(
             frm=mutual.ok.ifelse(mutual.c, mutual.o), to=mutual.ok.ifelse(mutual.o, mutual.c)
         )
-        mp = mat("people_merge", mp)
+        tk = sizes.select(tsl=sizes.sl, tk=sizes.kd)
+        mp = mat("people_merge", flat(mp.join(tk, mp.to == tk.tsl)).select("frm", "to", "tk"))
         if mp.count().execute() == 0:
             break
         lab = flat(lab.left_join(mp, lab.label == mp.frm))
@@ -135,7 +131,20 @@ def cluster(
             f"people_labels_{i % 2 + 1}",
             lab.select("mid", label=ibis.coalesce(lab.to, lab.label), keyed=lab.keyed),
         )
-        xp = xp.select("a", "b", "w")
+        sizes = mat("people_sizes", _sizes(lab))
+        # the pairs' clusters after the merges: a merged side takes its new label (merges
+        # are disjoint pairs, so one lookup per side); pairs now inside one cluster go
+        m1 = mp.select(f1=mp.frm, t1=mp.to, tk1=mp.tk)
+        m2 = mp.select(f2=mp.frm, t2=mp.to, tk2=mp.tk)
+        c = flat(xp.left_join(m1, xp.la == m1.f1))
+        c = flat(c.left_join(m2, c.lb == m2.f2))
+        c = c.select(
+            "a", "b", "w",
+            la=ibis.coalesce(c.t1, c.la), k1=c.t1.isnull().ifelse(c.k1, c.tk1),
+            lb=ibis.coalesce(c.t2, c.lb), k2=c.t2.isnull().ifelse(c.k2, c.tk2),
+        )  # fmt: skip
+        c = c.filter((c.la != c.lb) & ~(c.k1 & c.k2))
+        xp = mat(f"people_cross_{i % 2 + 1}", c.select("a", "b", "w", "la", "k1", "lb", "k2"))
 
     # 3. mentions alone join the best cluster
     sizes = mat("people_sizes", _sizes(lab))
