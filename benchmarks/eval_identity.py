@@ -333,6 +333,7 @@ def main() -> None:
         return
 
     from talentatlas.resolve.people import resolve_people
+    from talentatlas.resolve.people.components import local_components
 
     console = Console(stderr=True)
     only = {s.strip() for s in args.only.split(",") if s.strip()} or None
@@ -357,9 +358,12 @@ def main() -> None:
     def materialize(name: str, expr: ibis.Table) -> ibis.Table:
         return con.create_table(name, expr, overwrite=True)
 
+    def local(edges: ibis.Table, name: str) -> ibis.Table:  # as a DuckDB build does
+        return con.create_table(name, local_components(edges.to_pyarrow()), overwrite=True)
+
     with console.status("linking people"):
         t1 = time.perf_counter()
-        result = resolve_people(mentions, materialize=materialize)
+        result = resolve_people(mentions, materialize=materialize, local=local)
         resolved = result.table.to_pyarrow()
         t_link = time.perf_counter() - t1
     console.print(f"link_people: {t_link:.1f}s for {data.num_rows:,} mentions")

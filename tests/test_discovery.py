@@ -349,3 +349,34 @@ def test_rising_score_uses_no_year_after_t(world_atlas):
     for r in bt.to_pylist():
         assert all(0 <= r[f"p_at_k_{k}"] <= 1 for k in rising.RANKINGS)
         assert r["fitted_at"] == r["year"] - rising.HORIZON
+
+
+def test_a_tie_between_equally_senior_stages_is_broken_the_same_way_every_time() -> None:
+    """Faculty and leadership (engineer and researcher) are equally senior: a person-year
+    stating as many of each takes the first alphabetically, in whatever order the rows
+    come (a tie left to the engine gave William T. Freeman 2023 'faculty' in one build
+    and 'leader' in the next)."""
+    import ibis
+    import pyarrow as pa
+
+    from talentatlas.discovery.stages import person_stages
+
+    def stages(order: list[str]) -> list[str]:
+        con = ibis.duckdb.connect()
+        n, works = len(order), [f"w{i}" for i in range(len(order))]
+        pos, year = pa.array([0] * n, pa.int32()), pa.array([2023] * n, pa.int32())
+        facts = con.create_table(
+            "f", pa.table({"person_id": ["p"] * n, "work_id": works, "position": pos, "year": year})
+        )
+        auth = con.create_table("a", pa.table({"work_id": works, "position": pos, "role": order}))
+        out = person_stages(
+            facts, auth, con.to_pyarrow, lambda name, t: con.create_table(name, t, overwrite=True)
+        )
+        return [r["stage"] for r in con.to_pyarrow(out).to_pylist()]
+
+    for first, second, expected in [
+        ("Professor", "Director", "faculty"),
+        ("Research Engineer", "Research Scientist", "engineer"),
+    ]:
+        for order in ([first, second] * 3, [second, first] * 3):
+            assert stages(order) == [expected], order

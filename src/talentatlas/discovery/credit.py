@@ -42,10 +42,11 @@ def credits(facts: Table, works: Table, authorships: Table) -> Table:
 def output(credit: Table, by: list[str]) -> Table:
     """The output measures of :func:`credits` rows summed per ``by``: ``works,
     adjusted, first_author, last_author, top_tier, citations`` (null when no work
-    carries a count)."""
+    carries a count). ``adjusted`` is rounded to 9 decimals: a sum of fractions in
+    whatever order the engine adds them differs in its last bits from build to build."""
     return credit.group_by(by).agg(
         works=_.work_id.nunique(),
-        adjusted=_.credit.sum(),
+        adjusted=_.credit.sum().round(9),
         first_author=_.first_author.cast("int64").sum(),
         last_author=_.last_author.cast("int64").sum(),
         top_tier=_.top_tier.cast("int64").sum(),

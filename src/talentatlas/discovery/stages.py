@@ -35,7 +35,7 @@ STAGE_OF_KIND = {
 }  # fmt: skip
 STATED = ("phd", "student", "postdoc", "faculty", "leader", "engineer", "researcher")
 #: seniority of a stated stage (a person-year's stage is the one most of its authorships
-#: state; ties: the more senior)
+#: state; ties: the more senior, then alphabetical)
 SENIORITY_OF = {STAGE_OF_KIND[k]: v for k, v in KIND_SENIORITY.items() if k in STAGE_OF_KIND}
 #: every career stage, stated ones first
 STAGES = (*STATED, *SENIORITY)
@@ -69,7 +69,9 @@ def person_stages(
     from_arrow: Callable[[str, pa.Table], Table],
 ) -> Table:
     """``person_id, year, stage, authorships``: each person-year with a stated position
-    among its in-scope authorships, and the stage most of them state."""
+    among its in-scope authorships, and the stage most of them state (ties: the more
+    senior, then the first in alphabetical order: faculty before leader, engineer before
+    researcher, which are equally senior)."""
     a = authorships.filter(authorships.role.notnull()).select("work_id", "position", "role")
     distinct = to_arrow(a.select("role").distinct())["role"].to_pylist()
     stages = from_arrow("stage_map_src", stage_map(distinct))
@@ -77,7 +79,8 @@ def person_stages(
     j = f.join(a, ["work_id", "position"]).join(stages, "role")
     n = j.group_by(["person_id", "year", "stage", "stage_rank"]).agg(authorships=_.count())
     w = ibis.window(
-        group_by=["person_id", "year"], order_by=[ibis.desc("authorships"), "stage_rank"]
+        group_by=["person_id", "year"],
+        order_by=[ibis.desc("authorships"), "stage_rank", "stage"],
     )
     n = n.mutate(rk=ibis.row_number().over(w))
     return n.filter(n.rk == 0).select("person_id", "year", "stage", "authorships")
