@@ -288,7 +288,7 @@ def test_the_background_preparation_gives_what_the_stages_need(tmp_path: Path) -
         "".join(json.dumps(r) + "\n" for r in WORLD)
     )
     fixes = corrections.load(None)
-    ready = prepared.start(data, tmp_path / "landing", data / "none.csv", fixes).result()
+    ready = prepared.Preparation(data, tmp_path / "landing", data / "none.csv", fixes).result()
     direct = Institutions.from_tables(ror.read_registry(ror.discover(data)).tables())
     assert ready.institutions.equals(institutions_table(direct))
     assert ready.matcher.match("Dept. of EECS, University of Michigan").ror_id == "0mich0001"
@@ -298,7 +298,7 @@ def test_the_background_preparation_gives_what_the_stages_need(tmp_path: Path) -
         def apply_to_registry(self, reg: Institutions) -> list[str]:
             raise RuntimeError("corrections could not be applied")
 
-    pending = prepared.start(data, tmp_path / "landing", data / "none.csv", Broken())
+    pending = prepared.Preparation(data, tmp_path / "landing", data / "none.csv", Broken())
     with pytest.raises(RuntimeError, match="could not be applied"):
         pending.result()
 

@@ -40,14 +40,12 @@ from talentatlas.landing import (
     landed_paths,
 )
 from talentatlas.resolve import corrections
-from talentatlas.resolve import prepared as preparation
 from talentatlas.resolve.affiliations import KEY_COLUMNS, join_resolution
 from talentatlas.resolve.corrections import Corrections
 from talentatlas.resolve.memo import ResolutionMemo, resolver_digest
 from talentatlas.resolve.people import resolve_people
 from talentatlas.resolve.people.components import local_components
 from talentatlas.resolve.prepared import Preparation
-from talentatlas.resolve.registry import Institutions
 from talentatlas.sources import REGISTRY, orcid, ror
 from talentatlas.sources.base import SCHEMAS
 from talentatlas.store import Engine, SparkEngine, commit, open_engine
@@ -154,7 +152,7 @@ def build(
     )
     state: dict[str, Any] = {}
     # the registry and the matcher, read and indexed while the sources are parsed
-    prepared = preparation.start(
+    prepared = Preparation(
         settings.data_dir,
         settings.landing_dir,
         settings.data_dir / DOMAIN_TABLE,
@@ -285,7 +283,7 @@ def stage_canonical(
     engine.scratch("openalex_author_years", canonical.author_years(raw["author_years"]))
 
 
-def stage_institutions(engine: Engine, prepared: Preparation, say: Report) -> Institutions:
+def stage_institutions(engine: Engine, prepared: Preparation, say: Report) -> None:
     """The ROR registry copy (+ local institutions and overrides from the corrections),
     prepared in the background (:mod:`talentatlas.resolve.prepared`)."""
     ready = prepared.result()
@@ -296,7 +294,6 @@ def stage_institutions(engine: Engine, prepared: Preparation, say: Report) -> In
     engine.materialize("institutions", engine.from_arrow("institutions_src", ready.institutions))
     for name, table in ready.tables.items():
         engine.materialize(name, engine.from_arrow(f"{name}_src", table))
-    return ready.reg
 
 
 def stage_resolve(

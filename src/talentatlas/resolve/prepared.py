@@ -3,7 +3,7 @@
 Reading the ROR files, deriving every record's sector and top organisation and
 indexing every name for the matcher is about ten seconds of work in Python that
 depends only on the registry files, the domain table and the corrections, none of
-which the build's earlier stages touch. :func:`start` does it in a background thread
+which the build's earlier stages touch. :class:`Preparation` does it in a background thread
 while the sources are parsed and the canonical tables written (the parsing runs in
 worker processes and the engine's queries release the interpreter, so the thread
 mostly uses time a core would otherwise spend idle); the institutions and resolve
@@ -81,8 +81,9 @@ def prepare(
 
 
 class Preparation:
-    """:func:`prepare` running in a daemon thread (a build that fails before it needs
-    the result does not wait for it)."""
+    """:func:`prepare` running in a daemon thread, from construction on (a build that
+    fails before it needs the result does not wait for it); take the result with
+    :meth:`result`."""
 
     def __init__(
         self,
@@ -113,14 +114,3 @@ class Preparation:
             raise self._error
         assert self._out is not None
         return self._out
-
-
-def start(
-    data_dir: Path,
-    landing_dir: Path,
-    domain_table: Path,
-    fixes: Corrections,
-    workers: int = 1,
-) -> Preparation:
-    """:func:`prepare` in the background; take the result with :meth:`Preparation.result`."""
-    return Preparation(data_dir, landing_dir, domain_table, fixes, workers)
