@@ -33,7 +33,6 @@ from talentatlas.workers import collector_paused
 class Prepared:
     """What the institutions and resolve stages need from the registry."""
 
-    reg: Institutions
     #: the ``institutions`` table (derived sector, parent, top organisation per record)
     institutions: pa.Table
     #: the registry's ``institution_names`` and ``institution_relations`` tables
@@ -45,7 +44,7 @@ class Prepared:
     matcher: AffiliationMatcher
     #: the resolver (hints and matcher) pickled for worker processes, when there are any
     payload: bytes | None = None
-    #: seconds spent preparing (in the background)
+    #: seconds spent preparing (in the background), which the build reports
     seconds: float = field(default=0.0)
 
     def resolver(self) -> AffiliationResolver:
@@ -75,7 +74,7 @@ def prepare(
         payload = AffiliationResolver(hints, matcher).pickled() if workers > 1 else None
     others = {k: tables[k] for k in ("institution_names", "institution_relations")}
     return Prepared(
-        reg=reg, institutions=table, tables=others, problems=problems, fixed=fixed,
+        institutions=table, tables=others, problems=problems, fixed=fixed,
         hints=hints, matcher=matcher, payload=payload, seconds=time.perf_counter() - t,
     )  # fmt: skip
 

@@ -146,8 +146,7 @@ def cluster(
         c = c.filter((c.la != c.lb) & ~(c.k1 & c.k2))
         xp = mat(f"people_cross_{i % 2 + 1}", c.select("a", "b", "w", "la", "k1", "lb", "k2"))
 
-    # 3. mentions alone join the best cluster
-    sizes = mat("people_sizes", _sizes(lab))
+    # 3. mentions alone join the best cluster (``sizes`` are those of ``lab`` already)
     lone = flat(lab.join(sizes, lab.label == sizes.sl)).filter(lambda t: (t.size == 1) & ~t.kd)
     lone = mat("people_lone", lone.select(lm=lone.mid))
     c = cross(lab)
