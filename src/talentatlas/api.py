@@ -27,6 +27,7 @@ from talentatlas.indicators import graduates as graduation
 from talentatlas.indicators.frame import Filters, Frame
 from talentatlas.indicators.result import annotate
 from talentatlas.indicators.stock import stock_with_share
+from talentatlas.pay.views import PayViews
 from talentatlas.resolve.affiliations import INFERRED_EVIDENCE
 from talentatlas.store import open_warehouse
 from talentatlas.vocabulary import country_code, venue_code, year_in
@@ -44,7 +45,7 @@ class Coverage:
     text_resolved: float = 0.0
 
 
-class Atlas(PeopleViews):
+class Atlas(PeopleViews, PayViews):
     """A read-only view of a built warehouse. ``suppressions``: a suppression list
     (``discovery.suppression``) whose people no person-level output shows."""
 

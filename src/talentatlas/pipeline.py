@@ -39,6 +39,8 @@ from talentatlas.landing import (
     land_on_spark,
     landed_paths,
 )
+from talentatlas.pay import landing as pay_landing
+from talentatlas.pay.stage import stage_pay
 from talentatlas.resolve import corrections
 from talentatlas.resolve.affiliations import KEY_COLUMNS, join_resolution
 from talentatlas.resolve.corrections import Corrections
@@ -91,7 +93,12 @@ class BuildResult:
         })  # fmt: skip
 
 
-def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) -> str:
+def fingerprint(
+    settings: Settings,
+    files: list[InputFile],
+    fixes: Corrections,
+    pay_files: list[pay_landing.PayFile] | None = None,
+) -> str:
     h = hashlib.sha256()
     h.update(f"{__version__}/{PIPELINE_VERSION}/{settings.engine}/{settings.infer_places}".encode())
     h.update(settings.scope.model_dump_json().encode())
@@ -103,6 +110,8 @@ def fingerprint(settings: Settings, files: list[InputFile], fixes: Corrections) 
     for p in orcid.record_files(settings.data_dir):
         h.update(f"orcid|{p.parent.name}/{p.name}|{file_sha256(p)}\n".encode())
     h.update(f"corrections|{fixes.digest}".encode())
+    for pf in pay_files or []:
+        h.update(f"pay|v{pay_landing.PAY_VERSION}|{pf.source}|{pf.rel}|{pf.sha256}\n".encode())
     table = settings.data_dir / DOMAIN_TABLE
     if table.exists():
         h.update(hashlib.sha256(table.read_bytes()).digest())
@@ -132,7 +141,8 @@ def build(
             "(or point TALENTATLAS_DATA_DIR at a data directory)"
         )
     fixes = corrections.load(settings.corrections, defaults=settings.default_corrections)
-    fp = fingerprint(settings, files, fixes)
+    pay_files = pay_landing.discover(settings.data_dir)
+    fp = fingerprint(settings, files, fixes, pay_files)
     mpath = manifest_path(target)
     if (
         not force
@@ -159,6 +169,8 @@ def build(
         fixes,
         settings.workers,
     )
+    # the pay files, read (or taken from the cache) meanwhile
+    pay = pay_landing.PayLanding(pay_files, settings.landing_dir)
     try:
         if isinstance(engine, SparkEngine):  # the executors parse the files
             parsed = land_on_spark(files, settings.landing_dir, engine.session, on_parsed)
@@ -169,12 +181,14 @@ def build(
         for name, stage in [
             (
                 "canonical",
-                lambda: stage_canonical(
-                    engine,
-                    files,
-                    settings.landing_dir,
-                    infer=settings.infer_places,
-                    data_dir=settings.data_dir,
+                lambda: state.update(
+                    read=stage_canonical(
+                        engine,
+                        files,
+                        settings.landing_dir,
+                        infer=settings.infer_places,
+                        data_dir=settings.data_dir,
+                    )
                 ),
             ),
             (
@@ -192,6 +206,10 @@ def build(
             ("evidence", lambda: stage_evidence(engine)),
             ("discovery", lambda: stage_discovery(engine)),
             ("indicators", lambda: stage_indicators(engine)),
+            (
+                "pay",
+                lambda: stage_pay(engine, pay.result(), prepared.result().matcher, *state["read"]),
+            ),
         ]:
             t = time.perf_counter()
             engine.stage = name
@@ -234,7 +252,9 @@ def stage_canonical(
     landing: Path,
     infer: bool = True,
     data_dir: Path | None = None,
-) -> None:
+) -> tuple[ibis.Table, ibis.Table]:
+    """The canonical tables; returns what was read (``files``) and could not be
+    (``quarantine``), which the pay stage writes with the pay files'."""
     raw = {
         table: engine.read_parquet(
             f"landing_{table}", landed_paths(files, landing, table), SCHEMAS[table]
@@ -242,14 +262,13 @@ def stage_canonical(
         for table in SCHEMAS
     }
     files_src = engine.from_arrow("files_src", files_table(files, landing))
-    engine.materialize("files", files_src)
     # the ORCID records fetched for the persons known by iD (`fetch-orcid`)
     entries = orcid.read_records(data_dir).tables() if data_dir else orcid.OrcidResult().tables()
     engine.materialize(
         "orcid_entries", engine.from_arrow("orcid_src", entries["orcid_affiliations"])
     )
     q_orcid = engine.from_arrow("orcid_quarantine", entries["quarantine"])
-    engine.materialize("quarantine", union_all([raw["quarantine"], q_orcid]))
+    quarantine = union_all([raw["quarantine"], q_orcid])
     prec = engine.from_arrow("source_precedence", canonical.precedence())
     retired = engine.scratch("retired_works", canonical.retired_works(raw["retired"]))
     # OpenReview's author records of papers a site-scraped list names under other ids
@@ -281,6 +300,7 @@ def stage_canonical(
     for kind in ("institution", "source"):
         engine.materialize(f"openalex_{kind}s", canonical.openalex_entities(raw["entities"], kind))
     engine.scratch("openalex_author_years", canonical.author_years(raw["author_years"]))
+    return files_src, quarantine
 
 
 def stage_institutions(engine: Engine, prepared: Preparation, say: Report) -> None:

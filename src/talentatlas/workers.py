@@ -1,12 +1,45 @@
-"""Worker processes for the CPU-bound work in Python (parsing, affiliation matching)."""
+"""Worker processes for the CPU-bound work in Python (parsing, affiliation matching),
+and work in a background thread while the build goes on."""
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
 import multiprocessing.context
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``fn(*args)`` running in a daemon thread from construction on (a build that fails
+    before it needs the result does not wait for it); take the result with
+    :meth:`result`, which re-raises the thread's error."""
+
+    def __init__(self, name: str, fn: Callable[..., T], *args: object) -> None:
+        self._out: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(fn, *args), name=f"talentatlas-{name}", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, fn: Callable[..., T], *args: object) -> None:
+        try:
+            self._out = fn(*args)
+        except BaseException as e:  # re-raised where the result is taken
+            self._error = e
+
+    def result(self) -> T:
+        """The result (waits for the thread; re-raises its error)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._out is not None
+        return self._out
 
 
 def clean_context() -> multiprocessing.context.BaseContext:

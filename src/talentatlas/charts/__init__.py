@@ -22,6 +22,7 @@ answered with an empty topology.
 from talentatlas.charts.career import career_map, career_map_figure, spells
 from talentatlas.charts.choropleth import choropleth, choropleth_figure
 from talentatlas.charts.export import FORMATS, StaticExportError, find_browser
+from talentatlas.charts.pay import pay_ranges, pay_ranges_figure
 from talentatlas.charts.retention import retention, retention_figure
 from talentatlas.charts.sankey import sankey, sankey_figure
 from talentatlas.charts.theme import HEIGHT, SOURCE_NOTE, WIDTH
@@ -38,6 +39,8 @@ __all__ = [
     "choropleth",
     "choropleth_figure",
     "find_browser",
+    "pay_ranges",
+    "pay_ranges_figure",
     "retention",
     "retention_figure",
     "sankey",

@@ -5,7 +5,7 @@ library, so that a command only reads options, calls the API and shows the resul
 
 # isort: off
 # each module registers its commands; `--help` lists them in this order
-from talentatlas.cli import build, countries, organisations, graduates, people, lookup, serve  # noqa: F401
+from talentatlas.cli import build, countries, organisations, graduates, people, pay, lookup, serve  # noqa: F401
 from talentatlas.cli.options import app
 
 # isort: on

@@ -13,7 +13,6 @@ not done yet.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from talentatlas.resolve.countries import DomainTable
 from talentatlas.resolve.matcher import AffiliationMatcher
 from talentatlas.resolve.registry import Institutions, institutions_table
 from talentatlas.sources import ror
-from talentatlas.workers import collector_paused
+from talentatlas.workers import Background, collector_paused
 
 
 @dataclass
@@ -79,10 +78,9 @@ def prepare(
     )  # fmt: skip
 
 
-class Preparation:
-    """:func:`prepare` running in a daemon thread, from construction on (a build that
-    fails before it needs the result does not wait for it); take the result with
-    :meth:`result`."""
+class Preparation(Background[Prepared]):
+    """:func:`prepare` running in a background thread from construction on; take the
+    prepared registry with :meth:`result`."""
 
     def __init__(
         self,
@@ -92,24 +90,4 @@ class Preparation:
         fixes: Corrections,
         workers: int = 1,
     ) -> None:
-        self._out: Prepared | None = None
-        self._error: BaseException | None = None
-        args = (data_dir, landing_dir, domain_table, fixes, workers)
-        self._thread = threading.Thread(
-            target=self._run, args=args, name="talentatlas-registry", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, *args: object) -> None:
-        try:
-            self._out = prepare(*args)  # type: ignore[arg-type]
-        except BaseException as e:  # re-raised where the result is taken
-            self._error = e
-
-    def result(self) -> Prepared:
-        """The prepared registry (waits for the thread; re-raises its error)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._out is not None
-        return self._out
+        super().__init__("registry", prepare, data_dir, landing_dir, domain_table, fixes, workers)

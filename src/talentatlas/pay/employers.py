@@ -1,0 +1,81 @@
+"""Employers meet organisations: an LCA employer name or an offer's company linked to
+an institution of the atlas (the ROR registry and the corrections), so that pay sits
+beside headcount and flows.
+
+An employer name loses its legal form (``LLC``, ``Inc.``, ``Corporation``, ``N.A.``,
+``L.P.`` ...) and is matched by the affiliation matcher the build uses for
+affiliations, in the employer's country (LCA filings: the US). Only a match by name
+(a registry name or alias, the corrections file, or a name and its unit) links; a name
+merely found inside a longer text does not ("Samsung Research America" is not
+"Research!America"). Failing that, the name's leading words are tried, longest first
+("Amazon Web Services" -> Amazon), when the first word is not a generic one
+("American", "Global", "Data" ...). Each link says how it was made (``how``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from talentatlas.resolve.matcher import AffiliationMatcher
+from talentatlas.resolve.registry import norm_org
+
+#: legal forms and filler at the end of a company name (normalised, lower case)
+LEGAL = re.compile(
+    r"(\s+(llc|l l c|inc|incorporated|corp|corporation|co|company|ltd|limited|lp|l p|llp"
+    r"|l l p|plc|pbc|na|n a|pc|p c|gmbh|ag|sa|s a|bv|nv|pte|pvt|private|opco|holdings"
+    r"|group|us|usa|u s|u s a|america|americas|north america|dba.*|formerly.*))+$"
+)
+#: evidence of the matcher that links an employer (a match by name)
+BY_NAME = ("correction", "name", "name-unit")
+#: first words that do not identify a company on their own
+GENERIC_FIRST = {
+    "american", "global", "data", "digital", "first", "general", "national", "united",
+    "international", "tech", "technology", "software", "systems", "consulting", "new",
+    "north", "south", "east", "west", "advanced", "applied", "business", "information",
+    "the", "universal", "standard", "smart", "net", "web", "cloud", "health", "medical",
+    "research", "science", "solutions", "services", "infotech", "it", "info", "eastern",
+    "western", "pacific", "atlantic", "city", "county", "state", "bank",
+}  # fmt: skip
+
+
+def employer_key(name: str | None) -> str:
+    """``GOOGLE LLC`` -> ``google``; ``Amazon.com Services, Inc.`` -> ``amazon com
+    services``."""
+    key = norm_org(name or "")
+    return LEGAL.sub("", key).strip() or key
+
+
+def link(
+    matcher: AffiliationMatcher, names: Sequence[str], countries: Sequence[str | None]
+) -> pa.Table:
+    """``employer, country, employer_key, institution_id, how`` for each (name, country)
+    pair."""
+    out: dict[str, list] = {k: [] for k in ("employer", "country", "employer_key",
+                                           "institution_id", "how")}  # fmt: skip
+    memo: dict[tuple[str, str | None], tuple[str | None, str]] = {}
+    for name, country in zip(names, countries, strict=True):
+        key = employer_key(name)
+        if (key, country) not in memo:
+            memo[(key, country)] = _link_key(matcher, key, country)
+        rid, how = memo[(key, country)]
+        for k, v in zip(out, (name, country, key, rid, how), strict=True):
+            out[k].append(v)
+    return pa.table(out, schema=pa.schema([(k, pa.string()) for k in out]))
+
+
+def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tuple[str | None, str]:
+    if not key:
+        return None, "no name"
+    m = matcher.match(key, country_src=country)
+    if m.ror_id and m.evidence in BY_NAME:
+        return m.ror_id, m.evidence
+    words = key.split()
+    if words and words[0] not in GENERIC_FIRST and len(words[0]) >= 3:
+        for n in range(len(words) - 1, 0, -1):
+            m = matcher.match(" ".join(words[:n]), country_src=country)
+            if m.ror_id and m.evidence in BY_NAME:
+                return m.ror_id, f"leading words ({' '.join(words[:n])})"
+    return None, "unmatched"

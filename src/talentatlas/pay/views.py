@@ -1,0 +1,413 @@
+"""The atlas's pay questions (mixed into :class:`talentatlas.api.Atlas`): wage
+distributions of LCA filings and user offers by employer, role family, place and year;
+an occupation's OEWS wages in an area; prevailing-wage levels; areas compared; an
+organisation's pay. Every answer names the kind of figure it is (``KINDS``).
+
+Percentiles are the engine's continuous quantiles over the records; amounts are
+converted record by record at the ECB yearly average of the record's year
+(:mod:`talentatlas.pay.currency`) before they are summarised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import ibis
+import pyarrow as pa
+from ibis import _
+
+from talentatlas.pay.currency import PPP, Rates, currency_code
+from talentatlas.pay.families import FAMILY_SOC, family_code, soc_code
+from talentatlas.pay.read import state_code
+from talentatlas.tables import flat
+from talentatlas.vocabulary import QueryError
+
+#: what each source's figure is
+KINDS = {
+    "dol_lca": "offered base wage on certified H-1B/E-3 LCA filings (DOL): a visa filing's "
+    "wage, yearly, without bonus or equity; not every filing is a hire",
+    "offers": "user-supplied offers (base + bonus + equity per year, as given)",
+    "bls_oews": "BLS OEWS: the wage distribution of all employees in an occupation and area "
+    "(employer survey; base pay, no equity)",
+    "dol_oflc": "DOL OFLC prevailing-wage levels I-IV: the floor an H-1B employer must pay "
+    "(set from OEWS), not a wage anyone was paid",
+}
+PERCENTILES = (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
+GROUPS = {
+    "employer": "employer_name",
+    "family": "family",
+    "seniority": "seniority",
+    "year": "year",
+    "state": "state",
+    "city": "city",
+}
+
+
+@dataclass
+class PayQuery:
+    """What a pay question filters on."""
+
+    employer: str | None = None
+    family: str | None = None
+    seniority: str | None = None
+    since: int | None = None
+    until: int | None = None
+    state: str | None = None
+    city: str | None = None
+    #: institutions whose records count (an organisation and its labs)
+    institution_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Area:
+    """An area as OEWS knows it, and the worksites of filings in it."""
+
+    label: str
+    area_code: str
+    area_type: str
+    state: str | None
+    #: (city, state) pairs of the worksites that count for filings (metros: the cities
+    #: its name lists)
+    cities: list[tuple[str, str | None]]
+    states: list[str]
+
+
+class PayViews:
+    """Pay views over a warehouse (needs ``table``, ``find_institutions`` and
+    ``descendants`` from the atlas)."""
+
+    def table(self, name: str) -> ibis.Table:  # pragma: no cover - the atlas's
+        raise NotImplementedError
+
+    def find_institutions(self, name: str, limit: int = 10) -> pa.Table:  # pragma: no cover
+        raise NotImplementedError
+
+    def descendants(self, institution_id: str) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def has_pay(self) -> bool:
+        return "pay_filings" in self.tables()  # type: ignore[attr-defined]
+
+    # -- records ----------------------------------------------------------------------
+    def _records(self, source: str, q: PayQuery) -> ibis.Table:
+        """The records of ``dol_lca`` (offers among the filings) or ``offers`` with the
+        columns the summaries use: ``employer_name, family, seniority, year, state,
+        city, amount`` (yearly, the record's currency: USD for filings)."""
+        if source == "dol_lca":
+            t = self.table("pay_filings")
+            t = t.filter(t.is_offer)
+            emp = self.table("pay_employers").filter(_.country == "US")
+            t = t.left_join(emp.select("employer", "employer_key", "institution"),
+                            t.employer == emp.employer)  # fmt: skip
+            t = t.select(
+                employer_name=ibis.coalesce(t.institution, t.employer_key, t.employer),
+                employer_key=t.employer_key, institution_id=t.institution_id,
+                family=t.family, seniority=t.seniority, year=t.year, state=t.state,
+                city=t.city.upper(), amount=t.annual_wage, currency=ibis.literal("USD"),
+            )  # fmt: skip
+        elif source == "offers":
+            t = self.table("pay_offers")
+            emp = self.table("pay_employers")
+            t = t.left_join(
+                emp.select("employer", "country", "employer_key", "institution"),
+                [t.company == emp.employer, t.country.fill_null("") == emp.country.fill_null("")],
+            )
+            t = t.select(
+                employer_name=ibis.coalesce(t.institution, t.company),
+                employer_key=t.employer_key, institution_id=t.institution_id,
+                family=t.family, seniority=t.seniority, year=t.year, state=t.state,
+                city=t.location.upper(), amount=t.total, currency=t.currency,
+                base=t.base,
+            )  # fmt: skip
+        else:
+            raise ValueError(f"unknown pay source {source!r}")
+        if q.family:
+            t = t.filter(t.family == family_code(q.family))
+        if q.seniority:
+            t = t.filter(t.seniority == q.seniority.lower())
+        if q.since is not None:
+            t = t.filter(t.year >= q.since)
+        if q.until is not None:
+            t = t.filter(t.year <= q.until)
+        if q.state:
+            code = state_code(q.state) or q.state.upper()
+            t = t.filter(t.state == code)
+        if q.city:
+            t = t.filter(t.city == q.city.upper())
+        if q.institution_ids:
+            ek = q.employer.lower() if q.employer else None
+            cond = t.institution_id.isin(q.institution_ids)
+            t = t.filter(cond | t.employer_key.contains(ek) if ek else cond)
+        elif q.employer:
+            t = t.filter(t.employer_key.contains(q.employer.lower()))
+        return flat(t)
+
+    def employer_institutions(self, name: str) -> tuple[dict | None, list[str]]:
+        """The institution an employer name means (``find_institutions``) and it with
+        its labs; ``(None, [])`` when none matches."""
+        found = self.find_institutions(name, limit=1).to_pylist()
+        if not found:
+            return None, []
+        best = found[0]
+        return best, self.descendants(best["institution_id"])
+
+    def _convert(self, t: ibis.Table, currency: str, rates: Rates, ppp: bool) -> ibis.Table:
+        """``amount`` in ``currency`` at the yearly rate of each record's year (or in
+        international dollars for ``PPP$``: the US's PPP factor for US records)."""
+        years = [y for y in t.select("year").distinct().to_pyarrow()["year"].to_pylist() if y]
+        curs = t.select("currency").distinct().to_pyarrow()["currency"].to_pylist()
+        rows = []
+        for c in curs:
+            for y in years:
+                if ppp:
+                    f = rates.ppp_factor("US", y) if c == "USD" else None
+                    f = (1.0 / f) if f else None
+                else:
+                    f = rates.convert(1.0, c, currency, y)
+                rows.append((c, y, f))
+        tab = pa.table({"cur": pa.array([r[0] for r in rows], pa.string()),
+                        "yr": pa.array([r[1] for r in rows], pa.int32()),
+                        "f": pa.array([r[2] for r in rows], pa.float64())})  # fmt: skip
+        r = ibis.memtable(tab)
+        j = t.left_join(r, [t.currency == r.cur, t.year == r.yr])
+        return j.select(*[c for c in t.columns if c != "amount"], amount=j.amount * j.f)
+
+    def pay_summary(
+        self,
+        q: PayQuery,
+        by: Sequence[str] = (),
+        source: str = "dol_lca",
+        currency: str = "USD",
+        rates: Rates | None = None,
+        top: int | None = None,
+        min_records: int = 1,
+    ) -> pa.Table:
+        """The distribution of yearly amounts per group: ``<by...>, records, employers,
+        years, p10, p25, median, p75, p90, mean, currency`` (groups with the most
+        records first; ``top`` of them), with the source's kind in the metadata."""
+        cur = currency_code(currency)
+        rates = rates or Rates()
+        bad = [b for b in by if b not in GROUPS]
+        if bad:
+            raise QueryError(f"cannot group pay by {bad}; by one of {', '.join(GROUPS)}")
+        t = self._convert(self._records(source, q), cur, rates, cur == PPP)
+        t = t.filter(t.amount.notnull())
+        keys = [GROUPS[b] for b in by]
+        aggs = {
+            "records": _.count(),
+            "employers": _.employer_name.nunique(),
+            "first_year": _.year.min(),
+            "last_year": _.year.max(),
+            **{name: _.amount.quantile(p) for name, p in PERCENTILES},
+            "mean": _.amount.mean(),
+        }
+        g = t.group_by(keys).agg(**aggs) if keys else t.agg(**aggs)
+        g = g.filter(g.records >= min_records)
+        g = g.order_by([ibis.desc("records"), *keys]) if keys else g
+        if top:
+            g = g.limit(top)
+        out = g.to_pyarrow()
+        if "employer" in by:
+            out = out.drop_columns(["employers"])
+        out = _rounded(out).rename_columns(
+            [("employer" if c == "employer_name" else c) for c in out.column_names]
+        )
+        return _with_meta(out, kind=KINDS[source], currency=cur, rates=rates.note())
+
+    # -- OEWS and prevailing wages ------------------------------------------------------
+    def occupation_codes(self, text: str) -> list[str]:
+        """Occupation codes from a code (``15-1221``) or words of a title (``data
+        scientists``), or a role family's main occupations."""
+        code = soc_code(text)
+        if code:
+            return [code]
+        try:
+            return list(FAMILY_SOC[family_code(text)])
+        except (ValueError, KeyError):
+            pass
+        occ = self.table("pay_occupations")
+        hits = occ.filter(occ.occupation.lower().contains(text.strip().lower()))
+        codes = hits.select("soc_code").to_pyarrow()["soc_code"].to_pylist()
+        if not codes:
+            raise QueryError(f"no occupation matches {text!r} (give a SOC code such as 15-1221)")
+        return sorted(codes)[:10]
+
+    def pay_area(self, text: str) -> Area:
+        """An OEWS area from a name: ``national``/``US``; a state code (``CA``); a metro
+        area by one of its cities (``San Jose``, ``New York``); a state name; else the
+        first area whose name contains the text."""
+        w = self.table("pay_occupation_wages")
+        areas = (
+            w.filter(w.soc_code == "00-0000")
+            .select("area_code", "area_type", "area_name", "state").distinct()
+            .to_pyarrow().to_pylist()
+        )  # fmt: skip
+        t = " ".join(text.lower().replace(".", "").split())
+        if t in {"national", "us", "usa", "united states", "nation"}:
+            a = next(a for a in areas if a["area_type"] == "national")
+            return Area("United States", a["area_code"], "national", None, [], [])
+        if len(t) == 2 and state_code(t):
+            return self._state_area(areas, state_code(t))
+        for a in areas:
+            if a["area_type"] != "metro":
+                continue
+            cities, states = _metro_parts(a["area_name"])
+            if t in [c.lower() for c in cities] or t == a["area_name"].lower():
+                return Area(a["area_name"], a["area_code"], "metro", states[0] if states else None,
+                            [(c, s) for c in cities for s in states], states)  # fmt: skip
+        if state_code(t):
+            return self._state_area(areas, state_code(t))
+        for a in areas:
+            if t in a["area_name"].lower():
+                cities, states = _metro_parts(a["area_name"])
+                return Area(a["area_name"], a["area_code"], a["area_type"], a["state"],
+                            [(c, s) for c in cities for s in states], states)  # fmt: skip
+        raise QueryError(f"no OEWS area matches {text!r} (a state code, a state, or a city)")
+
+    @staticmethod
+    def _state_area(areas: list[dict], code: str) -> Area:
+        a = next((a for a in areas if a["area_type"] == "state" and a["state"] == code), None)
+        if a is None:
+            raise QueryError(f"no OEWS figures for the state {code}")
+        return Area(a["area_name"], a["area_code"], "state", code, [], [code])
+
+    def occupation_wages(
+        self, occupation: str, area: str | None = None, currency: str = "USD",
+        industry: str = "000000",
+    ) -> pa.Table:  # fmt: skip
+        """OEWS cells: ``soc_code, occupation, area, area_type, employment, p10, p25,
+        median, p75, p90, mean, hourly_median, year, top_coded`` (yearly wages)."""
+        codes = self.occupation_codes(occupation)
+        w = self.table("pay_occupation_wages")
+        t = w.filter(w.soc_code.isin(codes), w.industry_code == industry)
+        if area:
+            a = self.pay_area(area)
+            t = t.filter(t.area_code == a.area_code)
+        else:
+            t = t.filter(t.area_type == "national")
+        cur = currency_code(currency)
+        out = t.select(
+            "soc_code", "occupation", area=t.area_name, area_type=t.area_type,
+            employment=t.employment, p10=t.annual_p10, p25=t.annual_p25, median=t.annual_p50,
+            p75=t.annual_p75, p90=t.annual_p90, mean=t.annual_mean,
+            hourly_median=t.hourly_p50, year=t.year, top_coded=t.annual_top_coded,
+        ).order_by(["soc_code", "area"]).to_pyarrow()  # fmt: skip
+        rates = Rates()
+        if cur != "USD" and out.num_rows:
+            out = _scaled(out, ("p10", "p25", "median", "p75", "p90", "mean", "hourly_median"),
+                          rates.convert(1.0, "USD", cur, out["year"][0].as_py()))  # fmt: skip
+        return _with_meta(out, kind=KINDS["bls_oews"], currency=cur, rates=rates.note())
+
+    def prevailing_levels(self, occupation: str, area: str) -> pa.Table:
+        """OFLC levels I-IV (yearly USD) for an occupation in a county (``Santa Clara,
+        CA``) or across a state's counties (``CA``: lowest, median and highest county)."""
+        codes = self.occupation_codes(occupation)
+        p = self.table("pay_prevailing_wages")
+        parts = [x.strip() for x in area.split(",")]
+        st = state_code(parts[-1])
+        if st is None:
+            raise QueryError(f"give the area as 'County, ST' or a state code, not {area!r}")
+        t = p.filter(p.soc_code.isin(codes), p.state == st)
+        if len(parts) > 1:
+            county = parts[0].lower().removesuffix(" county").strip()
+            t = t.filter(t.county == county)
+            out = t.select("soc_code", "soc_title", "state", "county", "level_1", "level_2",
+                           "level_3", "level_4").order_by("soc_code").to_pyarrow()  # fmt: skip
+        else:
+            out = (
+                t.group_by(["soc_code", "state"]).agg(
+                    counties=_.count(),
+                    **{f"{lv}_{s}": getattr(_[lv], f)() if f != "median" else _[lv].median()
+                       for lv in ("level_1", "level_2", "level_3", "level_4")
+                       for s, f in (("lowest", "min"), ("median", "median"), ("highest", "max"))},
+                ).order_by("soc_code").to_pyarrow()
+            )  # fmt: skip
+        return _with_meta(out, kind=KINDS["dol_oflc"], currency="USD", rates="")
+
+    def pay_compare(
+        self, family: str, areas: Sequence[str], currency: str = "USD",
+        since: int | None = None, rates: Rates | None = None,
+    ) -> pa.Table:  # fmt: skip
+        """Per area, two rows: the family's main occupation in OEWS (``source`` =
+        ``bls_oews``; ``count`` = employment) and the family's offered wages on LCA
+        filings at the area's worksites (``dol_lca``; ``count`` = filings): ``area,
+        source, what, count, p10, p25, median, p75, p90, years`` (yearly amounts)."""
+        fam = family_code(family)
+        codes = FAMILY_SOC.get(fam)
+        cur = currency_code(currency)
+        rates = rates or Rates()
+        rows = []
+        pct = [name for name, _p in PERCENTILES]
+        for text in areas:
+            a = self.pay_area(text)
+            label = f"{text} ({a.label})" if text.lower() != a.label.lower() else a.label
+            if codes:
+                o = self.occupation_wages(codes[0], text, cur if cur != PPP else "USD")
+                for r in o.to_pylist():
+                    rows.append({"area": label, "source": "bls_oews", "what": r["occupation"],
+                                 "count": r["employment"], **{k: r[k] for k in pct},
+                                 "years": str(r["year"])})  # fmt: skip
+            recs = self._records("dol_lca", PayQuery(family=fam, since=since))
+            if a.area_type == "metro":
+                cond = ibis.literal(False)
+                for c, st in a.cities:
+                    cond = cond | ((recs.city == c.upper()) & (recs.state == st))
+                recs = recs.filter(cond)
+            elif a.area_type == "state":
+                recs = recs.filter(recs.state == a.state)
+            recs = self._convert(recs, cur, rates, cur == PPP).filter(_.amount.notnull())
+            s = recs.agg(
+                n=_.count(), y0=_.year.min(), y1=_.year.max(),
+                **{name: _.amount.quantile(p) for name, p in PERCENTILES},
+            ).to_pyarrow().to_pylist()[0]  # fmt: skip
+            cities = list(dict.fromkeys(c for c, _st in a.cities))
+            where = f"worksites in {', '.join(cities) if cities else a.label}"
+            rows.append({"area": label, "source": "dol_lca",
+                         "what": f"{fam} offers, {where}", "count": s["n"],
+                         **{k: s[k] for k in pct},
+                         "years": (f"{s['y0']}-{s['y1']}" if s["y0"] != s["y1"] else str(s["y0"]))
+                         if s["n"] else None})  # fmt: skip
+        schema = pa.schema([("area", pa.string()), ("source", pa.string()), ("what", pa.string()),
+                            ("count", pa.float64()), *((k, pa.float64()) for k in pct),
+                            ("years", pa.string())])  # fmt: skip
+        out = _rounded(pa.Table.from_pylist(rows, schema=schema))
+        kind = f"bls_oews: {KINDS['bls_oews']}; dol_lca: {KINDS['dol_lca']}"
+        return _with_meta(out, kind=kind, currency=cur, rates=rates.note())
+
+    def org_pay(self, institution_ids: list[str], since: int | None = None,
+                currency: str = "USD") -> pa.Table:  # fmt: skip
+        """An organisation's (and its labs') LCA offered wages by role family."""
+        q = PayQuery(institution_ids=institution_ids, since=since)
+        return self.pay_summary(q, by=("family",), currency=currency)
+
+
+def _metro_parts(name: str) -> tuple[list[str], list[str]]:
+    """``San Jose-Sunnyvale-Santa Clara, CA`` -> (cities, states)."""
+    head, _sep, tail = name.rpartition(", ")
+    if not head:
+        return [], []
+    return [c.strip() for c in head.split("-")], [s.strip() for s in tail.split("-")]
+
+
+def _rounded(t: pa.Table) -> pa.Table:
+    """Amounts and counts as whole numbers."""
+    for i, name in enumerate(t.column_names):
+        if pa.types.is_floating(t.schema.field(name).type):
+            vals = [None if v is None else round(v) for v in t[name].to_pylist()]
+            t = t.set_column(i, name, pa.array(vals, pa.int64()))
+    return t
+
+
+def _scaled(t: pa.Table, cols: Sequence[str], factor: float) -> pa.Table:
+    for c in cols:
+        i = t.column_names.index(c)
+        vals = [None if v is None else round(v * factor, 2) for v in t[c].to_pylist()]
+        t = t.set_column(i, c, pa.array(vals, pa.float64()))
+    return t
+
+
+def _with_meta(t: pa.Table, **meta: str) -> pa.Table:
+    md = dict(t.schema.metadata or {})
+    md.update({f"pay_{k}".encode(): v.encode() for k, v in meta.items() if v})
+    return t.replace_schema_metadata(md)
