@@ -413,6 +413,48 @@ CATALOGUE: tuple[Entry, ...] = (
         "indicator table",
         "what each indicator table above says about itself (coverage, filters, the interval's method), as JSON: name, meta",
     ),
+    Entry(
+        "Pay",
+        "pay_filings",
+        "pay",
+        "LCA filing",
+        "DOL Labor Condition Application filings: case, status, decision date and year, employer, job title, occupation (SOC code and title), role family and seniority, full time, worksite city, county and state, the offered wage (from, to, unit; yearly `annual_wage`, `annual_wage_to`; `unit_inferred` when the file has no unit), the prevailing wage (yearly) and level, `is_offer` (certified, not withdrawn, an offered wage, not part time), the linked institution and organisation, provenance",
+    ),
+    Entry(
+        "Pay",
+        "pay_offers",
+        "pay",
+        "user offer",
+        "offers from the user's CSV files: company, title, role family and seniority, level, base, bonus, equity per year and their total in the offer's currency, base and total in USD (ECB yearly average of the offer's year), location, state, country, year, the linked institution and organisation, provenance",
+    ),
+    Entry(
+        "Pay",
+        "pay_occupation_wages",
+        "pay",
+        "OEWS cell: occupation, area and industry",
+        "BLS OEWS: year, release, SOC code and occupation, area (national, state, metro; code, name, state), industry, employment and its RSE, hourly and annual mean, hourly and annual 10th/25th/50th/75th/90th percentiles, jobs per 1,000, location quotient, `annual_top_coded` (a percentile above the $239,200 top code), footnotes, provenance",
+    ),
+    Entry(
+        "Pay",
+        "pay_prevailing_wages",
+        "pay",
+        "occupation and county",
+        "DOL OFLC prevailing-wage levels I-IV as yearly USD (`level_1` .. `level_4`), with the unit the source stated them in, per SOC code, state and county; provenance",
+    ),
+    Entry(
+        "Pay",
+        "pay_employers",
+        "pay",
+        "employer name and country",
+        "each employer name of the filings (US) and offers (their country): its normalised key, the institution it is linked to and how (`name`, `name-unit`, `correction`, `leading words (...)`, `unmatched`), the institution's name and organisation, filings and offers",
+    ),
+    Entry(
+        "Pay",
+        "pay_occupations",
+        "pay",
+        "occupation (SOC code)",
+        "each occupation code the pay tables know: its title and role family",
+    ),
 )
 
 TABLES = tuple(e.table for e in CATALOGUE)

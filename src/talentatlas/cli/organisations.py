@@ -24,6 +24,7 @@ from talentatlas.cli.options import (
     Warehouse,
     command,
     emit,
+    err,
     filters,
     find_institution,
     open_atlas,
@@ -98,6 +99,10 @@ def org(
     versus: Annotated[
         str | None, typer.Option(help="Net talent balance with this organisation per year.")
     ] = None,
+    show_pay: Annotated[
+        bool,
+        typer.Option("--pay", help="Offered wages on its LCA filings by role family."),
+    ] = False,
     area: Area = None,
     venue: Venue = None,
     since: Since = None,
@@ -131,7 +136,7 @@ def org(
     # balance, else the headcount; in the terminal every asked-for table is shown
     export = (
         "retention" if show_retention else "flows" if show_flows else
-        "versus" if versus else "headcount"
+        "versus" if versus else "pay" if show_pay else "headcount"
     )  # fmt: skip
     table = fmt == "table"
 
@@ -157,6 +162,16 @@ def org(
         emit(bal, fmt, output, f"{best['name']} vs {other['name']}",
               f"to_other: moves from {best['name']} to {other['name']}; net > 0: "
               f"{best['name']} gains")  # fmt: skip
+    if show_pay and shows("pay"):
+        ids = atlas.descendants(rid) if roll else [rid]
+        pay = atlas.org_pay(ids, since=since) if atlas.has_pay() else None
+        if pay is None:
+            err.print("[yellow]this warehouse has no pay tables[/]")
+        else:
+            md = pay.schema.metadata or {}
+            emit(pay, fmt, output, f"{label} — pay (LCA filings, offered base wage, USD a year)",
+                  f"{md.get(b'pay_kind', b'').decode()}; records = certified filings linked to "
+                  "it (and its labs); see talentatlas pay --employer for more")  # fmt: skip
     ret = None
     if show_retention:
         ret = atlas.retention(rid, roll_up=roll, filters=flt, level=level, reps=reps, seed=seed)

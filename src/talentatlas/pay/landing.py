@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from talentatlas.landing import file_sha256
 from talentatlas.pay import filings, oews, offers, prevailing
-from talentatlas.pay.read import PayRead, quarantine_rows
+from talentatlas.pay.read import PayRead, check_gzip, quarantine_rows
 from talentatlas.sources.base import QUARANTINE_SCHEMA
 from talentatlas.workers import Background
 
@@ -123,6 +123,8 @@ def land_one(f: PayFile, landing: Path) -> Landed:
     base.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     try:
+        if f.path.suffix == ".gz":
+            check_gzip(f.path)
         read = READERS[f.source](f.path, f.rel)
     except READ_ERRORS as e:
         msg = f"cannot read {f.rel}: {type(e).__name__}: {e}"

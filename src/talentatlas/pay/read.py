@@ -60,6 +60,14 @@ def plain_file(path: Path) -> Iterator[Path]:
         yield out
 
 
+def check_gzip(path: Path) -> None:
+    """Read a gzip file to its end: a truncated or corrupt archive raises ``EOFError``
+    or ``gzip.BadGzipFile`` (DuckDB's reader stops at the break without a word)."""
+    with gzip.open(path, "rb") as f:
+        while f.read(1 << 22):
+            pass
+
+
 def literal(value: str | None) -> str:
     """A SQL string literal (queries are not parameterised: DuckDB runs a statement
     with parameters far slower on large scans)."""
