@@ -41,7 +41,7 @@ def test_every_command_option_and_setting_says_what_it_does() -> None:
 def test_catalogue_lists_each_table_once_with_a_known_stage() -> None:
     assert len(TABLES) == len(set(TABLES))
     stages = {"landing", "build", "canonical", "institutions", "resolve", "people"}
-    stages |= {"careers", "evidence", "discovery", "indicators"}
+    stages |= {"careers", "evidence", "discovery", "indicators", "pay"}
     assert {e.stage for e in CATALOGUE} <= stages
     assert all(e.grain and e.what for e in CATALOGUE)
 

@@ -13,6 +13,7 @@ import pytest
 
 from talentatlas.config import Scope, Settings
 from talentatlas.fetch import fetch
+from talentatlas.pay.landing import pay_kind
 
 pytestmark = pytest.mark.realdata
 WEB = Scope(areas=["Web/IR"])  # kdd, www, sigir: a small real subset
@@ -92,6 +93,9 @@ def _expected(shared: Path) -> set[str]:
         out |= {p.relative_to(shared).as_posix() for p in od.glob("*")} if od.is_dir() else set()
     out |= {p.relative_to(shared).as_posix() for p in (shared / "ror").glob("ror_records*")}
     out |= {p.relative_to(shared).as_posix() for p in (shared / "mpidr").glob("*.csv")}
+    # the pay files (the per-occupation JSON extracts and the manifest are not wanted)
+    pay = (shared / "compensation").glob("*")
+    out |= {p.relative_to(shared).as_posix() for p in pay if pay_kind(p.name)}
     return out | {
         "affiliations/lossfunk_affiliation_domain_country.csv",
         "affiliations/lossfunk_neurips-2024-cc-authors.json",

@@ -110,7 +110,21 @@ def _oews_db(path: Path, cells: list[tuple]) -> None:
 
 
 def test_oews_placeholders_top_codes_and_bad_cells(tmp_path: Path) -> None:
-    good = ["100", "1.0", "90.0", "187200", "1.0", *["40"] * 5, "80000", "-", "-", "-", "-", "1", "1"]
+    good = [
+        "100",
+        "1.0",
+        "90.0",
+        "187200",
+        "1.0",
+        *["40"] * 5,
+        "80000",
+        "-",
+        "-",
+        "-",
+        "-",
+        "1",
+        "1",
+    ]
     bad = ["100", "abc", *["1"] * 15]
     top = [None] * 11 + ["5", "5", "5", "5"] + [None, None]
     _oews_db(tmp_path / "o.sqlite", [
@@ -301,7 +315,9 @@ def test_lca_real_sample_vintages(shared_data: Path) -> None:
     assert first["prevailing_wage"] == 106600 and first["annual_wage"] is None
     assert not any(a.rows["is_offer"].to_pylist())  # it holds no offered wage
     assert set(a.rows["year"].to_pylist()) == {2020}
-    b = filings.read(shared_data / COMP / "swizec_h1b_software_salaries_2012-2016_sample5000.csv", "b")
+    b = filings.read(
+        shared_data / COMP / "swizec_h1b_software_salaries_2012-2016_sample5000.csv", "b"
+    )
     assert b.rows.num_rows + b.quarantine.num_rows == 4_999
     statuses = b.rows.group_by("status").aggregate([("status", "count")]).to_pylist()
     got = {s["status"]: s["status_count"] for s in statuses}

@@ -427,3 +427,59 @@ def test_careers_of_the_real_build_equal_the_definitions(real_build: Settings) -
                 assert _rows(con.table(name)) == rows, name
     finally:
         con.disconnect()
+
+
+@pytest.mark.slow
+def test_pay_on_the_real_corpus(real_build: Settings, shared_data: Path, tmp_path: Path) -> None:
+    """Pay beside headcount for an organisation; OEWS cells, employer links and area
+    comparisons from the real pay files."""
+    from typer.testing import CliRunner
+
+    from talentatlas.api import Atlas
+    from talentatlas.cli import app
+    from talentatlas.pay.currency import Rates
+
+    env = {
+        "TALENTATLAS_DATA_DIR": str(shared_data),
+        "TALENTATLAS_WAREHOUSE": str(real_build.warehouse),
+    }
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        r = runner.invoke(app, list(args), env=env)
+        assert r.exit_code == 0, (args, r.output[-3000:])
+        return r.stdout
+
+    out = run("org", "Google", "--pay")
+    assert "headcount by year" in out and "pay (LCA filings" in out
+    assert "software-engineer" in out and "without bonus or equity" in out
+    rows = json.loads(run("org", "Google", "--pay", "-f", "json"))
+    sw = next(r for r in rows if r["family"] == "software-engineer")
+    assert sw["records"] >= 150 and 100_000 <= sw["median"] <= 160_000
+    cell = json.loads(run("pay", "--occupation", "15-1221", "--area", "San Jose", "-f", "json"))
+    assert [cell[0][k] for k in ("employment", "p10", "median", "p90")] == [2210, 133270, 218420,
+                                                                           310190]  # fmt: skip
+    cmp = json.loads(run("pay", "compare", "--family", "research-scientist", "--areas",
+                         "San Francisco", "Seattle", "New York", "--currency", "KRW", "-f", "json"))  # fmt: skip
+    assert len(cmp) == 6 and [r["source"] for r in cmp[:2]] == ["bls_oews", "dol_lca"]
+    krw = Rates().convert(1, "USD", "KRW", 2025)
+    sea = next(r for r in cmp if r["source"] == "bls_oews" and r["area"].startswith("Seattle"))
+    assert sea["median"] == pytest.approx(211270 * krw, rel=1e-6)
+    top = json.loads(run("pay", "--family", "software-engineer", "--by", "employer", "--top", "3",
+                         "--source", "lca", "-f", "json"))  # fmt: skip
+    assert top[0]["employer"] == "Microsoft (United States)" and top[0]["records"] >= 300
+    run("pay", "compare", "--family", "software-engineer", "--areas", "San Jose", "Seattle",
+        "--plot", str(tmp_path / "compare.html"))  # fmt: skip
+    assert b"<html" in (tmp_path / "compare.html").read_bytes()[:200]
+    with Atlas.open(real_build.warehouse) as atlas:
+        emp = {r["employer"]: r for r in atlas.table("pay_employers").to_pyarrow().to_pylist()}
+        assert emp["GOOGLE LLC" if "GOOGLE LLC" in emp else "Google Llc"]["institution"] == (
+            "Google (United States)"
+        )
+        assert emp["Amazon.com Services Llc"]["institution"] == "Amazon (United States)"
+        files = atlas.table("files").to_pyarrow().to_pylist()
+        pay_files = {f["file"] for f in files if f["source"] in ("bls_oews", "dol_oflc", "dol_lca")}
+        assert len(pay_files) == 4 and all(f["problems"] == "" for f in files
+                                           if f["file"] in pay_files)  # fmt: skip
+        n = atlas.table("pay_prevailing_wages").count().to_pyarrow().as_py()
+        assert n == 2_736_684

@@ -508,13 +508,19 @@ class Atlas(PeopleViews, PayViews):
             .to_pyarrow()
         )  # fmt: skip
 
-    def descendants(self, institution_id: str) -> list[str]:
-        """The institution and every lab or unit below it (by parent links)."""
+    @cached_property
+    def _children(self) -> dict[str, list[str]]:
+        """Institution -> the labs and units whose parent it is."""
         rows = self.table("institutions").select("institution_id", "parent_id").to_pyarrow()
         children: dict[str, list[str]] = {}
         for c, p in zip(rows.column(0).to_pylist(), rows.column(1).to_pylist(), strict=True):
             if p:
                 children.setdefault(p, []).append(c)
+        return children
+
+    def descendants(self, institution_id: str) -> list[str]:
+        """The institution and every lab or unit below it (by parent links)."""
+        children = self._children
         out, todo = [], [institution_id]
         while todo:
             x = todo.pop()

@@ -147,6 +147,16 @@ class Settings(BaseSettings):
         " there is no mirror; unset, `fetch` leaves the registry to the user (`data/ror/`)",
     )
     fetch_years: tuple[int, int] = Field((1987, 2026), description="years `fetch` asks for")
+    upstream_lca: str = Field(
+        "https://www.dol.gov/sites/dolgov/files/ETA/oflc/pdfs",
+        description="base URL of the DOL's LCA disclosure spreadsheets"
+        " (`LCA_Disclosure_Data_FY<year>_Q<quarter>.xlsx`)",
+    )
+    lca_fiscal_years: list[int] = Field(
+        default_factory=list,
+        description="fiscal years whose LCA disclosure spreadsheets `fetch` downloads when"
+        " there is no mirror (each quarter is 100-200 MB; none by default)",
+    )
     orcid_api: str = Field(
         "https://pub.orcid.org/v3.0",
         description="the ORCID API `fetch-orcid` asks (the public API by default)",

@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from talentatlas.config import DOMAIN_TABLE, Settings, source_venue_dirs
+from talentatlas.pay.landing import pay_kind
 from talentatlas.sources.authormaps import USED as AUTHOR_MAPS
 
 RETRIES = 4
@@ -55,6 +56,25 @@ MPIDR_CANDIDATES = [
 ]
 
 
+#: the pay files probed on a mirror that has no listing
+PAY_CANDIDATES = [
+    "compensation/bls_oews_2025.sqlite.gz",
+    "compensation/bls_oews_may2025_ai_related_occupations.csv.gz",
+    "compensation/oflc_prevailing_wage_levels_by_county.csv.gz",
+    "compensation/lca_2020-2023_chunk17.csv",
+    "compensation/swizec_h1b_software_salaries_2012-2016_sample5000.csv",
+]
+
+
+def lca_names(fiscal_years: Iterable[int]) -> list[str]:
+    """The DOL's quarterly LCA disclosure spreadsheets of the given fiscal years."""
+    return [
+        f"compensation/LCA_Disclosure_Data_FY{y}_Q{q}.xlsx"
+        for y in sorted(set(fiscal_years))
+        for q in range(1, 5)
+    ]
+
+
 def _is_url(s: str) -> bool:
     return s.startswith(("http://", "https://"))
 
@@ -69,6 +89,8 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
         return parts[1].startswith("ror_records") or "ror-data" in parts[1]
     if len(parts) == 2 and parts[0] == "mpidr":  # reference tables for `validate`
         return parts[1].endswith((".csv", ".csv.gz"))
+    if len(parts) == 2 and parts[0] == "compensation":  # pay: OEWS, OFLC, LCA filings
+        return pay_kind(parts[1]) is not None
     if len(parts) == 3 and parts[0] == "paperlists":
         return parts[1] in venue_dirs and ".json" in parts[2]
     if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
@@ -252,6 +274,9 @@ def fetch(
     )
     if not mirror and settings.upstream_ror:
         bases["ror/"] = settings.upstream_ror.rstrip("/")
+    lca = lca_names(settings.lca_fiscal_years) if not mirror else []
+    if lca:
+        bases["compensation/"] = settings.upstream_lca.rstrip("/")
     listed: list[str] | None = None
     if mirror:
         text = dl.get_text(f"{bases['']}/MANIFEST.csv")
@@ -266,11 +291,17 @@ def fetch(
         names = [*names, *ROR_CANDIDATES]  # and the registry
     if not any(n.startswith("mpidr/") for n in names) and "" in bases:
         names = [*names, *MPIDR_CANDIDATES]  # and the MPIDR reference tables (mirror only)
+    if not any(n.startswith("compensation/") for n in names) and "" in bases:
+        names = [*names, *PAY_CANDIDATES]  # and the pay files (mirror only)
+    names = [*names, *lca]
     if on_plan:
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
-        probe = listed is None or rel in tables or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
+        probe = (
+            listed is None or rel in tables or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
+            or rel in PAY_CANDIDATES or rel in lca
+        )  # fmt: skip
         try:
             got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)
             if got is True:

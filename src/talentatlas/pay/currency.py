@@ -92,12 +92,14 @@ class Rates:
     #: years that were taken from a neighbouring year, per currency (for notes)
     substituted: dict[str, set[int]] = field(default_factory=dict)
 
-    def factor(self, currency: str, year: int) -> float:
+    def factor(self, currency: str, year: int, quiet: bool = False) -> float:
+        """Units of ``currency`` per US dollar in ``year``; ``quiet``: a substituted
+        year is not noted (a table of every year, most of them unused)."""
         if currency == "USD":
             return 1.0
-        return self._per_eur(currency, year) / self._per_eur("USD", year)
+        return self._per_eur(currency, year, quiet) / self._per_eur("USD", year, quiet)
 
-    def _per_eur(self, currency: str, year: int) -> float:
+    def _per_eur(self, currency: str, year: int, quiet: bool = False) -> float:
         table = yearly_per_eur()
         if (currency, year) in table:
             return table[(currency, year)]
@@ -105,12 +107,13 @@ class Rates:
         if not years:
             raise ValueError(f"no ECB rates for {currency}")
         near = min(years, key=lambda y: (abs(y - year), -y))
-        self.substituted.setdefault(currency, set()).add(year)
+        if not quiet:
+            self.substituted.setdefault(currency, set()).add(year)
         return table[(currency, near)]
 
-    def convert(self, amount: float, frm: str, to: str, year: int) -> float:
+    def convert(self, amount: float, frm: str, to: str, year: int, quiet: bool = False) -> float:
         """``amount`` in ``frm`` to ``to`` at the yearly average rate of ``year``."""
-        return amount / self.factor(frm, year) * self.factor(to, year)
+        return amount / self.factor(frm, year, quiet) * self.factor(to, year, quiet)
 
     def factors(self, currency: str, years: list[int]) -> pa.Table:
         """``year, factor`` (units of ``currency`` per USD) for each year, a table to

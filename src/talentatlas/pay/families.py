@@ -120,7 +120,7 @@ TITLE_RULES: tuple[tuple[str | None, re.Pattern[str]], ...] = tuple(
         ),
         (
             "data-scientist",
-            r"\bdata scien|statisti|\bdata analy|\bquantitative (analy|research)"
+            r"\bdata scien|\bdata (&|and) applied scien|statisti|\bdata analy|\bquantitative (analy|research)"
             r"|\bquant\b|\boperations research|\bbusiness intelligence|\bmathematic"
             r"|\bdata mining|\banalytics\b",
         ),

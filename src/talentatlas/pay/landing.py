@@ -61,7 +61,9 @@ class PayFile:
     sha256: str
 
 
-def _kind(name: str) -> str | None:
+def pay_kind(name: str) -> str | None:
+    """What pay file a name is (``oews_sqlite``, ``oews_csv``, ``dol_oflc``,
+    ``dol_lca``), or None."""
     n = name.lower()
     tabular = n.endswith((".csv", ".csv.gz", *_SHEETS))
     if "oews" in n and (".sqlite" in n or n.endswith((".db", ".db.gz"))):
@@ -80,7 +82,7 @@ def discover(data_dir: Path) -> list[PayFile]:
     found: list[tuple[str, Path]] = []
     comp = data_dir / "compensation"
     if comp.is_dir():
-        kinds = [(k, p) for p in sorted(comp.rglob("*")) if p.is_file() and (k := _kind(p.name))]
+        kinds = [(k, p) for p in sorted(comp.rglob("*")) if p.is_file() and (k := pay_kind(p.name))]
         has_sqlite = any(k == "oews_sqlite" for k, _p in kinds)
         for k, p in kinds:
             if k == "oews_csv" and has_sqlite:

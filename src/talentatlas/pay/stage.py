@@ -43,11 +43,13 @@ def stage_pay(
     emp = engine.materialize(EMPLOYERS, emp)
     for table, country in (("pay_filings", ibis.literal("US")), ("pay_offers", None)):
         t = raw[table]
-        by = emp.select("employer", "country", "institution_id", "org_id")
+        by = emp.select("employer", "country", "employer_key", "institution_id", "institution",
+                        "org_id")  # fmt: skip
         key = t.company if table == "pay_offers" else t.employer
         ctry = t.country if country is None else country
         j = t.left_join(by, [key == by.employer, ctry.fill_null("") == by.country.fill_null("")])
-        engine.materialize(table, j.select(*t.columns, "institution_id", "org_id"))
+        cols = ("employer_key", "institution_id", "institution", "org_id")
+        engine.materialize(table, j.select(*t.columns, *cols))
     for table in ("pay_occupation_wages", "pay_prevailing_wages"):
         engine.materialize(table, raw[table])
     engine.materialize(OCCUPATIONS, _occupations(engine, raw))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import ibis
 import pyarrow as pa
@@ -20,7 +21,7 @@ from ibis import _
 from talentatlas.pay.currency import PPP, Rates, currency_code
 from talentatlas.pay.families import FAMILY_SOC, family_code, soc_code
 from talentatlas.pay.read import state_code
-from talentatlas.tables import flat
+from talentatlas.tables import flat, union_all
 from talentatlas.vocabulary import QueryError
 
 #: what each source's figure is
@@ -33,6 +34,8 @@ KINDS = {
     "dol_oflc": "DOL OFLC prevailing-wage levels I-IV: the floor an H-1B employer must pay "
     "(set from OEWS), not a wage anyone was paid",
 }
+#: the years a record's amount can be converted at (records outside: no amount)
+RATE_YEARS = range(1999, 2036)
 PERCENTILES = (("p10", 0.1), ("p25", 0.25), ("median", 0.5), ("p75", 0.75), ("p90", 0.9))
 GROUPS = {
     "employer": "employer_name",
@@ -97,9 +100,6 @@ class PayViews:
         if source == "dol_lca":
             t = self.table("pay_filings")
             t = t.filter(t.is_offer)
-            emp = self.table("pay_employers").filter(_.country == "US")
-            t = t.left_join(emp.select("employer", "employer_key", "institution"),
-                            t.employer == emp.employer)  # fmt: skip
             t = t.select(
                 employer_name=ibis.coalesce(t.institution, t.employer_key, t.employer),
                 employer_key=t.employer_key, institution_id=t.institution_id,
@@ -108,17 +108,11 @@ class PayViews:
             )  # fmt: skip
         elif source == "offers":
             t = self.table("pay_offers")
-            emp = self.table("pay_employers")
-            t = t.left_join(
-                emp.select("employer", "country", "employer_key", "institution"),
-                [t.company == emp.employer, t.country.fill_null("") == emp.country.fill_null("")],
-            )
             t = t.select(
                 employer_name=ibis.coalesce(t.institution, t.company),
                 employer_key=t.employer_key, institution_id=t.institution_id,
                 family=t.family, seniority=t.seniority, year=t.year, state=t.state,
                 city=t.location.upper(), amount=t.total, currency=t.currency,
-                base=t.base,
             )  # fmt: skip
         else:
             raise ValueError(f"unknown pay source {source!r}")
@@ -152,19 +146,24 @@ class PayViews:
         best = found[0]
         return best, self.descendants(best["institution_id"])
 
+    @cached_property
+    def _pay_currencies(self) -> list[str]:
+        o = self.table("pay_offers").select("currency").distinct().to_pyarrow()
+        return sorted({"USD", *(c for c in o["currency"].to_pylist() if c)})
+
     def _convert(self, t: ibis.Table, currency: str, rates: Rates, ppp: bool) -> ibis.Table:
         """``amount`` in ``currency`` at the yearly rate of each record's year (or in
         international dollars for ``PPP$``: the US's PPP factor for US records)."""
-        years = [y for y in t.select("year").distinct().to_pyarrow()["year"].to_pylist() if y]
-        curs = t.select("currency").distinct().to_pyarrow()["currency"].to_pylist()
+        if currency == "USD" and self._pay_currencies == ["USD"]:
+            return t
         rows = []
-        for c in curs:
-            for y in years:
+        for c in self._pay_currencies:
+            for y in RATE_YEARS:
                 if ppp:
                     f = rates.ppp_factor("US", y) if c == "USD" else None
                     f = (1.0 / f) if f else None
                 else:
-                    f = rates.convert(1.0, c, currency, y)
+                    f = rates.convert(1.0, c, currency, y, quiet=True)
                 rows.append((c, y, f))
         tab = pa.table({"cur": pa.array([r[0] for r in rows], pa.string()),
                         "yr": pa.array([r[1] for r in rows], pa.int32()),
@@ -208,6 +207,7 @@ class PayViews:
         if top:
             g = g.limit(top)
         out = g.to_pyarrow()
+        _note_years(rates, cur, out["first_year"].to_pylist() + out["last_year"].to_pylist())
         if "employer" in by:
             out = out.drop_columns(["employers"])
         out = _rounded(out).rename_columns(
@@ -233,16 +233,20 @@ class PayViews:
             raise QueryError(f"no occupation matches {text!r} (give a SOC code such as 15-1221)")
         return sorted(codes)[:10]
 
-    def pay_area(self, text: str) -> Area:
-        """An OEWS area from a name: ``national``/``US``; a state code (``CA``); a metro
-        area by one of its cities (``San Jose``, ``New York``); a state name; else the
-        first area whose name contains the text."""
+    @cached_property
+    def _pay_areas(self) -> list[dict]:
         w = self.table("pay_occupation_wages")
-        areas = (
+        return (
             w.filter(w.soc_code == "00-0000")
             .select("area_code", "area_type", "area_name", "state").distinct()
             .to_pyarrow().to_pylist()
         )  # fmt: skip
+
+    def pay_area(self, text: str) -> Area:
+        """An OEWS area from a name: ``national``/``US``; a state code (``CA``); a metro
+        area by one of its cities (``San Jose``, ``New York``); a state name; else the
+        first area whose name contains the text."""
+        areas = self._pay_areas
         t = " ".join(text.lower().replace(".", "").split())
         if t in {"national", "us", "usa", "united states", "nation"}:
             a = next(a for a in areas if a["area_type"] == "national")
@@ -337,32 +341,52 @@ class PayViews:
         codes = FAMILY_SOC.get(fam)
         cur = currency_code(currency)
         rates = rates or Rates()
-        rows = []
         pct = [name for name, _p in PERCENTILES]
-        for text in areas:
-            a = self.pay_area(text)
-            label = f"{text} ({a.label})" if text.lower() != a.label.lower() else a.label
-            if codes:
-                o = self.occupation_wages(codes[0], text, cur if cur != PPP else "USD")
-                for r in o.to_pylist():
-                    rows.append({"area": label, "source": "bls_oews", "what": r["occupation"],
-                                 "count": r["employment"], **{k: r[k] for k in pct},
-                                 "years": str(r["year"])})  # fmt: skip
-            recs = self._records("dol_lca", PayQuery(family=fam, since=since))
+        found = [(text, self.pay_area(text)) for text in areas]
+        labels = [f"{t} ({a.label})" if t.lower() != a.label.lower() else a.label for t, a in found]
+        # OEWS: one query for every area
+        oews: dict[str, dict] = {}
+        if codes:
+            w = self.table("pay_occupation_wages")
+            cells = w.filter(w.soc_code == codes[0], w.industry_code == "000000",
+                             w.area_code.isin([a.area_code for _t, a in found]))  # fmt: skip
+            for r in cells.to_pyarrow().to_pylist():
+                oews[r["area_code"]] = r
+        # LCA: one query, the family's offers at each area's worksites (an area each)
+        recs = self._records("dol_lca", PayQuery(family=fam, since=since))
+        parts = []
+        for i, (_t, a) in enumerate(found):
             if a.area_type == "metro":
                 cond = ibis.literal(False)
                 for c, st in a.cities:
                     cond = cond | ((recs.city == c.upper()) & (recs.state == st))
-                recs = recs.filter(cond)
             elif a.area_type == "state":
-                recs = recs.filter(recs.state == a.state)
-            recs = self._convert(recs, cur, rates, cur == PPP).filter(_.amount.notnull())
-            s = recs.agg(
-                n=_.count(), y0=_.year.min(), y1=_.year.max(),
-                **{name: _.amount.quantile(p) for name, p in PERCENTILES},
-            ).to_pyarrow().to_pylist()[0]  # fmt: skip
+                cond = recs.state == a.state
+            else:
+                cond = ibis.literal(True)
+            parts.append(recs.filter(cond).mutate(k=ibis.literal(i)))
+        both = self._convert(union_all(parts), cur, rates, cur == PPP).filter(_.amount.notnull())
+        stats = both.group_by("k").agg(
+            n=_.count(), y0=_.year.min(), y1=_.year.max(),
+            **{name: _.amount.quantile(p) for name, p in PERCENTILES},
+        ).to_pyarrow().to_pylist()  # fmt: skip
+        by_k = {r["k"]: r for r in stats}
+        usd = rates.convert(1.0, "USD", cur, 2025) if cur not in ("USD", PPP) else 1.0
+        rows = []
+        for i, ((_text, a), label) in enumerate(zip(found, labels, strict=True)):
+            r = oews.get(a.area_code)
+            if r is not None:
+                f = rates.convert(1.0, "USD", cur, r["year"]) if cur not in ("USD", PPP) else usd
+                vals = {"p10": r["annual_p10"], "p25": r["annual_p25"], "median": r["annual_p50"],
+                        "p75": r["annual_p75"], "p90": r["annual_p90"]}  # fmt: skip
+                rows.append({"area": label, "source": "bls_oews", "what": r["occupation"],
+                             "count": r["employment"],
+                             **{k: None if v is None else v * f for k, v in vals.items()},
+                             "years": str(r["year"])})  # fmt: skip
+            s = by_k.get(i) or {"n": 0, "y0": None, "y1": None, **dict.fromkeys(pct)}
             cities = list(dict.fromkeys(c for c, _st in a.cities))
             where = f"worksites in {', '.join(cities) if cities else a.label}"
+            _note_years(rates, cur, [s["y0"], s["y1"]])
             rows.append({"area": label, "source": "dol_lca",
                          "what": f"{fam} offers, {where}", "count": s["n"],
                          **{k: s[k] for k in pct},
@@ -380,6 +404,15 @@ class PayViews:
         """An organisation's (and its labs') LCA offered wages by role family."""
         q = PayQuery(institution_ids=institution_ids, since=since)
         return self.pay_summary(q, by=("family",), currency=currency)
+
+
+def _note_years(rates: Rates, currency: str, years: Sequence[int | None]) -> None:
+    """Note the years in this range that the ECB series does not cover."""
+    ys = [y for y in years if y is not None]
+    if ys and currency != PPP:
+        for y in range(min(ys), max(ys) + 1):
+            rates.factor(currency, y)
+            rates.factor("EUR", y)
 
 
 def _metro_parts(name: str) -> tuple[list[str], list[str]]:
