@@ -17,6 +17,7 @@ from talentatlas.sources.simulated_openalex import (
     write_snapshot,
 )
 from talentatlas.store import open_warehouse
+from test_pay_build import write_pay_files
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -31,7 +32,8 @@ TABLES = [
     "sector_flows", "indicator_meta",
     "org_headcount", "org_flows", "coverage_by_year", "key_conflicts", "graduate_summary",
     "withdrawn_works", "work_sources", "education", "employment", "orcid_entries",
-    "person_stages", "person_index",
+    "person_stages", "person_index", "pay_filings", "pay_offers", "pay_occupation_wages",
+    "pay_prevailing_wages", "pay_employers", "pay_occupations", "files",
 ]  # fmt: skip
 
 
@@ -64,6 +66,7 @@ def test_duckdb_and_spark_build_the_same_tables(tmp_path) -> None:
              inst.ror_id),
             ("Scientist", "Elsewhere", "NZ", p.first_year + 1, None, None),
         ])  # fmt: skip
+    write_pay_files(tmp_path / "data")  # and pay
     duck = make_settings(tmp_path, "duckdb")
     spark = make_settings(tmp_path, "spark")
     # a landing cache of its own: Spark's executors parse every file themselves

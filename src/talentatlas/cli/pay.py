@@ -154,7 +154,7 @@ def pay(
             t = atlas.prevailing_levels(occ, area)
             emit(t, fmt, output, f"Prevailing-wage levels: {occ} in {area}", _caption(t))
             return
-        t = atlas.occupation_wages(occ, area, currency)
+        t = atlas.occupation_wages(occ, area, currency, rates=_rates(ppp))
         emit(t, fmt, output, f"OEWS wages: {occ}" + (f" in {area}" if area else " (national)"),
              _caption(t, "employment = jobs in the occupation and area; top_coded: a "
                          "percentile at or above $239,200 is not published"))  # fmt: skip

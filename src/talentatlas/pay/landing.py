@@ -22,6 +22,7 @@ import gzip
 import json
 import sqlite3
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from talentatlas.landing import file_sha256
 from talentatlas.pay import filings, oews, offers, prevailing
 from talentatlas.pay.read import PayRead, check_gzip, quarantine_rows
 from talentatlas.sources.base import QUARANTINE_SCHEMA
-from talentatlas.workers import Background
+from talentatlas.workers import clean_context
 
 #: bump when a reader changes, so that cached reads are redone
 PAY_VERSION = 1
@@ -115,13 +116,26 @@ READ_ERRORS = (ValueError, OSError, EOFError, gzip.BadGzipFile, sqlite3.Error, d
                UnicodeDecodeError, KeyError)  # fmt: skip
 
 
+def _paths(landing: Path, f: PayFile) -> tuple[Path, Path, Path]:
+    base = _cache(landing, f)
+    rows, quar, man = (base.with_suffix(s) for s in (".parquet", ".quarantine.parquet", ".json"))
+    return rows, quar, man
+
+
+def _cached(f: PayFile, landing: Path) -> Landed | None:
+    rows, quar, man = _paths(landing, f)
+    if man.exists() and rows.exists() and quar.exists():
+        return Landed(f, rows, quar, json.loads(man.read_text()))
+    return None
+
+
 def land_one(f: PayFile, landing: Path) -> Landed:
     """Read ``f`` unless its content was read before; the cache is written through a
     temporary name and renamed, so that a killed build leaves none half-written."""
+    if (done := _cached(f, landing)) is not None:
+        return done
     base = _cache(landing, f)
-    rows, quar, man = (base.with_suffix(s) for s in (".parquet", ".quarantine.parquet", ".json"))
-    if man.exists() and rows.exists() and quar.exists():
-        return Landed(f, rows, quar, json.loads(man.read_text()))
+    rows, quar, man = _paths(landing, f)
     base.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     try:
@@ -161,11 +175,31 @@ def land_all(files: list[PayFile], landing: Path) -> list[Landed]:
     return [land_one(f, landing) for f in files]
 
 
-class PayLanding(Background[list[Landed]]):
-    """:func:`land_all` in a background thread from construction on."""
+class PayLanding:
+    """:func:`land_all` in a worker process from construction on (its reading is
+    mostly Python, which a thread would run under the build's interpreter lock); take
+    the result with :meth:`result`. Files already read are taken from the cache without
+    a process."""
 
     def __init__(self, files: list[PayFile], landing: Path) -> None:
-        super().__init__("pay", land_all, files, landing)
+        self._done: list[Landed] | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        cached = [_cached(f, landing) for f in files]
+        if all(c is not None for c in cached):
+            self._done = [c for c in cached if c is not None]
+            return
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=clean_context())
+        self._future = self._pool.submit(land_all, files, landing)
+
+    def result(self) -> list[Landed]:
+        """The files read (waits for the process; re-raises its error)."""
+        if self._done is None:
+            assert self._pool is not None
+            try:
+                self._done = self._future.result()
+            finally:
+                self._pool.shutdown()
+        return self._done
 
 
 def files_rows(landed: list[Landed]) -> pa.Table:

@@ -105,6 +105,7 @@ class PayViews:
                 employer_key=t.employer_key, institution_id=t.institution_id,
                 family=t.family, seniority=t.seniority, year=t.year, state=t.state,
                 city=t.city.upper(), amount=t.annual_wage, currency=ibis.literal("USD"),
+                country=ibis.literal("US"),
             )  # fmt: skip
         elif source == "offers":
             t = self.table("pay_offers")
@@ -113,6 +114,7 @@ class PayViews:
                 employer_key=t.employer_key, institution_id=t.institution_id,
                 family=t.family, seniority=t.seniority, year=t.year, state=t.state,
                 city=t.location.upper(), amount=t.total, currency=t.currency,
+                country=t.country,
             )  # fmt: skip
         else:
             raise ValueError(f"unknown pay source {source!r}")
@@ -152,19 +154,24 @@ class PayViews:
         return sorted({"USD", *(c for c in o["currency"].to_pylist() if c)})
 
     def _convert(self, t: ibis.Table, currency: str, rates: Rates, ppp: bool) -> ibis.Table:
-        """``amount`` in ``currency`` at the yearly rate of each record's year (or in
-        international dollars for ``PPP$``: the US's PPP factor for US records)."""
+        """``amount`` in ``currency`` at the yearly rate of each record's year; for
+        ``PPP$`` (international dollars), the amount in its own currency divided by its
+        country's PPP factor of the year (a record of a country the table lacks: no
+        amount)."""
+        if ppp:
+            keys = sorted(rates.ppp)
+            tab = pa.table({"ctry": pa.array([k[0] for k in keys], pa.string()),
+                            "yr": pa.array([k[1] for k in keys], pa.int32()),
+                            "f": pa.array([1.0 / rates.ppp[k] for k in keys], pa.float64())})  # fmt: skip
+            r = ibis.memtable(tab)
+            j = t.left_join(r, [t.country == r.ctry, t.year == r.yr])
+            return j.select(*[c for c in t.columns if c != "amount"], amount=j.amount * j.f)
         if currency == "USD" and self._pay_currencies == ["USD"]:
             return t
         rows = []
         for c in self._pay_currencies:
             for y in RATE_YEARS:
-                if ppp:
-                    f = rates.ppp_factor("US", y) if c == "USD" else None
-                    f = (1.0 / f) if f else None
-                else:
-                    f = rates.convert(1.0, c, currency, y, quiet=True)
-                rows.append((c, y, f))
+                rows.append((c, y, rates.convert(1.0, c, currency, y, quiet=True)))
         tab = pa.table({"cur": pa.array([r[0] for r in rows], pa.string()),
                         "yr": pa.array([r[1] for r in rows], pa.int32()),
                         "f": pa.array([r[2] for r in rows], pa.float64())})  # fmt: skip
@@ -187,6 +194,7 @@ class PayViews:
         records first; ``top`` of them), with the source's kind in the metadata."""
         cur = currency_code(currency)
         rates = rates or Rates()
+        _need_ppp(cur, rates)
         bad = [b for b in by if b not in GROUPS]
         if bad:
             raise QueryError(f"cannot group pay by {bad}; by one of {', '.join(GROUPS)}")
@@ -237,9 +245,8 @@ class PayViews:
     def _pay_areas(self) -> list[dict]:
         w = self.table("pay_occupation_wages")
         return (
-            w.filter(w.soc_code == "00-0000")
-            .select("area_code", "area_type", "area_name", "state").distinct()
-            .to_pyarrow().to_pylist()
+            w.select("area_code", "area_type", "area_name", "state").distinct()
+            .order_by("area_code").to_pyarrow().to_pylist()
         )  # fmt: skip
 
     def pay_area(self, text: str) -> Area:
@@ -278,7 +285,7 @@ class PayViews:
 
     def occupation_wages(
         self, occupation: str, area: str | None = None, currency: str = "USD",
-        industry: str = "000000",
+        industry: str = "000000", rates: Rates | None = None,
     ) -> pa.Table:  # fmt: skip
         """OEWS cells: ``soc_code, occupation, area, area_type, employment, p10, p25,
         median, p75, p90, mean, hourly_median, year, top_coded`` (yearly wages)."""
@@ -291,16 +298,17 @@ class PayViews:
         else:
             t = t.filter(t.area_type == "national")
         cur = currency_code(currency)
+        rates = rates or Rates()
+        _need_ppp(cur, rates)
         out = t.select(
             "soc_code", "occupation", area=t.area_name, area_type=t.area_type,
             employment=t.employment, p10=t.annual_p10, p25=t.annual_p25, median=t.annual_p50,
             p75=t.annual_p75, p90=t.annual_p90, mean=t.annual_mean,
             hourly_median=t.hourly_p50, year=t.year, top_coded=t.annual_top_coded,
         ).order_by(["soc_code", "area"]).to_pyarrow()  # fmt: skip
-        rates = Rates()
         if cur != "USD" and out.num_rows:
-            out = _scaled(out, ("p10", "p25", "median", "p75", "p90", "mean", "hourly_median"),
-                          rates.convert(1.0, "USD", cur, out["year"][0].as_py()))  # fmt: skip
+            f = _usd_factor(rates, cur, out["year"][0].as_py())
+            out = _scaled(out, ("p10", "p25", "median", "p75", "p90", "mean", "hourly_median"), f)
         return _with_meta(out, kind=KINDS["bls_oews"], currency=cur, rates=rates.note())
 
     def prevailing_levels(self, occupation: str, area: str) -> pa.Table:
@@ -341,6 +349,7 @@ class PayViews:
         codes = FAMILY_SOC.get(fam)
         cur = currency_code(currency)
         rates = rates or Rates()
+        _need_ppp(cur, rates)
         pct = [name for name, _p in PERCENTILES]
         found = [(text, self.pay_area(text)) for text in areas]
         labels = [f"{t} ({a.label})" if t.lower() != a.label.lower() else a.label for t, a in found]
@@ -371,12 +380,11 @@ class PayViews:
             **{name: _.amount.quantile(p) for name, p in PERCENTILES},
         ).to_pyarrow().to_pylist()  # fmt: skip
         by_k = {r["k"]: r for r in stats}
-        usd = rates.convert(1.0, "USD", cur, 2025) if cur not in ("USD", PPP) else 1.0
         rows = []
         for i, ((_text, a), label) in enumerate(zip(found, labels, strict=True)):
             r = oews.get(a.area_code)
             if r is not None:
-                f = rates.convert(1.0, "USD", cur, r["year"]) if cur not in ("USD", PPP) else usd
+                f = _usd_factor(rates, cur, r["year"])
                 vals = {"p10": r["annual_p10"], "p25": r["annual_p25"], "median": r["annual_p50"],
                         "p75": r["annual_p75"], "p90": r["annual_p90"]}  # fmt: skip
                 rows.append({"area": label, "source": "bls_oews", "what": r["occupation"],
@@ -404,6 +412,23 @@ class PayViews:
         """An organisation's (and its labs') LCA offered wages by role family."""
         q = PayQuery(institution_ids=institution_ids, since=since)
         return self.pay_summary(q, by=("family",), currency=currency)
+
+
+def _need_ppp(currency: str, rates: Rates) -> None:
+    if currency == PPP and not rates.ppp:
+        raise QueryError("international dollars (PPP$) need a PPP table (--ppp FILE)")
+
+
+def _usd_factor(rates: Rates, currency: str, year: int) -> float:
+    """What one US dollar of ``year`` is in ``currency`` (PPP$: through the US factor)."""
+    if currency == "USD":
+        return 1.0
+    if currency == PPP:
+        us = rates.ppp_factor("US", year)
+        if us is None:
+            raise QueryError("the PPP table has no factor for the US")
+        return 1.0 / us
+    return rates.convert(1.0, "USD", currency, year)
 
 
 def _note_years(rates: Rates, currency: str, years: Sequence[int | None]) -> None:
