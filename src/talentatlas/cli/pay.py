@@ -233,5 +233,7 @@ def compare(
          _caption(t, "count: employment (OEWS) or filings (LCA); LCA worksites: the cities "
                      "a metro's name lists"))  # fmt: skip
     if plot is not None:
-        plot_chart("pay_ranges", t, plot, label=["area", "source"], colour_by="source",
-                   title=f"{family}: pay by area", unit=f"{currency} a year")  # fmt: skip
+        plot_chart("pay_ranges", t, plot, label=["area", "source", "years"], colour_by="source",
+                   title=f"{family}: pay by area", unit=f"{currency} a year",
+                   note="bls_oews: all employees of the occupation; dol_lca: offered base "
+                   "wages on visa filings")  # fmt: skip
