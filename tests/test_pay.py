@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from talentatlas.pay import filings, oews, offers, prevailing
@@ -55,6 +56,12 @@ def test_oews_equals_the_published_cells(oews_read, shared_data: Path, tmp_path:
     assert rows["0041940"]["area_name"] == "San Jose-Sunnyvale-Santa Clara, CA"
     assert rows["0041940"]["state"] == "CA" and rows["0600000"]["state"] == "CA"
     assert rows["0000000"]["year"] == 2025
+    # a nonmetropolitan area's state is its state's (FIPS), not words of its name
+    nonmetro = [r for r in oews_read.rows.to_pylist()
+                if "nonmetropolitan" in (r["area_name"] or "").lower() and r["soc_code"] == "15-1221"]  # fmt: skip
+    assert nonmetro and all(r["state"] and len(r["state"]) == 2 for r in nonmetro)
+    nw_al = [r for r in nonmetro if r["area_name"].lower().startswith("northwest alabama")]
+    assert all(r["state"] == "AL" for r in nw_al)
     # every value of a sample of occupation-area pairs equals the source's cell
     plain = tmp_path / "oews.sqlite"
     with gzip.open(shared_data / COMP / "bls_oews_2025.sqlite.gz") as src:
@@ -81,8 +88,12 @@ def test_oews_equals_the_published_cells(oews_read, shared_data: Path, tmp_path:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_oews_csv_repeats_the_sqlite_release(oews_read, shared_data: Path) -> None:
-    csv_read = oews.read(shared_data / COMP / "bls_oews_may2025_ai_related_occupations.csv.gz", "c")
+    csv_read = oews.read(
+        shared_data / COMP / "bls_oews_may2025_ai_related_occupations.csv.gz",
+        "compensation/bls_oews_may2025_ai_related_occupations.csv.gz",
+    )
     assert csv_read.rows.num_rows == 9386 and csv_read.quarantine.num_rows == 0
+    assert set(csv_read.rows["year"].to_pylist()) == {2025}  # from the name: may2025
     cols = [c for c in oews.SCHEMA.names if c not in ("year", "release", "occupation_level",
                                                        "file", "record")]  # fmt: skip
     full = {tuple(r[c] for c in cols) for r in oews_read.rows.select(cols).to_pylist()}
@@ -305,6 +316,34 @@ def test_lca_without_a_unit_column_infers_hourly_and_yearly(tmp_path: Path) -> N
     assert q["record"] == 3 and q["reason"].startswith("no wage unit, and 5000")
 
 
+def test_lca_unreadable_lines_keep_the_numbering(tmp_path: Path) -> None:
+    p = tmp_path / "h1b.csv"
+    p.write_text(
+        "employer,job title,base salary,city,state,submit date,case status\n"
+        "a1,engineer,120000,Austin,TX,10/25/2012,certified\n"
+        "a2,engineer,120000,Austin,TX,10/25/2012,certified,EXTRA\n"
+        "a3,engineer,130000,Austin,TX,10/25/2012,certified\n"
+        "a4,engineer,abc,Austin,TX,10/25/2012,certified\n"
+        "a5,engineer,150000,Austin,TX,,certified\n"
+    )
+    r = filings.read(p, "h1b.csv")
+    assert [(x["employer"], x["record"]) for x in r.rows.to_pylist()] == [("a1", 1), ("a3", 3)]
+    q = [(x["file"], x["record"], x["reason"].split(":")[0]) for x in r.quarantine.to_pylist()]
+    assert q == [("h1b.csv", 2, "unreadable CSV line"), ("h1b.csv", 4, "offered wage is not a number"),
+                 ("h1b.csv", 5, "no decision or filing date")]  # fmt: skip
+    assert r.records == 5
+
+
+def test_lca_date_falls_back_row_by_row(tmp_path: Path) -> None:
+    p = tmp_path / "lca.csv"
+    p.write_text(
+        "CASE_NUMBER,CASE_STATUS,RECEIVED_DATE,DECISION_DATE,EMPLOYER_NAME,WAGE_RATE_OF_PAY_FROM,"
+        "WAGE_UNIT_OF_PAY\nI-1,Pending,2024-02-01,,Acme,100000,Year\n"
+    )
+    (row,) = filings.read(p, "lca.csv").rows.to_pylist()
+    assert row["year"] == 2024 and row["status"] == "pending" and not row["is_offer"]
+
+
 @pytest.mark.realdata
 def test_lca_real_sample_vintages(shared_data: Path) -> None:
     a = filings.read(shared_data / COMP / "lca_2020-2023_chunk17.csv", "a")
@@ -358,6 +397,18 @@ def test_offers_are_validated_row_by_row(tmp_path: Path) -> None:
     bad.write_text("company,title\nx,y\n")
     with pytest.raises(ValueError, match="missing"):
         offers.read(bad, "bad.csv")
+
+
+def test_offer_locations() -> None:
+    from talentatlas.pay.offers import place
+
+    assert place("Mountain View, CA", "", "USD") == ("US", "CA")
+    assert place("Toronto, CA", "", "CAD") == ("CA", None)
+    assert place("Berlin, DE", "", "EUR") == ("DE", None)
+    assert place("Austin, Texas", "", "EUR") == ("US", "TX")
+    assert place("Austin, TX, USA", "", "USD") == ("US", "TX")
+    assert place("Seongnam, South Korea", "", "KRW") == ("KR", None)
+    assert place("Tel Aviv, IL", "Israel", "USD") == ("IL", None)
 
 
 # -- currencies --------------------------------------------------------------------------
@@ -445,16 +496,22 @@ def test_unreadable_files_are_reported_and_the_rest_read(tmp_path: Path) -> None
     good.write_text(HEADER + "\n15-1221,x,CA,alameda,50,60,70,80\n")
     whole = gzip.compress((HEADER + "\n" + "15-1221,x,CA,alameda,50,60,70,80\n" * 5000).encode())
     (comp / "oflc_prevailing_wage_levels_2.csv.gz").write_bytes(whole[: len(whole) // 2])
+    (comp / "old").mkdir()
+    (comp / "old" / "oflc_prevailing_wage_levels_copy.csv").write_bytes(good.read_bytes())
     (tmp_path / "offers").mkdir()
     (tmp_path / "offers" / "mine.csv").write_text("company,title\n")
     files = discover(tmp_path)
     assert [f.rel for f in files] == [
         "compensation/oflc_prevailing_wage_levels_2.csv.gz",
         "compensation/oflc_prevailing_wage_levels_by_county.csv",
+        "compensation/old/oflc_prevailing_wage_levels_copy.csv",
         "offers/mine.csv",
     ]
     landed = [land_one(f, tmp_path / "landing") for f in files]
-    bad, ok, mine = (x.manifest for x in landed)
+    bad, ok, copy, mine = (x.manifest for x in landed)
+    # the same content at two paths: read for each, under its own name
+    assert copy["rows"] == ok["rows"] == 1 and copy["file"] != ok["file"]
+    assert pq.read_table(landed[2].rows)["file"].to_pylist() == [files[2].rel]
     assert ok["rows"] == 1 and not ok["problems"]
     assert bad["rows"] == 0 and bad["quarantined"] == 1 and "cannot read" in bad["problems"][0]
     assert "missing" in mine["problems"][0]

@@ -42,6 +42,9 @@ def _filings(path: Path) -> None:
          "Meta Platforms, Inc.", "Menlo Park", "CA", "50", "Hour", "40", "Hour"],
         ["B-1", "Certified", "2023-03-01", "Research Scientist", "15-1221.00", "Y",
          "Acme", "Austin", "TX", "lots", "Year", "1", "Year"],
+        # not Meta, though Meta's FAIR is an alias of it
+        ["F-1", "Certified", "2023-03-01", "Analyst", "15-2051.00", "Y",
+         "Fair Isaac Corporation", "San Jose", "CA", "100000", "Year", "90000", "Year"],
     ]  # fmt: skip
     with path.open("w", newline="") as f:
         w = csv.writer(f)
@@ -114,8 +117,9 @@ def test_filings_summary_is_exact(pay_world) -> None:
     assert (t["p10"], t["p25"], t["median"], t["p75"], t["p90"]) == (104000, 110000, 120000,
                                                                       130000, 136000)  # fmt: skip
     by = atlas.pay_summary(PayQuery(), by=("employer",)).to_pylist()
-    assert [(r["employer"], r["records"]) for r in by] == [("Meta (United States)", 5),
-                                                           ("IBM (United States)", 2)]  # fmt: skip
+    assert [(r["employer"], r["records"]) for r in by] == [
+        ("Meta (United States)", 5), ("IBM (United States)", 2), ("fair isaac", 1)
+    ]  # fmt: skip
     sen = {r["seniority"]: r["records"] for r in
            atlas.pay_summary(PayQuery(family="research-scientist"), by=("seniority",)).to_pylist()}  # fmt: skip
     assert sen == {None: 3, "senior": 1, "staff": 1}
@@ -142,6 +146,12 @@ def test_offers_currencies_and_ppp(pay_world, tmp_path: Path) -> None:
                             rates=rates).to_pylist()  # fmt: skip
     got = {r["employer"]: r["median"] for r in off}
     assert got["Naver"] == 150000 and got["Meta (United States)"] == 300000
+    # a year the table lacks takes its nearest year's factor (Meta's offer is of 2024)
+    ppp.write_text("country,year,ppp\nKR,2023,800\nUS,2023,0.5\n")
+    rates = Rates(ppp=read_ppp(ppp))
+    off = atlas.pay_summary(PayQuery(), by=("employer",), source="offers", currency="PPP$",
+                            rates=rates).to_pylist()  # fmt: skip
+    assert {r["employer"]: r["median"] for r in off}["Meta (United States)"] == 600000
     from talentatlas.vocabulary import QueryError
 
     with pytest.raises(QueryError, match="PPP table"):
@@ -170,7 +180,7 @@ def test_pay_files_and_quarantine_in_the_build(pay_world) -> None:
     atlas, s = pay_world
     files = {f["file"]: f for f in atlas.table("files").to_pyarrow().to_pylist()}
     lca = files["compensation/LCA_Disclosure_Data_FY2023_Q2.csv"]
-    assert lca["source"] == "dol_lca" and lca["records"] == 10 and lca["quarantined"] == 1
+    assert lca["source"] == "dol_lca" and lca["records"] == 11 and lca["quarantined"] == 1
     assert files["offers/mine.csv"]["quarantined"] == 1
     q = [r for r in atlas.table("quarantine").to_pyarrow().to_pylist()
          if r["source"] in ("dol_lca", "offers")]  # fmt: skip
@@ -179,6 +189,7 @@ def test_pay_files_and_quarantine_in_the_build(pay_world) -> None:
     ]  # fmt: skip
     emp = {r["employer"]: r for r in atlas.table("pay_employers").to_pyarrow().to_pylist()}
     assert emp["IBM Corp"]["institution_id"] == "local:ibm"
+    assert emp["Fair Isaac Corporation"]["institution_id"] is None
     assert emp["Acme"]["institution_id"] is None if "Acme" in emp else True
     # unchanged inputs: nothing rebuilt; a changed offers file: rebuilt with it
     assert build(s).skipped

@@ -78,10 +78,14 @@ def _rates(ppp: Path | None):
 
 def _caption(t: pa.Table, extra: str = "") -> str:
     md = t.schema.metadata or {}
+    cur = md.get(b"pay_currency", b"USD").decode()
+    how = (
+        "each record's local amount divided by its country's PPP factor of its year"
+        if cur == "PPP$" else "ECB yearly average rate of each record's year"
+    )  # fmt: skip
     parts = [
         f"figures: {md.get(b'pay_kind', b'').decode()}",
-        f"yearly amounts in {md.get(b'pay_currency', b'USD').decode()} (ECB yearly average "
-        "rate of each record's year)",
+        f"yearly amounts in {cur} ({how})",
         md.get(b"pay_rates", b"").decode(),
         extra,
     ]
@@ -142,15 +146,18 @@ def pay(
         return
     from talentatlas.pay.views import PayQuery
 
+    if source not in ("lca", "offers", "both"):
+        raise ValueError(f"--source is lca, offers or both, not {source!r}")
+
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     if not atlas.has_pay():
         err.print("[red]error:[/] this warehouse has no pay tables: rebuild it")
         raise typer.Exit(1)
+    if levels and not area:
+        raise ValueError("--levels needs --area ('County, ST' or a state code)")
     if occupation or (area and not (employer or family or seniority)):
         occ = occupation or "15-1221"
         if levels:
-            if not area:
-                raise ValueError("--levels needs --area ('County, ST' or a state code)")
             t = atlas.prevailing_levels(occ, area)
             emit(t, fmt, output, f"Prevailing-wage levels: {occ} in {area}", _caption(t))
             return
@@ -169,11 +176,12 @@ def pay(
             err.print(f"{employer!r}: {best['name']} ({best['institution_id']}) and its "
                       f"{len(ids) - 1} labs, and employer names containing it", style="dim")  # fmt: skip
     q = PayQuery(employer=employer, family=family, seniority=seniority, since=since,
-                 until=until, state=state, city=city, institution_ids=ids)  # fmt: skip
+                 until=until, state=state, city=city, institution_ids=ids,
+                 area=atlas.pay_area(area) if area else None)  # fmt: skip
     rates = _rates(ppp)
     groups = tuple(by or ())
     what = ", ".join(f"{k} {v}" for k, v in (("employer", employer), ("family", family),
-                     ("seniority", seniority), ("state", state), ("city", city),
+                     ("seniority", seniority), ("area", area), ("state", state), ("city", city),
                      ("since", since), ("until", until)) if v)  # fmt: skip
     shown = []
     for src, name in (("dol_lca", "lca"), ("offers", "offers")):

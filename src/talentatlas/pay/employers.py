@@ -9,7 +9,10 @@ affiliations, in the employer's country (LCA filings: the US). Only a match by n
 merely found inside a longer text does not ("Samsung Research America" is not
 "Research!America"). Failing that, the name's leading words are tried, longest first
 ("Amazon Web Services" -> Amazon), when the first word is not a generic one
-("American", "Global", "Data" ...). Each link says how it was made (``how``).
+("American", "Global", "Data" ...) and the words are the institution's own name (not
+an alias: "Fair Isaac" is not Meta's FAIR). A wrong link is undone in the corrections
+file like an affiliation's: ``[[affiliation]]`` with the employer's name (legal form
+dropped) and ``institution = ""``. Each link says how it was made (``how``).
 """
 
 from __future__ import annotations
@@ -72,10 +75,24 @@ def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tup
     m = matcher.match(key, country_src=country)
     if m.ror_id and m.evidence in BY_NAME:
         return m.ror_id, m.evidence
+    if m.evidence == "correction":  # the corrections file says: no institution
+        return None, "correction (no institution)"
     words = key.split()
     if words and words[0] not in GENERIC_FIRST and len(words[0]) >= 3:
         for n in range(len(words) - 1, 0, -1):
-            m = matcher.match(" ".join(words[:n]), country_src=country)
-            if m.ror_id and m.evidence in BY_NAME:
-                return m.ror_id, f"leading words ({' '.join(words[:n])})"
+            lead = " ".join(words[:n])
+            m = matcher.match(lead, country_src=country)
+            # the leading words must be the institution's own name, not one of its
+            # aliases ("Fair Isaac" is not Meta's FAIR, "Dow Jones" not Dow Chemical)
+            if m.ror_id and m.evidence in BY_NAME and _own_name(matcher, m.ror_id) == lead:
+                return m.ror_id, f"leading words ({lead})"
     return None, "unmatched"
+
+
+def _own_name(matcher: AffiliationMatcher, rid: str) -> str:
+    """An institution's name, normalised, without its parenthesised country."""
+    name = matcher.reg.name.get(rid) or ""
+    return norm_org(_PAREN.sub("", name))
+
+
+_PAREN = re.compile(r"\s*\([^)]*\)\s*$")

@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from talentatlas.pay.families import classify, soc_code
 from talentatlas.pay.read import HOURS_PER_YEAR, PayRead, connection, literal, states_table
+from talentatlas.sources.base import QUARANTINE_SCHEMA
 
 SOURCE = "dol_lca"
 #: canonical field -> column names it is read from (lower case, first present wins)
@@ -123,18 +124,19 @@ def read(path: Path, rel: str) -> PayRead:
             con.register("raw_src", raw)
             con.execute("CREATE TEMP TABLE raw AS SELECT * FROM raw_src")
         else:
-            rejects = _load_csv(con, path)
+            rejects = _load_csv(con, path, rel)
         cols = [r[0] for r in con.execute("DESCRIBE raw").fetchall()]
         lower = {c.lower().strip(): c for c in cols}
         found = {
             f: next((lower[a] for a in names if a in lower), None) for f, names in ALIASES.items()
         }
-        n = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM raw").fetchone()[0] + sum(r.num_rows for r in rejects)
         if found["wage_from"] is None and found["prevailing"] is None:
             raise ValueError(f"{rel}: no wage column (looked for {ALIASES['wage_from'][:3]} ...)")
         used = {c for c in found.values() if c}
         unknown = sorted(c for c in cols if c not in used and c != "record")
-        _normalise(con, found, rel)
+        dates = [lower[a] for a in ALIASES["date"] if a in lower]
+        _normalise(con, found, dates, rel)
         out = con.sql("SELECT * FROM filings WHERE reason IS NULL").to_arrow_table()
         q = con.sql(f"""
             SELECT {literal(SOURCE)} AS source, {literal(rel)} AS file, f.record, f.reason,
@@ -158,7 +160,7 @@ def read(path: Path, rel: str) -> PayRead:
     )
     out = out.drop_columns(["family", "seniority"])
     out = out.append_column("family", fam["family"]).append_column("seniority", fam["seniority"])
-    quarantine = pa.concat_tables([q, *rejects]) if rejects else q
+    quarantine = (pa.concat_tables([q, *rejects]) if rejects else q).sort_by("record")
     problems = [f"{dups} filings repeat a case number: the latest decision kept"] if dups else []
     return PayRead(SOURCE, out.select(SCHEMA.names).cast(SCHEMA), quarantine, records=n,
                    problems=problems, unknown_fields=unknown)  # fmt: skip
@@ -168,20 +170,36 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _load_csv(con, path: Path) -> list[pa.Table]:
-    """The CSV as all-text table ``raw`` with ``record`` (1 = the first data row); the
-    lines DuckDB cannot parse as quarantine rows."""
+def _load_csv(con, path: Path, rel: str) -> list[pa.Table]:
+    """The CSV as all-text table ``raw`` with ``record`` (1 = the first data row,
+    counting the lines that could not be read); those lines as quarantine rows."""
     lit = literal(str(path))
     con.execute(f"""
         CREATE TEMP TABLE raw0 AS SELECT * FROM read_csv({lit}, all_varchar=true, header=true,
             quote='"', escape='"', ignore_errors=true, store_rejects=true,
             rejects_table='rej', rejects_scan='rej_scan', null_padding=false)""")
-    con.execute("CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS record, * FROM raw0")
+    # a rejected line is one record (its number: the line's, less the header); the lines
+    # read take the other numbers, in order
+    con.execute("""
+        CREATE TEMP TABLE rejected AS
+        SELECT (line - 1)::BIGINT AS record, string_agg(DISTINCT error_message, '; ') AS msg,
+               max(csv_line) AS raw
+        FROM rej GROUP BY line""")
+    n = con.execute(
+        "SELECT (SELECT count(*) FROM raw0) + (SELECT count(*) FROM rejected)"
+    ).fetchone()[0]
+    con.execute(f"""
+        CREATE TEMP TABLE raw AS
+        WITH slots AS (
+            SELECT r AS record, row_number() OVER (ORDER BY r) AS k
+            FROM range(1, {n} + 1) t(r) WHERE r NOT IN (SELECT record FROM rejected)),
+        rows AS (SELECT row_number() OVER () AS k, * FROM raw0)
+        SELECT s.record, rows.* EXCLUDE (k) FROM rows JOIN slots s USING (k)""")
     rej = con.sql(f"""
-        SELECT {literal(SOURCE)} AS source, NULL AS file, line - 1 AS record,
-               'unreadable CSV line: ' || error_message AS reason, csv_line AS raw
-        FROM rej ORDER BY line""").to_arrow_table()
-    return [rej] if rej.num_rows else []
+        SELECT {literal(SOURCE)} AS source, {literal(rel)} AS file, record,
+               'unreadable CSV line: ' || msg AS reason, raw
+        FROM rejected ORDER BY record""").to_arrow_table()
+    return [rej.cast(QUARANTINE_SCHEMA)] if rej.num_rows else []
 
 
 def _read_sheet(path: Path, batch: int = 50_000) -> pa.Table:
@@ -229,7 +247,7 @@ def _cell(value: object) -> str | None:
     return str(value)
 
 
-def _normalise(con, found: dict[str, str | None], rel: str) -> None:
+def _normalise(con, found: dict[str, str | None], dates: list[str], rel: str) -> None:
     """``filings``: one row per raw row with the parsed fields and ``reason`` (null
     for a good row)."""
     con.register("us_states", states_table())
@@ -240,6 +258,14 @@ def _normalise(con, found: dict[str, str | None], rel: str) -> None:
 
     units = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in UNITS.items())
 
+    def parsed_day(c: str) -> str:
+        v = f"nullif(trim(r.{_q(c)}), '')"
+        return (f"coalesce(TRY_CAST({v} AS DATE), TRY_STRPTIME({v}, '%m/%d/%Y')::DATE, "
+                f"TRY_CAST(TRY_CAST({v} AS TIMESTAMP) AS DATE))")  # fmt: skip
+
+    # the first date a row has, of the date columns in order (decision, received ...)
+    day = f"coalesce({', '.join(parsed_day(c) for c in dates)})" if dates else "NULL::DATE"
+
     def money(expr: str) -> str:
         return f"regexp_replace({expr}, '[$,\\s]|USD', '', 'g')"
 
@@ -249,9 +275,7 @@ def _normalise(con, found: dict[str, str | None], rel: str) -> None:
                {col("case_number")} AS case_number,
                lower({col("status")}) AS status_raw,
                {col("visa_class")} AS visa_class,
-               coalesce(TRY_CAST({col("date")} AS DATE),
-                        TRY_STRPTIME({col("date")}, '%m/%d/%Y')::DATE,
-                        TRY_CAST(TRY_CAST({col("date")} AS TIMESTAMP) AS DATE)) AS decision_date,
+               {day} AS decision_date,
                {col("employer")} AS employer, {col("job_title")} AS job_title,
                {col("soc_code")} AS raw_soc, {col("soc_title")} AS soc_title,
                upper(left({col("full_time")}, 1)) AS ft,
@@ -299,7 +323,9 @@ def _normalise(con, found: dict[str, str | None], rel: str) -> None:
                CASE wm WHEN 1 THEN 'year' WHEN {HOURS_PER_YEAR} THEN 'hour' WHEN 52 THEN 'week'
                        WHEN 26 THEN 'bi-weekly' WHEN 12 THEN 'month' END AS wage_unit,
                w_from IS NOT NULL AND w_unit IS NULL AS unit_inferred,
-               round(w_from * wm, 2) AS annual_wage, round(w_to * wm, 2) AS annual_wage_to,
+               round(w_from * wm, 2) AS annual_wage,
+               CASE WHEN w_to * wm BETWEEN w_from * wm AND {YEARLY_AT_MOST}
+                    THEN round(w_to * wm, 2) END AS annual_wage_to,
                round(p_amt * pm, 2) AS prevailing_wage, pw_level,
                status_raw LIKE '%certified%' AND status_raw NOT LIKE '%withdrawn%'
                    AND w_from IS NOT NULL AND coalesce(ft, 'Y') <> 'N' AS is_offer,
@@ -319,6 +345,9 @@ def _normalise(con, found: dict[str, str | None], rel: str) -> None:
                    THEN 'prevailing wage is not a number: ' || p_txt
                  WHEN w_from IS NULL AND p_amt IS NOT NULL AND pm IS NULL
                    THEN 'prevailing wage unit unknown or unclear: ' || p_txt
+                 WHEN w_from IS NULL AND (p_amt * pm < {YEARLY_AT_LEAST}
+                                          OR p_amt * pm > {YEARLY_AT_MOST})
+                   THEN 'implausible yearly prevailing wage: ' || round(p_amt * pm)::BIGINT
                  WHEN w_from IS NULL AND p_amt IS NULL THEN 'no wage'
                  WHEN decision_date IS NULL THEN 'no decision or filing date'
                END AS reason

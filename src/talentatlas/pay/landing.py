@@ -19,7 +19,9 @@ its source needs) is reported in ``files`` with the error and one quarantine row
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
 import sqlite3
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +39,7 @@ from talentatlas.sources.base import QUARANTINE_SCHEMA
 from talentatlas.workers import clean_context
 
 #: bump when a reader changes, so that cached reads are redone
-PAY_VERSION = 1
+PAY_VERSION = 2
 READERS = {
     oews.SOURCE: oews.read,
     prevailing.SOURCE: prevailing.read,
@@ -108,7 +110,10 @@ class Landed:
 
 
 def _cache(landing: Path, f: PayFile) -> Path:
-    return landing / "pay" / f"{f.source}-{f.sha256[:20]}-v{PAY_VERSION}"
+    """The cache entry of a file: its content and its path (the rows carry the path;
+    a renamed or copied file is read again under its own name)."""
+    where = hashlib.sha256(f.rel.encode()).hexdigest()[:8]
+    return landing / "pay" / f"{f.source}-{f.sha256[:20]}-{where}-v{PAY_VERSION}"
 
 
 #: what a reader raises for a file it cannot read as a whole
@@ -144,6 +149,10 @@ def land_one(f: PayFile, landing: Path) -> Landed:
         read = READERS[f.source](f.path, f.rel)
     except READ_ERRORS as e:
         msg = f"cannot read {f.rel}: {type(e).__name__}: {e}"
+        # a machine's trouble (a full disk, memory), not the file's: reported, not cached
+        transient = isinstance(e, (OSError, duckdb.OutOfMemoryException, duckdb.IOException))
+        if transient and not isinstance(e, (gzip.BadGzipFile, EOFError)):
+            raise
         read = PayRead(
             f.source,
             TABLES[f.source][1].empty_table(),
@@ -157,7 +166,7 @@ def land_one(f: PayFile, landing: Path) -> Landed:
         (read.rows.cast(TABLES[f.source][1]), rows),
         (q.cast(QUARANTINE_SCHEMA), quar),
     ):
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         pq.write_table(table, tmp)
         tmp.replace(path)
     manifest = {
@@ -165,7 +174,7 @@ def land_one(f: PayFile, landing: Path) -> Landed:
         "rows": read.rows.num_rows, "quarantined": q.num_rows, "problems": read.problems,
         "unknown_fields": read.unknown_fields, "seconds": round(time.perf_counter() - t, 2),
     }  # fmt: skip
-    tmp = man.with_suffix(".tmp")
+    tmp = man.with_name(f"{man.name}.tmp{os.getpid()}")
     tmp.write_text(json.dumps(manifest))
     tmp.replace(man)
     return Landed(f, rows, quar, manifest)

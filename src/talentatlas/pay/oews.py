@@ -16,7 +16,9 @@ the cell.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 import pyarrow as pa
@@ -65,7 +67,7 @@ def read(path: Path, rel: str) -> PayRead:
 
 def _read_sqlite(path: Path, rel: str) -> PayRead:
     with plain_file(path) as plain:
-        db = sqlite3.connect(f"file:{plain}?mode=ro", uri=True)
+        db = sqlite3.connect(f"file:{urllib.parse.quote(str(plain))}?mode=ro", uri=True)
         try:
             meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
             vals = ", ".join(f"v{i:02d}" for i in range(1, 18))
@@ -127,6 +129,9 @@ def _read_csv(path: Path, rel: str) -> PayRead:
     if missing:
         raise ValueError(f"{rel}: not an OEWS cell table; missing columns {missing[:5]}")
     known = {*CSV_DIMS, *CSV_VALUES, *(f"footnote_{v}" for v in CSV_VALUES)}
+    # the flattened CSV has no year column: the release's year is in its name
+    found = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", Path(rel).name)
+    year = int(found[0]) if found else None
     foot = [t[f"footnote_{v}"] if f"footnote_{v}" in have else None for v in CSV_VALUES]
     f = [
         ",".join(x or "" for x in row)
@@ -149,9 +154,12 @@ def _read_csv(path: Path, rel: str) -> PayRead:
             ["area_code", "areatype", "state_code", "area_name"]),
         dim(["industry_code", "industry_name"], ["industry_code", "industry"]),
         dim(["occupation_code", "occupation_name"], ["occupation_code", "occupation"]),
-        None, None, rel,
+        year, None, rel,
     )  # fmt: skip
     out.unknown_fields = sorted(have - known)
+    if year is None:
+        out.problems.append("no release year in the file name (e.g. may2025): figures kept "
+                            "without a year, and not converted to other currencies")  # fmt: skip
     return out
 
 
@@ -174,6 +182,13 @@ def _parse(
             f"(c.v{i:02d} IS NOT NULL AND c.v{i:02d} <> '-' AND TRY_CAST(c.v{i:02d} AS DOUBLE) IS NULL)"
             for i in range(1, 18)
         )
+        # FIPS state code -> USPS code, from the release's own state areas; an area's
+        # state is its principal state (a metro across several: the first)
+        con.execute("""
+            CREATE TEMP TABLE fips AS
+            SELECT DISTINCT a.state_code AS fips, s.code
+            FROM area a JOIN states s ON s.name = lower(a.area_name)
+            WHERE a.areatype = 'S'""")
         con.execute(f"""
             CREATE TEMP TABLE parsed AS
             SELECT row_number() OVER () AS record, c.*, ({bad}) AS bad FROM cells c""")
@@ -184,10 +199,7 @@ def _parse(
                    CASE substr(c.key, 4, 1) WHEN 'N' THEN 'national' WHEN 'S' THEN 'state'
                         ELSE 'metro' END AS area_type,
                    substr(c.key, 5, 7) AS area_code, a.area_name,
-                   CASE substr(c.key, 4, 1)
-                        WHEN 'S' THEN s.code
-                        WHEN 'M' THEN upper(trim(split_part(split_part(a.area_name, ', ', -1), '-', 1)))
-                   END AS state,
+                   CASE WHEN substr(c.key, 4, 1) <> 'N' THEN f.code END AS state,
                    substr(c.key, 12, 6) AS industry_code, i.industry, {casts},
                    regexp_matches(split_part(c.f, ',', 11) || ',' || split_part(c.f, ',', 12) || ','
                        || split_part(c.f, ',', 13) || ',' || split_part(c.f, ',', 14) || ','
@@ -199,7 +211,7 @@ def _parse(
             LEFT JOIN area a ON a.area_code = substr(c.key, 5, 7)
             LEFT JOIN industry i ON i.industry_code = substr(c.key, 12, 6)
             LEFT JOIN occ o ON o.occupation_code = substr(c.key, 18, 6)
-            LEFT JOIN states s ON s.name = lower(a.area_name)
+            LEFT JOIN fips f ON f.fips = a.state_code
             WHERE NOT c.bad AND length(c.key) = 23 AND c.key LIKE 'OEU%'
             ORDER BY c.record""").to_arrow_table()
         q = con.sql(f"""

@@ -81,6 +81,28 @@ def amount(text: str) -> float:
     return value
 
 
+US_NAMES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
+
+
+def place(location: str, country: str, currency: str) -> tuple[str | None, str | None]:
+    """``(country, US state)`` of an offer: the ``country`` column when given, else the
+    location's last part: a US state's name, or ``US``/``USA``, is the US; a two-letter
+    code is a US state when the offer is paid in US dollars ("Mountain View, CA") and a
+    country code otherwise ("Toronto, CA" in CAD, "Berlin, DE" in EUR); "City, ST, US"
+    is a state of the US."""
+    parts = [p.strip() for p in location.split(",") if p.strip()]
+    given = country_iso2(country) if country else None
+    last = parts[-1] if len(parts) > 1 else ""
+    if last.lower() in US_NAMES and len(parts) > 2:
+        return given or "US", state_code(parts[-2])
+    if last.lower() in US_NAMES:
+        return given or "US", None
+    st = state_code(last) if last else None
+    if st and (len(last) > 2 or currency == "USD") and given in (None, "US"):
+        return "US", st
+    return given or (country_iso2(last) if last else None), None
+
+
 def read(path: Path, rel: str) -> PayRead:
     rows: list[dict] = []
     bad: list[tuple[int, str, str]] = []
@@ -135,11 +157,7 @@ def read(path: Path, rel: str) -> PayRead:
                 bad.append((n, "; ".join(problems), ",".join(values)))
                 continue
             loc = get("location")
-            parts = [p.strip() for p in loc.split(",") if p.strip()]
-            state = state_code(parts[-1]) if len(parts) > 1 else None
-            country = country_iso2(get("country")) if get("country") else None
-            if country is None and parts:
-                country = "US" if state else country_iso2(parts[-1])
+            country, state = place(loc, get("country"), cur)
             base = money["base"] or 0.0
             total = base + (money["bonus"] or 0.0) + (money["equity"] or 0.0)
             usd = rates.convert(1.0, cur, "USD", year)

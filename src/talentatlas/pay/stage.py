@@ -41,6 +41,12 @@ def stage_pay(
     emp = links.left_join(inst, links.institution_id == inst.institution_id)
     emp = emp.select(*links.columns, "institution", "org_id", "org_name")
     emp = engine.materialize(EMPLOYERS, emp)
+    # a case filed in several files (overlapping releases): its latest decision
+    f = raw["pay_filings"]
+    latest = ibis.window(group_by=f.case_number,
+                         order_by=[ibis.desc(f.decision_date), ibis.desc(f.file), ibis.desc(f.record)])  # fmt: skip
+    f = f.mutate(case_n=ibis.row_number().over(latest))
+    raw["pay_filings"] = f.filter(f.case_number.isnull() | (f.case_n == 0)).drop("case_n")
     for table, country in (("pay_filings", ibis.literal("US")), ("pay_offers", None)):
         t = raw[table]
         by = emp.select("employer", "country", "employer_key", "institution_id", "institution",

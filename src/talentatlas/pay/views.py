@@ -10,6 +10,7 @@ converted record by record at the ECB yearly average of the record's year
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +20,7 @@ import pyarrow as pa
 from ibis import _
 
 from talentatlas.pay.currency import PPP, Rates, currency_code
+from talentatlas.pay.employers import employer_key
 from talentatlas.pay.families import FAMILY_SOC, family_code, soc_code
 from talentatlas.pay.read import state_code
 from talentatlas.tables import flat, union_all
@@ -60,6 +62,8 @@ class PayQuery:
     city: str | None = None
     #: institutions whose records count (an organisation and its labs)
     institution_ids: list[str] = field(default_factory=list)
+    #: an area (:meth:`PayViews.pay_area`): its worksites
+    area: Area | None = None
 
 
 @dataclass
@@ -113,7 +117,8 @@ class PayViews:
                 employer_name=ibis.coalesce(t.institution, t.company),
                 employer_key=t.employer_key, institution_id=t.institution_id,
                 family=t.family, seniority=t.seniority, year=t.year, state=t.state,
-                city=t.location.upper(), amount=t.total, currency=t.currency,
+                city=t.location.split(",")[0].strip().upper(), amount=t.total,
+                currency=t.currency,
                 country=t.country,
             )  # fmt: skip
         else:
@@ -131,12 +136,17 @@ class PayViews:
             t = t.filter(t.state == code)
         if q.city:
             t = t.filter(t.city == q.city.upper())
+        if q.area is not None:
+            t = t.filter(_in_area(t, q.area))
+        # an employer: its institution and labs, and the employer names that start with
+        # the name's words ("google" -> "google", "google payment"; not "googleplex")
+        ek = employer_key(q.employer) if q.employer else None
+        named = t.employer_key.re_search(f"^{re.escape(ek)}( |$)") if ek else None
         if q.institution_ids:
-            ek = q.employer.lower() if q.employer else None
             cond = t.institution_id.isin(q.institution_ids)
-            t = t.filter(cond | t.employer_key.contains(ek) if ek else cond)
-        elif q.employer:
-            t = t.filter(t.employer_key.contains(q.employer.lower()))
+            t = t.filter(cond | named if named is not None else cond)
+        elif named is not None:
+            t = t.filter(named)
         return flat(t)
 
     def employer_institutions(self, name: str) -> tuple[dict | None, list[str]]:
@@ -158,11 +168,12 @@ class PayViews:
         ``PPP$`` (international dollars), the amount in its own currency divided by its
         country's PPP factor of the year (a record of a country the table lacks: no
         amount)."""
-        if ppp:
-            keys = sorted(rates.ppp)
+        if ppp:  # each country's factor of the year, else of its nearest year
+            keys = [(c, y) for c in sorted({c for c, _y in rates.ppp}) for y in RATE_YEARS]
+            facts = [rates.ppp_factor(c, y) for c, y in keys]
             tab = pa.table({"ctry": pa.array([k[0] for k in keys], pa.string()),
                             "yr": pa.array([k[1] for k in keys], pa.int32()),
-                            "f": pa.array([1.0 / rates.ppp[k] for k in keys], pa.float64())})  # fmt: skip
+                            "f": pa.array([1.0 / f for f in facts], pa.float64())})  # fmt: skip
             r = ibis.memtable(tab)
             j = t.left_join(r, [t.country == r.ctry, t.year == r.yr])
             return j.select(*[c for c in t.columns if c != "amount"], amount=j.amount * j.f)
@@ -249,6 +260,14 @@ class PayViews:
             .order_by("area_code").to_pyarrow().to_pylist()
         )  # fmt: skip
 
+    @cached_property
+    def _area_jobs(self) -> dict[str, float]:
+        """Jobs per area (all occupations, all industries), where the release has them."""
+        w = self.table("pay_occupation_wages")
+        t = w.filter(w.soc_code == "00-0000", w.industry_code == "000000")
+        rows = t.select("area_code", "employment").to_pyarrow().to_pylist()
+        return {r["area_code"]: r["employment"] or 0 for r in rows}
+
     def pay_area(self, text: str) -> Area:
         """An OEWS area from a name: ``national``/``US``; a state code (``CA``); a metro
         area by one of its cities (``San Jose``, ``New York``); a state name; else the
@@ -260,13 +279,17 @@ class PayViews:
             return Area("United States", a["area_code"], "national", None, [], [])
         if len(t) == 2 and state_code(t):
             return self._state_area(areas, state_code(t))
+        metros = []
         for a in areas:
             if a["area_type"] != "metro":
                 continue
             cities, states = _metro_parts(a["area_name"])
             if t in [c.lower() for c in cities] or t == a["area_name"].lower():
-                return Area(a["area_name"], a["area_code"], "metro", states[0] if states else None,
-                            [(c, s) for c in cities for s in states], states)  # fmt: skip
+                metros.append((a, cities, states))
+        if metros:  # several ("Portland"): the one with the most jobs
+            a, cities, states = max(metros, key=lambda m: self._area_jobs.get(m[0]["area_code"], 0))
+            return Area(a["area_name"], a["area_code"], "metro", states[0] if states else None,
+                        [(c, s) for c in cities for s in states], states)  # fmt: skip
         if state_code(t):
             return self._state_area(areas, state_code(t))
         for a in areas:
@@ -363,17 +386,8 @@ class PayViews:
                 oews[r["area_code"]] = r
         # LCA: one query, the family's offers at each area's worksites (an area each)
         recs = self._records("dol_lca", PayQuery(family=fam, since=since))
-        parts = []
-        for i, (_t, a) in enumerate(found):
-            if a.area_type == "metro":
-                cond = ibis.literal(False)
-                for c, st in a.cities:
-                    cond = cond | ((recs.city == c.upper()) & (recs.state == st))
-            elif a.area_type == "state":
-                cond = recs.state == a.state
-            else:
-                cond = ibis.literal(True)
-            parts.append(recs.filter(cond).mutate(k=ibis.literal(i)))
+        parts = [recs.filter(_in_area(recs, a)).mutate(k=ibis.literal(i))
+                 for i, (_t, a) in enumerate(found)]  # fmt: skip
         both = self._convert(union_all(parts), cur, rates, cur == PPP).filter(_.amount.notnull())
         stats = both.group_by("k").agg(
             n=_.count(), y0=_.year.min(), y1=_.year.max(),
@@ -412,6 +426,19 @@ class PayViews:
         """An organisation's (and its labs') LCA offered wages by role family."""
         q = PayQuery(institution_ids=institution_ids, since=since)
         return self.pay_summary(q, by=("family",), currency=currency)
+
+
+def _in_area(t: ibis.Table, a: Area) -> ibis.Value:
+    """Records at the area's worksites: a metro's listed cities (in its states), a
+    state's, or all (national)."""
+    if a.area_type == "metro":
+        cond = ibis.literal(False)
+        for c, st in a.cities:
+            cond = cond | ((t.city == c.upper()) & (t.state == st))
+        return cond
+    if a.area_type == "state":
+        return t.state == a.state
+    return ibis.literal(True)
 
 
 def _need_ppp(currency: str, rates: Rates) -> None:
