@@ -477,6 +477,8 @@ def test_pay_on_the_real_corpus(real_build: Settings, shared_data: Path, tmp_pat
             "Google (United States)"
         )
         assert emp["Amazon.com Services Llc"]["institution"] == "Amazon (United States)"
+        assert emp["Facebook, Inc."]["institution_id"] == "local:meta"
+        assert emp["Fair Isaac Corporation"]["institution_id"] is None
         files = atlas.table("files").to_pyarrow().to_pylist()
         pay_files = {f["file"] for f in files if f["source"] in ("bls_oews", "dol_oflc", "dol_lca")}
         assert len(pay_files) == 4 and all(f["problems"] == "" for f in files

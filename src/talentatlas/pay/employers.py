@@ -12,7 +12,9 @@ merely found inside a longer text does not ("Samsung Research America" is not
 ("American", "Global", "Data" ...) and the words are the institution's own name (not
 an alias: "Fair Isaac" is not Meta's FAIR). A wrong link is undone in the corrections
 file like an affiliation's: ``[[affiliation]]`` with the employer's name (legal form
-dropped) and ``institution = ""``. Each link says how it was made (``how``).
+dropped) and ``institution = ""``. A name tied between a registry record and the
+corrections' own record (Facebook: ROR's Meta and the corrections' Meta) takes the
+corrections' record, where the atlas places the organisation's researchers. Each link says how it was made (``how``).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tup
         return m.ror_id, m.evidence
     if m.evidence == "correction":  # the corrections file says: no institution
         return None, "correction (no institution)"
+    tied = _corrections_record_of_a_tie(m)
+    if tied:
+        return tied, "name (the corrections' record of a tie)"
     words = key.split()
     if words and words[0] not in GENERIC_FIRST and len(words[0]) >= 3:
         for n in range(len(words) - 1, 0, -1):
@@ -87,6 +92,16 @@ def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tup
             if m.ror_id and m.evidence in BY_NAME and _own_name(matcher, m.ror_id) == lead:
                 return m.ror_id, f"leading words ({lead})"
     return None, "unmatched"
+
+
+def _corrections_record_of_a_tie(m) -> str | None:
+    """A name that ties a registry record and the corrections' own record of the same
+    organisation ("Facebook": ROR's Meta and the corrections' Meta) is the corrections'
+    record, which the atlas places researchers at."""
+    if not m.evidence.startswith("ambiguous:") or m.score < 90:
+        return None
+    local = [i for i in m.evidence.split(":", 1)[1].split("|") if i.startswith("local:")]
+    return local[0] if len(local) == 1 else None
 
 
 def _own_name(matcher: AffiliationMatcher, rid: str) -> str:
