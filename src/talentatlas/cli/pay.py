@@ -174,7 +174,7 @@ def pay(
         best, ids = atlas.employer_institutions(employer)
         if best is not None:
             err.print(f"{employer!r}: {best['name']} ({best['institution_id']}) and its "
-                      f"{len(ids) - 1} labs, and employer names containing it", style="dim")  # fmt: skip
+                      f"{len(ids) - 1} labs, and employer names starting with it", style="dim")  # fmt: skip
     q = PayQuery(employer=employer, family=family, seniority=seniority, since=since,
                  until=until, state=state, city=city, institution_ids=ids,
                  area=atlas.pay_area(area) if area else None)  # fmt: skip
