@@ -517,3 +517,90 @@ def test_unreadable_files_are_reported_and_the_rest_read(tmp_path: Path) -> None
     assert "missing" in mine["problems"][0]
     # read again: from the cache, same manifest
     assert land_one(files[1], tmp_path / "landing").manifest == ok
+
+
+# -- the full releases, fetched ----------------------------------------------------------
+
+
+def _timeseries(sqlite_gz: Path, into: Path, occupations: tuple[str, ...]) -> None:
+    """BLS's time-series files of some occupations, written from the SQLite release
+    (which was built from them): tab-separated, padded as BLS pads them."""
+    into.mkdir(parents=True)
+    plain = into.parent / "oews.sqlite"
+    with gzip.open(sqlite_gz) as src:
+        plain.write_bytes(src.read())
+    db = sqlite3.connect(plain)
+    codes = ", ".join(f"'{c}'" for c in occupations)
+    with (into / "oe.data.0.Current").open("w") as f:
+        f.write("series_id                     \tyear\tperiod\t       value\tfootnote_codes\n")
+        for row in db.execute(f"SELECT * FROM cell WHERE substr(key, 18, 6) IN ({codes})"):
+            for i in range(1, 18):
+                if row[i] is not None:
+                    f.write(
+                        f"{row[0]}{i:02d}      \t2025\tA01\t{row[i]:>12}\t{row[17 + i] or ''}\n"
+                    )
+    dims = {
+        "area": ("state_code", "area_code", "areatype_code", "area_name"),
+        "industry": ("industry_code", "industry_name", "display_level"),
+        "occupation": ("occupation_code", "occupation_name", "display_level"),
+    }
+    for name, cols in dims.items():
+        with (into / f"oe.{name}").open("w") as f:
+            f.write("\t".join(cols) + "\n")
+            for r in db.execute(f"SELECT {', '.join(cols)} FROM {name}"):
+                f.write("\t".join(str(v) for v in r) + "\n")
+    db.close()
+    plain.unlink()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_fetch_gets_the_bls_and_dol_releases(tmp_path: Path, shared_data: Path, oews_read) -> None:
+    """Without a mirror, `fetch` downloads BLS's OEWS time-series files and the DOL's LCA
+    spreadsheets of the chosen fiscal years (a local server stands in for both); the
+    release read from them equals the SQLite release's cells."""
+    from talentatlas.config import Scope, Settings
+    from talentatlas.fetch import fetch
+    from test_fetch import _serve
+
+    root = tmp_path / "upstream"
+    _timeseries(shared_data / COMP / "bls_oews_2025.sqlite.gz", root / "oews",
+                ("151221", "152051"))  # fmt: skip
+    (root / "dol").mkdir()
+    _write_csv(tmp_path / "planted.csv")  # the planted filings, as the DOL's spreadsheet
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    wb = xlsxwriter.Workbook(str(root / "dol" / "LCA_Disclosure_Data_FY2023_Q2.xlsx"))
+    ws = wb.add_worksheet()
+    for i, row in enumerate(csv.reader((tmp_path / "planted.csv").open())):
+        for j, v in enumerate(row):
+            ws.write_string(i, j, v)
+    wb.close()
+    for url in _serve(root):
+        s = Settings(
+            data_dir=tmp_path / "d", scope=Scope(areas=["Web/IR"]), fetch_years=(2024, 2024),
+            upstream_paperlists=f"{url}/none", upstream_openreview=f"{url}/none",
+            upstream_oews=f"{url}/oews", fetch_oews=True,
+            upstream_lca=f"{url}/dol", lca_fiscal_years=[2023],
+        )  # fmt: skip
+        r = fetch(s)
+    got = sorted(x for x in r.fetched if x.startswith("compensation/"))
+    assert got == [
+        "compensation/LCA_Disclosure_Data_FY2023_Q2.xlsx",
+        "compensation/bls_oews/oe.area", "compensation/bls_oews/oe.data.0.Current",
+        "compensation/bls_oews/oe.industry", "compensation/bls_oews/oe.occupation",
+    ]  # fmt: skip
+    files = discover(tmp_path / "d")
+    assert [(f.source, f.rel) for f in files] == [
+        ("bls_oews", "compensation/bls_oews/oe.data.0.Current"),
+        ("dol_lca", "compensation/LCA_Disclosure_Data_FY2023_Q2.xlsx"),
+    ]
+    ts = oews.read(files[0].path, files[0].rel)
+    cols = [c for c in oews.SCHEMA.names if c not in ("file", "record")]
+    mine = {tuple(x.values()) for x in ts.rows.select(cols).to_pylist()}
+    want = {
+        tuple(x.values()) for x in oews_read.rows.select(cols).to_pylist()
+        if x["soc_code"] in ("15-1221", "15-2051")
+    }  # fmt: skip
+    assert mine == want and len(mine) > 500
+    lca = filings.read(files[1].path, files[1].rel)
+    assert (lca.records, lca.rows.num_rows, lca.quarantine.num_rows) == (13, 8, 4)

@@ -152,6 +152,15 @@ class Settings(BaseSettings):
         description="base URL of the DOL's LCA disclosure spreadsheets"
         " (`LCA_Disclosure_Data_FY<year>_Q<quarter>.xlsx`)",
     )
+    upstream_oews: str = Field(
+        "https://download.bls.gov/pub/time.series/oe",
+        description="base URL of BLS's OEWS time-series files (`oe.data.0.Current`,"
+        " `oe.area`, `oe.industry`, `oe.occupation`)",
+    )
+    fetch_oews: bool = Field(
+        False,
+        description="whether `fetch` downloads BLS's OEWS release (330 MB) when there is no mirror",
+    )
     lca_fiscal_years: list[int] = Field(
         default_factory=list,
         description="fiscal years whose LCA disclosure spreadsheets `fetch` downloads when"

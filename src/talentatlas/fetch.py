@@ -66,6 +66,11 @@ PAY_CANDIDATES = [
 ]
 
 
+#: BLS's time-series release of OEWS: the data and the dimensions it is read with
+OEWS_DIMENSIONS = ("oe.area", "oe.industry", "oe.occupation")
+OEWS_FILES = [f"compensation/bls_oews/{n}" for n in ("oe.data.0.Current", *OEWS_DIMENSIONS)]
+
+
 def lca_names(fiscal_years: Iterable[int]) -> list[str]:
     """The DOL's quarterly LCA disclosure spreadsheets of the given fiscal years."""
     return [
@@ -89,8 +94,8 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
         return parts[1].startswith("ror_records") or "ror-data" in parts[1]
     if len(parts) == 2 and parts[0] == "mpidr":  # reference tables for `validate`
         return parts[1].endswith((".csv", ".csv.gz"))
-    if len(parts) == 2 and parts[0] == "compensation":  # pay: OEWS, OFLC, LCA filings
-        return pay_kind(parts[1]) is not None
+    if len(parts) >= 2 and parts[0] == "compensation":  # pay: OEWS, OFLC, LCA filings
+        return pay_kind(parts[-1]) is not None or parts[-1] in OEWS_DIMENSIONS
     if len(parts) == 3 and parts[0] == "paperlists":
         return parts[1] in venue_dirs and ".json" in parts[2]
     if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
@@ -274,6 +279,10 @@ def fetch(
     )
     if not mirror and settings.upstream_ror:
         bases["ror/"] = settings.upstream_ror.rstrip("/")
+    # (the more specific prefix first: the first that matches gives a file's URL)
+    oe = OEWS_FILES if not mirror and settings.fetch_oews else []
+    if oe:
+        bases["compensation/bls_oews/"] = settings.upstream_oews.rstrip("/")
     lca = lca_names(settings.lca_fiscal_years) if not mirror else []
     if lca:
         bases["compensation/"] = settings.upstream_lca.rstrip("/")
@@ -293,14 +302,14 @@ def fetch(
         names = [*names, *MPIDR_CANDIDATES]  # and the MPIDR reference tables (mirror only)
     if not any(n.startswith("compensation/") for n in names) and "" in bases:
         names = [*names, *PAY_CANDIDATES]  # and the pay files (mirror only)
-    names = [*names, *lca]
+    names = [*names, *lca, *oe]
     if on_plan:
         on_plan(len(names))
     for rel in names:
         url = _url_for(bases, rel)
         probe = (
             listed is None or rel in tables or rel in ROR_CANDIDATES + MPIDR_CANDIDATES
-            or rel in PAY_CANDIDATES or rel in lca
+            or rel in PAY_CANDIDATES or rel in lca or rel in oe
         )  # fmt: skip
         try:
             got = _fetch_one(dl, url, rel, dest_root, on_bytes, probe=probe)

@@ -133,7 +133,7 @@ def read(path: Path, rel: str) -> PayRead:
         n = con.execute("SELECT count(*) FROM raw").fetchone()[0] + sum(r.num_rows for r in rejects)
         if found["wage_from"] is None and found["prevailing"] is None:
             raise ValueError(f"{rel}: no wage column (looked for {ALIASES['wage_from'][:3]} ...)")
-        used = {c for c in found.values() if c}
+        used = {c for c in found.values() if c} | {lower[a] for a in ALIASES["date"] if a in lower}
         unknown = sorted(c for c in cols if c not in used and c != "record")
         dates = [lower[a] for a in ALIASES["date"] if a in lower]
         _normalise(con, found, dates, rel)

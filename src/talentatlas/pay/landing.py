@@ -3,9 +3,10 @@ landing directory), in a background thread while the build lands the paper sourc
 
 Files are found under the data directory:
 
-- ``compensation/``: a BLS OEWS release (a name with ``oews``; SQLite, optionally
-  gzipped; its flattened CSV only when no SQLite release is there, since it repeats
-  it), the OFLC prevailing-wage county table (a name with ``prevailing_wage`` and
+- ``compensation/``: a BLS OEWS release, in the first layout present of: SQLite (a
+  name with ``oews``, optionally gzipped), BLS's time-series files
+  (``oe.data.0.Current`` with ``oe.area``, ``oe.industry``, ``oe.occupation`` beside
+  it), the flattened CSV (a name with ``oews``) — the layouts repeat each other, the OFLC prevailing-wage county table (a name with ``prevailing_wage`` and
   ``.csv``; the per-occupation JSON extracts repeat it and are not read), and LCA
   disclosure files (a name with ``lca``, ``h1b`` or ``disclosure``: CSV or
   spreadsheet);
@@ -65,12 +66,14 @@ class PayFile:
 
 
 def pay_kind(name: str) -> str | None:
-    """What pay file a name is (``oews_sqlite``, ``oews_csv``, ``dol_oflc``,
-    ``dol_lca``), or None."""
+    """What pay file a name is (``oews_sqlite``, ``oews_timeseries``, ``oews_csv``,
+    ``dol_oflc``, ``dol_lca``), or None."""
     n = name.lower()
     tabular = n.endswith((".csv", ".csv.gz", *_SHEETS))
     if "oews" in n and (".sqlite" in n or n.endswith((".db", ".db.gz"))):
         return "oews_sqlite"
+    if n == oews.TIMESERIES:
+        return "oews_timeseries"
     if "oews" in n and tabular:
         return "oews_csv"
     if "prevailing_wage" in n and n.endswith((".csv", ".csv.gz")):
@@ -80,16 +83,21 @@ def pay_kind(name: str) -> str | None:
     return None
 
 
+#: OEWS layouts in order of preference: one release is read, in the first layout present
+OEWS_LAYOUTS = ("oews_sqlite", "oews_timeseries", "oews_csv")
+
+
 def discover(data_dir: Path) -> list[PayFile]:
     """The pay files under ``data_dir``, by source and path."""
     found: list[tuple[str, Path]] = []
     comp = data_dir / "compensation"
     if comp.is_dir():
         kinds = [(k, p) for p in sorted(comp.rglob("*")) if p.is_file() and (k := pay_kind(p.name))]
-        has_sqlite = any(k == "oews_sqlite" for k, _p in kinds)
+        present = {k for k, _p in kinds}
+        layout = next((k for k in OEWS_LAYOUTS if k in present), None)
         for k, p in kinds:
-            if k == "oews_csv" and has_sqlite:
-                continue
+            if k.startswith("oews") and k != layout:
+                continue  # another layout of the same release
             found.append((oews.SOURCE if k.startswith("oews") else k, p))
     off = data_dir / "offers"
     if off.is_dir():

@@ -58,11 +58,67 @@ SCHEMA = pa.schema(
 
 
 def read(path: Path, rel: str) -> PayRead:
-    """One OEWS file (SQLite, optionally gzipped, or the flattened CSV)."""
+    """One OEWS release: the SQLite file (optionally gzipped), BLS's time-series files
+    (``oe.data.0.Current`` with ``oe.area``, ``oe.industry`` and ``oe.occupation``
+    beside it), or the flattened CSV."""
     name = path.name.lower()
     if ".sqlite" in name or ".db" in name:
         return _read_sqlite(path, rel)
+    if name.startswith(TIMESERIES):
+        return _read_timeseries(path, rel)
     return _read_csv(path, rel)
+
+
+#: the data file of BLS's time-series release (download.bls.gov/pub/time.series/oe/)
+TIMESERIES = "oe.data.0.current"
+
+
+def _read_timeseries(path: Path, rel: str) -> PayRead:
+    """BLS's own files: ``oe.data.0.Current`` (tab-separated ``series_id, year,
+    period, value, footnote_codes``; a series is the cell key and two digits of data
+    type) and the dimension files beside it (tab-separated, with headers)."""
+    with connection() as con:
+
+        def tsv(file: Path) -> str:
+            return (f"read_csv({literal(str(file))}, delim='\\t', header=true, "
+                    "all_varchar=true, quote='')")  # fmt: skip
+
+        dims = {}
+        for dim in ("area", "industry", "occupation"):
+            f = path.with_name(f"oe.{dim}")
+            if not f.exists():
+                raise ValueError(f"{rel}: {f.name} is not beside it")
+            t = con.sql(f"SELECT * FROM {tsv(f)}").to_arrow_table()
+            dims[dim] = t.rename_columns([c.strip().lower() for c in t.column_names])
+        vals = ", ".join(
+            f"max(CASE WHEN dt = '{i:02d}' THEN v END) AS v{i:02d}" for i in range(1, 18)
+        )
+        foot = " || ',' || ".join(
+            f"coalesce(max(CASE WHEN dt = '{i:02d}' THEN f END), '')" for i in range(1, 18)
+        )
+        con.execute(f"""
+            CREATE TEMP TABLE series AS
+            SELECT left(trim(#1), 23) AS key, substr(trim(#1), 24, 2) AS dt, trim(#4) AS v,
+                   nullif(trim(#5), '') AS f, TRY_CAST(trim(#2) AS INT) AS year
+            FROM {tsv(path)}""")  # series_id, year, period, value, footnote_codes
+        year = con.execute("SELECT max(year) FROM series").fetchone()[0]
+        cells = con.sql(f"""
+            SELECT key, {vals}, {foot} AS f FROM series WHERE year = {year or 0}
+            GROUP BY key ORDER BY key""").to_arrow_table()
+
+    def pick(t: pa.Table, cols: list[str], names: list[str]) -> pa.Table:
+        return pa.table({n: t[c].cast(pa.string()) for c, n in zip(cols, names, strict=True)})
+
+    return _parse(
+        cells,
+        pick(dims["area"], ["area_code", "areatype_code", "state_code", "area_name"],
+             ["area_code", "areatype", "state_code", "area_name"]),
+        pick(dims["industry"], ["industry_code", "industry_name", "display_level"],
+             ["industry_code", "industry", "ind_level"]),
+        pick(dims["occupation"], ["occupation_code", "occupation_name", "display_level"],
+             ["occupation_code", "occupation", "occ_level"]),
+        year, f"May {year}" if year else None, rel,
+    )  # fmt: skip
 
 
 def _read_sqlite(path: Path, rel: str) -> PayRead:
