@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -575,25 +576,63 @@ def test_fetch_gets_the_bls_and_dol_releases(tmp_path: Path, shared_data: Path, 
         for j, v in enumerate(row):
             ws.write_string(i, j, v)
     wb.close()
+    # the DOL's prevailing-wage archive, made from the county table (which was made from
+    # it): an area per county, its levels as the export states them
+    county = prevailing.read(
+        shared_data / COMP / "oflc_prevailing_wage_levels_by_county.csv.gz", "p"
+    )
+    part = [r for r in county.rows.to_pylist()
+            if r["soc_code"] in ("15-1221", "25-1021") and r["state"] in ("CA", "WA")]  # fmt: skip
+    areas = {
+        k: f"A{i:05d}" for i, k in enumerate(sorted({(r["state"], r["county"]) for r in part}))
+    }
+    alc = ["Area,SocCode,GeoLvl,Level1,Level2,Level3,Level4,Average,Label"]
+    for r in part:
+        per = 1 if r["stated_unit"] == "year" else 2080
+        lv = [f"{r[f'level_{i}'] / per:.2f}" for i in range(1, 5)]
+        alc.append(f"{areas[(r['state'], r['county'])]},{r['soc_code']},1,{','.join(lv)},,x")
+    geo = ["Area,AreaName,StateAb,State,CountyTownName"]
+    geo += [f'{a},x,{st},x,"{c.title()} County"' for (st, c), a in areas.items()]
+    with zipfile.ZipFile(root / "dol" / "OFLC_Wages_2025.zip", "w") as z:
+        z.writestr("OFLC_Wages_2025/ALC_Export.csv", "\n".join(alc) + "\n")
+        z.writestr("OFLC_Wages_2025/Geography.csv", "\n".join(geo) + "\n")
     for url in _serve(root):
         s = Settings(
             data_dir=tmp_path / "d", scope=Scope(areas=["Web/IR"]), fetch_years=(2024, 2024),
             upstream_paperlists=f"{url}/none", upstream_openreview=f"{url}/none",
             upstream_oews=f"{url}/oews", fetch_oews=True,
             upstream_lca=f"{url}/dol", lca_fiscal_years=[2023],
+            upstream_oflc=f"{url}/dol/OFLC_Wages_2025.zip",
         )  # fmt: skip
         r = fetch(s)
+    assert not {k: v for k, v in r.failed.items() if "compensation" in k}
     got = sorted(x for x in r.fetched if x.startswith("compensation/"))
     assert got == [
         "compensation/LCA_Disclosure_Data_FY2023_Q2.xlsx",
         "compensation/bls_oews/oe.area", "compensation/bls_oews/oe.data.0.Current",
         "compensation/bls_oews/oe.industry", "compensation/bls_oews/oe.occupation",
+        "compensation/oflc/ALC_Export.csv", "compensation/oflc/Geography.csv",
     ]  # fmt: skip
     files = discover(tmp_path / "d")
     assert [(f.source, f.rel) for f in files] == [
         ("bls_oews", "compensation/bls_oews/oe.data.0.Current"),
         ("dol_lca", "compensation/LCA_Disclosure_Data_FY2023_Q2.xlsx"),
+        ("dol_oflc", "compensation/oflc/ALC_Export.csv"),
     ]
+    levels = prevailing.read(files[2].path, files[2].rel)
+    keep = [
+        "soc_code",
+        "state",
+        "county",
+        "level_1",
+        "level_2",
+        "level_3",
+        "level_4",
+        "stated_unit",
+    ]
+    key = [tuple(x.values()) for x in levels.rows.select(keep).to_pylist()]
+    want = [tuple(r[k] for k in keep) for r in part]
+    assert sorted(key) == sorted(want) and len(key) > 100 and levels.quarantine.num_rows == 0
     ts = oews.read(files[0].path, files[0].rel)
     cols = [c for c in oews.SCHEMA.names if c not in ("file", "record")]
     mine = {tuple(x.values()) for x in ts.rows.select(cols).to_pylist()}

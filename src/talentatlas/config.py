@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         False,
         description="whether `fetch` downloads BLS's OEWS release (330 MB) when there is no mirror",
     )
+    upstream_oflc: str | None = Field(
+        None,
+        description="URL of the DOL's prevailing-wage archive (flag.dol.gov wage data: a zip"
+        " holding `ALC_Export.csv` and `Geography.csv`) that `fetch` downloads when there is"
+        " no mirror; unset, none",
+    )
     lca_fiscal_years: list[int] = Field(
         default_factory=list,
         description="fiscal years whose LCA disclosure spreadsheets `fetch` downloads when"

@@ -15,6 +15,7 @@ import io
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,11 @@ def _wanted(rel: str, venue_dirs: set[str]) -> bool:
     if len(parts) == 2 and parts[0] == "mpidr":  # reference tables for `validate`
         return parts[1].endswith((".csv", ".csv.gz"))
     if len(parts) >= 2 and parts[0] == "compensation":  # pay: OEWS, OFLC, LCA filings
-        return pay_kind(parts[-1]) is not None or parts[-1] in OEWS_DIMENSIONS
+        return (
+            pay_kind(parts[-1]) is not None
+            or parts[-1] in OEWS_DIMENSIONS
+            or parts[-1].lower() in ("geography.csv", "oes_soc_occs.csv")
+        )
     if len(parts) == 3 and parts[0] == "paperlists":
         return parts[1] in venue_dirs and ".json" in parts[2]
     if len(parts) == 4 and parts[:2] == ["openreview", "authors"]:
@@ -321,7 +326,41 @@ def fetch(
             result.failed[rel] = str(e)
         if on_file:
             on_file(rel)
+    if not mirror and settings.upstream_oflc:
+        try:
+            got = fetch_oflc_export(dl, settings.upstream_oflc, dest_root / "compensation" / "oflc")
+            result.fetched.extend(got)
+        except (httpx.HTTPError, zipfile.BadZipFile, FileNotFoundError) as e:
+            result.failed["compensation/oflc"] = str(e)
     return result
+
+
+#: the members of the DOL's wage-data archive that are read
+OFLC_MEMBERS = ("alc_export.csv", "geography.csv", "oes_soc_occs.csv")
+
+
+def fetch_oflc_export(dl: Downloader, url: str, into: Path) -> list[str]:
+    """The DOL's prevailing-wage archive (a zip holding ``ALC_Export.csv``,
+    ``Geography.csv``, ``oes_soc_occs.csv``): downloaded (resumable) and its members
+    extracted into ``into``, each through a temporary name."""
+    archive = into / url.rstrip("/").rsplit("/", 1)[-1]
+    if not archive.exists() and not dl.download(url, archive):
+        raise FileNotFoundError(f"no prevailing-wage archive at {url}")
+    out = []
+    with zipfile.ZipFile(archive) as z:
+        for info in z.infolist():
+            name = info.filename.rsplit("/", 1)[-1]
+            if name.lower() not in OFLC_MEMBERS:
+                continue
+            dest = into / name
+            tmp = dest.with_name(dest.name + ".part")
+            with z.open(info) as src, tmp.open("wb") as f:
+                shutil.copyfileobj(src, f, 1 << 20)
+            tmp.replace(dest)
+            out.append(f"compensation/oflc/{name}")
+    if not any(o.lower().endswith(OFLC_MEMBERS[0]) for o in out):
+        raise FileNotFoundError(f"{archive.name} holds no ALC_Export.csv")
+    return out
 
 
 def _url_for(bases: dict[str, str], rel: str) -> str:

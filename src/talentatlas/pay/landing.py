@@ -6,7 +6,9 @@ Files are found under the data directory:
 - ``compensation/``: a BLS OEWS release, in the first layout present of: SQLite (a
   name with ``oews``, optionally gzipped), BLS's time-series files
   (``oe.data.0.Current`` with ``oe.area``, ``oe.industry``, ``oe.occupation`` beside
-  it), the flattened CSV (a name with ``oews``) — the layouts repeat each other, the OFLC prevailing-wage county table (a name with ``prevailing_wage`` and
+  it), the flattened CSV (a name with ``oews``) — the layouts repeat each other —,
+  the prevailing-wage county table, or else the DOL's export it is made from
+  (``ALC_Export.csv`` with ``Geography.csv``), the OFLC prevailing-wage county table (a name with ``prevailing_wage`` and
   ``.csv``; the per-occupation JSON extracts repeat it and are not read), and LCA
   disclosure files (a name with ``lca``, ``h1b`` or ``disclosure``: CSV or
   spreadsheet);
@@ -78,6 +80,8 @@ def pay_kind(name: str) -> str | None:
         return "oews_csv"
     if "prevailing_wage" in n and n.endswith((".csv", ".csv.gz")):
         return prevailing.SOURCE
+    if n == prevailing.ALC:
+        return "oflc_export"
     if any(w in n for w in ("lca", "h1b", "disclosure")) and tabular:
         return filings.SOURCE
     return None
@@ -98,7 +102,16 @@ def discover(data_dir: Path) -> list[PayFile]:
         for k, p in kinds:
             if k.startswith("oews") and k != layout:
                 continue  # another layout of the same release
-            found.append((oews.SOURCE if k.startswith("oews") else k, p))
+            if k == "oflc_export" and prevailing.SOURCE in present:
+                continue  # the county table is this export, joined
+            src = (
+                oews.SOURCE
+                if k.startswith("oews")
+                else prevailing.SOURCE
+                if k == "oflc_export"
+                else k
+            )
+            found.append((src, p))
     off = data_dir / "offers"
     if off.is_dir():
         found += [(offers.SOURCE, p) for p in sorted(off.rglob("*.csv")) if p.is_file()]

@@ -25,6 +25,47 @@ COLUMNS = ("soc_code", "soc_title", "state", "county", "level_i_hourly", "level_
 #: a level I above this (in a column called hourly) means the occupation is paid yearly
 YEARLY_ABOVE = 1000.0
 
+#: the DOL's release: wages by occupation and wage area, and the areas' counties
+ALC = "alc_export.csv"
+
+
+def _sibling(path: Path, name: str) -> Path | None:
+    return next((p for p in path.parent.iterdir() if p.name.lower() == name), None)
+
+
+def _load_alc(con, path: Path, rel: str) -> None:
+    """``raw`` in the county table's columns from ``ALC_Export.csv`` (``Area, SocCode,
+    GeoLvl, Level1-Level4, Average, Label``) joined with ``Geography.csv`` (``Area,
+    AreaName, StateAb, State, CountyTownName``): a row per occupation and county, its
+    record the export's row; titles from ``oes_soc_occs.csv`` when it is beside them.
+    A row whose area the geography lacks keeps no state (and is quarantined)."""
+    geo = _sibling(path, "geography.csv")
+    if geo is None:
+        raise ValueError(f"{rel}: Geography.csv is not beside it")
+
+    def csv(p: Path) -> str:
+        return f"read_csv({literal(str(p))}, all_varchar=true, header=true)"
+
+    titles = _sibling(path, "oes_soc_occs.csv")
+    title_join = (
+        f"LEFT JOIN (SELECT DISTINCT trim(OES_SOCCODE) AS code, OES_SOCTITLE AS title "
+        f"FROM {csv(titles)}) t ON t.code = trim(a.SocCode)"
+        if titles else "LEFT JOIN (SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS title) t ON false"
+    )  # fmt: skip
+    con.execute(f"""
+        CREATE TEMP TABLE raw AS
+        WITH a AS (SELECT row_number() OVER () AS record, * FROM {csv(path)})
+        SELECT a.record, trim(a.SocCode) AS soc_code, t.title AS soc_title,
+               g.StateAb AS state,
+               regexp_replace(lower(trim(g.CountyTownName)), '\\s+(county|parish)$', '')
+                   AS county,
+               a.Level1 AS level_i_hourly, a.Level2 AS level_ii_hourly,
+               a.Level3 AS level_iii_hourly, a.Level4 AS level_iv_hourly
+        FROM a LEFT JOIN {csv(geo)} g ON trim(g.Area) = trim(a.Area)
+        {title_join}
+        ORDER BY a.record""")
+
+
 SCHEMA = pa.schema(
     [
         ("soc_code", pa.string()),
@@ -40,11 +81,17 @@ SCHEMA = pa.schema(
 
 
 def read(path: Path, rel: str) -> PayRead:
+    """The county table, or the DOL's own export (``ALC_Export.csv`` with
+    ``Geography.csv`` beside it)."""
     with connection() as con:
-        con.execute(
-            "CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS record, * FROM "
-            f"read_csv({literal(str(path))}, all_varchar=true, header=true, quote='\"', escape='\"')"
-        )
+        if path.name.lower() == ALC:
+            _load_alc(con, path, rel)
+        else:
+            con.execute(
+                "CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS record, * FROM "
+                f"read_csv({literal(str(path))}, all_varchar=true, header=true, quote='\"', "
+                "escape='\"')"
+            )
         have = [r[0].lower() for r in con.execute("DESCRIBE raw").fetchall()]
         missing = [c for c in COLUMNS if c not in have]
         if missing:
@@ -70,10 +117,11 @@ def read(path: Path, rel: str) -> PayRead:
                    {literal(rel)} AS file, record
             FROM parsed WHERE NOT bad""").to_arrow_table()
         q = con.sql(f"""
-            SELECT '{SOURCE}' AS source, {literal(rel)} AS file, record,
-                   CASE WHEN soc_code IS NULL OR state IS NULL THEN 'no occupation code or state'
+            SELECT DISTINCT ON (record) '{SOURCE}' AS source, {literal(rel)} AS file, record,
+                   CASE WHEN soc_code IS NULL OR state IS NULL
+                        THEN 'no occupation code or state (an area the geography lacks)'
                         ELSE 'a wage level is not a number' END AS reason,
                    concat_ws(',', {", ".join(COLUMNS)}) AS raw
             FROM parsed WHERE bad ORDER BY record""").to_arrow_table()
-        n = con.execute("SELECT count(*) FROM raw").fetchone()[0]
+        n = con.execute("SELECT count(DISTINCT record) FROM raw").fetchone()[0]
     return PayRead(SOURCE, out.cast(SCHEMA), q, records=n, unknown_fields=unknown)
