@@ -101,7 +101,15 @@ def test_oews_csv_repeats_the_sqlite_release(oews_read, shared_data: Path) -> No
     assert all(tuple(r[c] for c in cols) in full for r in csv_read.rows.select(cols).to_pylist())
 
 
-def _oews_db(path: Path, cells: list[tuple]) -> None:
+#: the areas of the planted OEWS releases
+AREAS = [("0000000", "N", "00", "National"), ("0600000", "S", "06", "California"),
+         ("0041940", "M", "06", "San Jose-Sunnyvale-Santa Clara, CA")]  # fmt: skip
+
+
+def oews_db(path: Path, cells: list[tuple]) -> None:
+    """A planted OEWS release in the SQLite layout: one occupation (15-1221, research
+    scientists), the nation, California and San Jose, and the given cells (key, 17
+    values, 17 footnotes)."""
     db = sqlite3.connect(path)
     vals = ", ".join(f"v{i:02d} TEXT" for i in range(1, 18))
     foot = ", ".join(f"f{i:02d} TEXT" for i in range(1, 18))
@@ -110,8 +118,7 @@ def _oews_db(path: Path, cells: list[tuple]) -> None:
     db.execute("CREATE TABLE industry (industry_code, industry_name, display_level)")
     db.execute("CREATE TABLE occupation (occupation_code, occupation_name, display_level)")
     db.execute("CREATE TABLE meta (name, value)")
-    db.executemany("INSERT INTO area VALUES (?, ?, ?, ?)",
-                   [("0000000", "N", "00", "National"), ("0600000", "S", "06", "California")])  # fmt: skip
+    db.executemany("INSERT INTO area VALUES (?, ?, ?, ?)", AREAS)
     db.execute("INSERT INTO industry VALUES ('000000', 'Cross-industry', 0)")
     db.execute("INSERT INTO occupation VALUES ('151221', 'Research Scientists', 3)")
     db.executemany("INSERT INTO meta VALUES (?, ?)", [("data_year", "2025"), ("release", "May")])
@@ -139,7 +146,7 @@ def test_oews_placeholders_top_codes_and_bad_cells(tmp_path: Path) -> None:
     ]
     bad = ["100", "abc", *["1"] * 15]
     top = [None] * 11 + ["5", "5", "5", "5"] + [None, None]
-    _oews_db(tmp_path / "o.sqlite", [
+    oews_db(tmp_path / "o.sqlite", [
         ("OEUN0000000000000151221", *good, *top),
         ("OEUS0600000000000151221", *bad, *[None] * 17),
     ])  # fmt: skip

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from talentatlas.pay.currency import Rates
 from talentatlas.pay.views import PayQuery
 from talentatlas.pipeline import build
 from talentatlas.sources.simulated import simulate
+from test_pay import oews_db
 
 LCA_HEADER = ["CASE_NUMBER", "CASE_STATUS", "DECISION_DATE", "JOB_TITLE", "SOC_CODE",
               "FULL_TIME_POSITION", "EMPLOYER_NAME", "WORKSITE_CITY", "WORKSITE_STATE",
@@ -53,29 +53,15 @@ def _filings(path: Path) -> None:
 
 
 def _oews(path: Path) -> None:
-    db = sqlite3.connect(path)
-    vals = ", ".join(f"v{i:02d} TEXT" for i in range(1, 18))
-    foot = ", ".join(f"f{i:02d} TEXT" for i in range(1, 18))
-    db.execute(f"CREATE TABLE cell (key TEXT PRIMARY KEY, {vals}, {foot})")
-    db.execute("CREATE TABLE area (area_code, areatype_code, state_code, area_name)")
-    db.execute("CREATE TABLE industry (industry_code, industry_name, display_level)")
-    db.execute("CREATE TABLE occupation (occupation_code, occupation_name, display_level)")
-    db.execute("CREATE TABLE meta (name, value)")
-    db.executemany("INSERT INTO area VALUES (?, ?, ?, ?)", [
-        ("0000000", "N", "00", "National"), ("0600000", "S", "06", "California"),
-        ("0041940", "M", "06", "San Jose-Sunnyvale-Santa Clara, CA"),
-    ])  # fmt: skip
-    db.execute("INSERT INTO industry VALUES ('000000', 'Cross-industry', 0)")
-    db.execute("INSERT INTO occupation VALUES ('151221', 'Research Scientists', 3)")
-    db.execute("INSERT INTO meta VALUES ('data_year', '2025')")
+    """Research scientists in the nation, California and San Jose: medians 100k, 120k,
+    150k, 10th-90th percentiles 40k below and above."""
+    cells = []
     for area, base in (("N0000000", 100000), ("S0600000", 120000), ("M0041940", 150000)):
         v = [str(base // 10), "1", "50", str(base), "1", "40", "45", "50", "55", "60",
              str(base - 40000), str(base - 20000), str(base), str(base + 20000), str(base + 40000),
              "1", "1"]  # fmt: skip
-        db.execute(f"INSERT INTO cell VALUES ({', '.join('?' * 35)})",
-                   (f"OEU{area}000000151221", *v, *[None] * 17))  # fmt: skip
-    db.commit()
-    db.close()
+        cells.append((f"OEU{area}000000151221", *v, *[None] * 17))
+    oews_db(path, cells)
 
 
 def write_pay_files(data: Path) -> None:
