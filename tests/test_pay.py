@@ -605,7 +605,8 @@ def test_fetch_gets_the_bls_and_dol_releases(tmp_path: Path, shared_data: Path, 
         z.writestr("OFLC_Wages_2025/Geography.csv", "\n".join(geo) + "\n")
     for url in _serve(root):
         s = Settings(
-            data_dir=tmp_path / "d", scope=Scope(areas=["Web/IR"]), fetch_years=(2024, 2024),
+            data_dir=tmp_path / "d", mirror=None, scope=Scope(areas=["Web/IR"]),
+            fetch_years=(2024, 2024),
             upstream_paperlists=f"{url}/none", upstream_openreview=f"{url}/none",
             upstream_oews=f"{url}/oews", fetch_oews=True,
             upstream_lca=f"{url}/dol", lca_fiscal_years=[2023],
