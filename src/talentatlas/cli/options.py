@@ -33,22 +33,29 @@ app = typer.Typer(
 )
 
 
+def usage_errors(f: Callable[..., None]) -> Callable[..., None]:
+    """A command whose query values the warehouse does not know (an unknown country,
+    venue, year, role family, currency ...) ends in a clear error and exit code 2, not
+    an empty table."""
+
+    @functools.wraps(f)
+    def run(*a: Any, **kw: Any) -> None:
+        from talentatlas.vocabulary import QueryError
+
+        try:
+            f(*a, **kw)
+        except QueryError as e:
+            err.print(f"[red]error:[/] {e}")
+            raise typer.Exit(2) from e
+
+    return run
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """``app.command`` whose query values the warehouse does not know (an unknown
-    country, venue or year) end in a clear error and exit code 2, not an empty table."""
+    """``app.command`` with :func:`usage_errors`."""
 
     def register(f: Callable[..., None]) -> Callable[..., None]:
-        @functools.wraps(f)
-        def run(*a: Any, **kw: Any) -> None:
-            from talentatlas.vocabulary import QueryError
-
-            try:
-                f(*a, **kw)
-            except QueryError as e:
-                err.print(f"[red]error:[/] {e}")
-                raise typer.Exit(2) from e
-
-        return app.command(*args, **kwargs)(run)
+        return app.command(*args, **kwargs)(usage_errors(f))
 
     return register
 

@@ -3,10 +3,8 @@ and the user's offers, by employer, role family, place and year."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pyarrow as pa
 import typer
@@ -25,7 +23,9 @@ from talentatlas.cli.options import (
     open_atlas,
     plot_chart,
     settings,
+    usage_errors,
 )
+from talentatlas.vocabulary import QueryError
 
 pay_app = typer.Typer(
     help="What AI researchers and engineers are paid: LCA filings, OEWS, offers.",
@@ -52,24 +52,6 @@ Family = Annotated[
 ]
 
 
-def _errors(f: Callable[..., None]) -> Callable[..., None]:
-    """A query value the warehouse does not know (an unknown family, currency, area) is
-    a clear error and exit code 2."""
-
-    @functools.wraps(f)
-    def run(*a: Any, **kw: Any) -> None:
-        from talentatlas.pay.currency import PPPError
-        from talentatlas.vocabulary import QueryError
-
-        try:
-            f(*a, **kw)
-        except (QueryError, PPPError, ValueError) as e:
-            err.print(f"[red]error:[/] {e}")
-            raise typer.Exit(2) from e
-
-    return run
-
-
 def _rates(ppp: Path | None):
     from talentatlas.pay.currency import Rates, read_ppp
 
@@ -93,7 +75,7 @@ def _caption(t: pa.Table, extra: str = "") -> str:
 
 
 @pay_app.callback()
-@_errors
+@usage_errors
 def pay(
     ctx: typer.Context,
     employer: Annotated[
@@ -147,14 +129,14 @@ def pay(
     from talentatlas.pay.views import PayQuery
 
     if source not in ("lca", "offers", "both"):
-        raise ValueError(f"--source is lca, offers or both, not {source!r}")
+        raise QueryError(f"--source is lca, offers or both, not {source!r}")
 
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     if not atlas.has_pay():
         err.print("[red]error:[/] this warehouse has no pay tables: rebuild it")
         raise typer.Exit(1)
     if levels and not area:
-        raise ValueError("--levels needs --area ('County, ST' or a state code)")
+        raise QueryError("--levels needs --area ('County, ST' or a state code)")
     if occupation or (area and not (employer or family or seniority)):
         occ = occupation or "15-1221"
         if levels:
@@ -210,7 +192,7 @@ def pay(
 
 
 @pay_app.command("compare")
-@_errors
+@usage_errors
 def compare(
     family: Family = None,
     areas: Annotated[
@@ -234,7 +216,7 @@ def compare(
     offered wages of its LCA filings at the area's worksites."""
     names = [*(areas or []), *(more or [])]
     if not family or not names:
-        raise ValueError("compare needs --family and at least one area (--areas)")
+        raise QueryError("compare needs --family and at least one area (--areas)")
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     t = atlas.pay_compare(family, names, currency, since=since, rates=_rates(ppp))
     emit(t, fmt, output, f"{family}: pay by area",

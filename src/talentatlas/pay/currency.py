@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pycountry
 
 from talentatlas.resolve.countries import country_from_name
+from talentatlas.vocabulary import QueryError
 
 PPP = "PPP$"
 
@@ -70,12 +71,12 @@ def currencies() -> list[str]:
 
 def currency_code(value: str) -> str:
     """An ISO 4217 code the ECB series covers (``krw`` -> KRW; ``PPP$`` for
-    international dollars); ValueError listing them otherwise."""
+    international dollars); a :class:`QueryError` listing them otherwise."""
     v = value.strip().upper()
     if v in {"PPP", "PPP$", "INT$"}:
         return PPP
     if v not in currencies():
-        raise ValueError(
+        raise QueryError(
             f"unknown currency {value!r}; the ECB series covers {', '.join(currencies())} "
             "(and PPP$ with a PPP table)"
         )
@@ -140,7 +141,7 @@ class Rates:
         return "rates of the nearest covered year used for: " + "; ".join(parts)
 
 
-class PPPError(ValueError):
+class PPPError(QueryError):
     """A PPP table that cannot be read; the message names the file and row."""
 
 

@@ -35,6 +35,8 @@ from functools import lru_cache
 
 import pyarrow as pa
 
+from talentatlas.vocabulary import QueryError
+
 FAMILIES = (
     "research-scientist",
     "applied-scientist",
@@ -283,14 +285,14 @@ def seniority_of(title: str | None) -> str | None:
 
 def family_code(value: str) -> str:
     """A family from what a user types (``research scientist``, ``ml-engineer``,
-    ``ML engineer``); ValueError naming the families otherwise."""
+    ``ML engineer``); a :class:`QueryError` naming the families otherwise."""
     v = "-".join(value.lower().replace("/", " ").replace("_", " ").split())
     aliases = {"ml-scientist": "applied-scientist", "professor": "professor-postdoc",
                "postdoc": "professor-postdoc", "ai-engineer": "ml-engineer",
                "machine-learning-engineer": "ml-engineer", "swe": "software-engineer"}  # fmt: skip
     v = aliases.get(v, v)
     if v not in FAMILIES:
-        raise ValueError(f"unknown role family {value!r}; families: {', '.join(FAMILIES)}")
+        raise QueryError(f"unknown role family {value!r}; families: {', '.join(FAMILIES)}")
     return v
 
 
