@@ -185,14 +185,14 @@ class OrcidApi(QuietHandler):
         else:
             body = (self.samples / f"{section}-3.0.xml").read_bytes()
         if fault == "drop":
-            self.drop(body)
-            self.log.append((self.path, -1))
+            self.log.append((self.path, -1))  # logged before the answer: the client
+            self.drop(body)  # may ask again before this thread runs on
             return
         self._send(200, body)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.log.append((self.path, status))  # before the answer, as above
         self.reply(status, body, headers)
-        self.log.append((self.path, status))
 
 
 @contextmanager
