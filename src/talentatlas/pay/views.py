@@ -19,6 +19,7 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
+from talentatlas.pay.areas import Area, PayAreas, in_area
 from talentatlas.pay.currency import PPP, Rates, currency_code
 from talentatlas.pay.employers import employer_key
 from talentatlas.pay.families import FAMILY_SOC, family_code, soc_code
@@ -66,21 +67,7 @@ class PayQuery:
     area: Area | None = None
 
 
-@dataclass
-class Area:
-    """An area as OEWS knows it, and the worksites of filings in it."""
-
-    label: str
-    area_code: str
-    area_type: str
-    state: str | None
-    #: (city, state) pairs of the worksites that count for filings (metros: the cities
-    #: its name lists)
-    cities: list[tuple[str, str | None]]
-    states: list[str]
-
-
-class PayViews:
+class PayViews(PayAreas):
     """Pay views over a warehouse (needs ``table``, ``find_institutions`` and
     ``descendants`` from the atlas)."""
 
@@ -137,7 +124,7 @@ class PayViews:
         if q.city:
             t = t.filter(t.city == q.city.upper())
         if q.area is not None:
-            t = t.filter(_in_area(t, q.area))
+            t = t.filter(in_area(t, q.area))
         # an employer: its institution and labs, and the employer names that start with
         # the name's words ("google" -> "google", "google payment"; not "googleplex")
         ek = employer_key(q.employer) if q.employer else None
@@ -252,60 +239,6 @@ class PayViews:
             raise QueryError(f"no occupation matches {text!r} (give a SOC code such as 15-1221)")
         return sorted(codes)[:10]
 
-    @cached_property
-    def _pay_areas(self) -> list[dict]:
-        w = self.table("pay_occupation_wages")
-        return (
-            w.select("area_code", "area_type", "area_name", "state").distinct()
-            .order_by("area_code").to_pyarrow().to_pylist()
-        )  # fmt: skip
-
-    @cached_property
-    def _area_jobs(self) -> dict[str, float]:
-        """Jobs per area (all occupations, all industries), where the release has them."""
-        w = self.table("pay_occupation_wages")
-        t = w.filter(w.soc_code == "00-0000", w.industry_code == "000000")
-        rows = t.select("area_code", "employment").to_pyarrow().to_pylist()
-        return {r["area_code"]: r["employment"] or 0 for r in rows}
-
-    def pay_area(self, text: str) -> Area:
-        """An OEWS area from a name: ``national``/``US``; a state code (``CA``); a metro
-        area by one of its cities (``San Jose``, ``New York``); a state name; else the
-        first area whose name contains the text."""
-        areas = self._pay_areas
-        t = " ".join(text.lower().replace(".", "").split())
-        if t in {"national", "us", "usa", "united states", "nation"}:
-            a = next(a for a in areas if a["area_type"] == "national")
-            return Area("United States", a["area_code"], "national", None, [], [])
-        if len(t) == 2 and state_code(t):
-            return self._state_area(areas, state_code(t))
-        metros = []
-        for a in areas:
-            if a["area_type"] != "metro":
-                continue
-            cities, states = _metro_parts(a["area_name"])
-            if t in [c.lower() for c in cities] or t == a["area_name"].lower():
-                metros.append((a, cities, states))
-        if metros:  # several ("Portland"): the one with the most jobs
-            a, cities, states = max(metros, key=lambda m: self._area_jobs.get(m[0]["area_code"], 0))
-            return Area(a["area_name"], a["area_code"], "metro", states[0] if states else None,
-                        [(c, s) for c in cities for s in states], states)  # fmt: skip
-        if state_code(t):
-            return self._state_area(areas, state_code(t))
-        for a in areas:
-            if t in a["area_name"].lower():
-                cities, states = _metro_parts(a["area_name"])
-                return Area(a["area_name"], a["area_code"], a["area_type"], a["state"],
-                            [(c, s) for c in cities for s in states], states)  # fmt: skip
-        raise QueryError(f"no OEWS area matches {text!r} (a state code, a state, or a city)")
-
-    @staticmethod
-    def _state_area(areas: list[dict], code: str) -> Area:
-        a = next((a for a in areas if a["area_type"] == "state" and a["state"] == code), None)
-        if a is None:
-            raise QueryError(f"no OEWS figures for the state {code}")
-        return Area(a["area_name"], a["area_code"], "state", code, [], [code])
-
     def occupation_wages(
         self, occupation: str, area: str | None = None, currency: str = "USD",
         industry: str = "000000", rates: Rates | None = None,
@@ -386,7 +319,7 @@ class PayViews:
                 oews[r["area_code"]] = r
         # LCA: one query, the family's offers at each area's worksites (an area each)
         recs = self._records("dol_lca", PayQuery(family=fam, since=since))
-        parts = [recs.filter(_in_area(recs, a)).mutate(k=ibis.literal(i))
+        parts = [recs.filter(in_area(recs, a)).mutate(k=ibis.literal(i))
                  for i, (_t, a) in enumerate(found)]  # fmt: skip
         both = self._convert(union_all(parts), cur, rates, cur == PPP).filter(_.amount.notnull())
         stats = both.group_by("k").agg(
@@ -428,19 +361,6 @@ class PayViews:
         return self.pay_summary(q, by=("family",), currency=currency)
 
 
-def _in_area(t: ibis.Table, a: Area) -> ibis.Value:
-    """Records at the area's worksites: a metro's listed cities (in its states), a
-    state's, or all (national)."""
-    if a.area_type == "metro":
-        cond = ibis.literal(False)
-        for c, st in a.cities:
-            cond = cond | ((t.city == c.upper()) & (t.state == st))
-        return cond
-    if a.area_type == "state":
-        return t.state == a.state
-    return ibis.literal(True)
-
-
 def _need_ppp(currency: str, rates: Rates) -> None:
     if currency == PPP and not rates.ppp:
         raise QueryError("international dollars (PPP$) need a PPP table (--ppp FILE)")
@@ -465,14 +385,6 @@ def _note_years(rates: Rates, currency: str, years: Sequence[int | None]) -> Non
         for y in range(min(ys), max(ys) + 1):
             rates.factor(currency, y)
             rates.factor("EUR", y)
-
-
-def _metro_parts(name: str) -> tuple[list[str], list[str]]:
-    """``San Jose-Sunnyvale-Santa Clara, CA`` -> (cities, states)."""
-    head, _sep, tail = name.rpartition(", ")
-    if not head:
-        return [], []
-    return [c.strip() for c in head.split("-")], [s.strip() for s in tail.split("-")]
 
 
 def _rounded(t: pa.Table) -> pa.Table:
