@@ -285,7 +285,8 @@ def test_openapi_schema_lists_every_endpoint(api):
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/api/countries", "/api/migration", "/api/flows", "/api/people",
               "/api/people/{person_id}", "/api/organisations/{institution_id}/headcount",
-              "/api/rankings/{level}", "/api/pathways/{table}", "/api/graduates"):  # fmt: skip
+              "/api/rankings/{level}", "/api/pathways/{table}", "/api/graduates", "/api/pay",
+              "/api/pay/compare", "/api/organisations/{institution_id}/pay"):  # fmt: skip
         assert p in paths, p
 
 

@@ -166,7 +166,7 @@ def org(
         ids = atlas.descendants(rid) if roll else [rid]
         pay = atlas.org_pay(ids, since=since) if atlas.has_pay() else None
         if pay is None:
-            err.print("[yellow]this warehouse has no pay tables[/]")
+            err.print("[yellow]this warehouse holds no pay records[/]")
         else:
             md = pay.schema.metadata or {}
             emit(pay, fmt, output, f"{label} — pay (LCA filings, offered base wage, USD a year)",

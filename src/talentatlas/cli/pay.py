@@ -126,14 +126,14 @@ def pay(
     occupation's OEWS wages in an area; ``--levels`` prevailing-wage levels."""
     if ctx.invoked_subcommand is not None:
         return
-    from talentatlas.pay.views import PayQuery
-
     if source not in ("lca", "offers", "both"):
         raise QueryError(f"--source is lca, offers or both, not {source!r}")
 
     atlas = open_atlas(settings(warehouse=warehouse, engine=engine))
     if not atlas.has_pay():
-        err.print("[red]error:[/] this warehouse has no pay tables: rebuild it")
+        err.print(
+            "[red]error:[/] this warehouse holds no pay records: add pay files (talentatlas fetch) and rebuild it"
+        )
         raise typer.Exit(1)
     if levels and not area:
         raise QueryError("--levels needs --area ('County, ST' or a state code)")
@@ -151,15 +151,13 @@ def pay(
             plot_chart("pay_ranges", t, plot, label=["occupation", "area"],
                        title=f"OEWS wages: {occ}", unit=f"{currency} a year")  # fmt: skip
         return
-    best, ids = (None, [])
-    if employer:
-        best, ids = atlas.employer_institutions(employer)
-        if best is not None:
-            err.print(f"{employer!r}: {best['name']} ({best['institution_id']}) and its "
-                      f"{len(ids) - 1} labs, and employer names starting with it", style="dim")  # fmt: skip
-    q = PayQuery(employer=employer, family=family, seniority=seniority, since=since,
-                 until=until, state=state, city=city, institution_ids=ids,
-                 area=atlas.pay_area(area) if area else None)  # fmt: skip
+    q, best = atlas.pay_query(employer=employer, area=area, family=family,
+                              seniority=seniority, since=since, until=until, state=state,
+                              city=city)  # fmt: skip
+    if best is not None:
+        err.print(f"{employer!r}: {best['name']} ({best['institution_id']}) and its "
+                  f"{len(q.institution_ids) - 1} labs, and employer names starting with it",
+                  style="dim")  # fmt: skip
     rates = _rates(ppp)
     groups = tuple(by or ())
     what = ", ".join(f"{k} {v}" for k, v in (("employer", employer), ("family", family),

@@ -80,8 +80,17 @@ class PayViews(PayAreas):
     def descendants(self, institution_id: str) -> list[str]:  # pragma: no cover
         raise NotImplementedError
 
+    @cached_property
+    def _has_pay(self) -> bool:
+        if "pay_filings" not in self.tables():  # type: ignore[attr-defined]
+            return False  # built before pay existed
+        return any(self.table(t).limit(1).count().to_pyarrow().as_py()
+                   for t in ("pay_filings", "pay_offers", "pay_occupation_wages",
+                             "pay_prevailing_wages"))  # fmt: skip
+
     def has_pay(self) -> bool:
-        return "pay_filings" in self.tables()  # type: ignore[attr-defined]
+        """Whether the warehouse holds pay records (a build with pay files)."""
+        return self._has_pay
 
     # -- records ----------------------------------------------------------------------
     def _records(self, source: str, q: PayQuery) -> ibis.Table:
@@ -144,6 +153,22 @@ class PayViews(PayAreas):
             return None, []
         best = found[0]
         return best, self.descendants(best["institution_id"])
+
+    def pay_query(
+        self, employer: str | None = None, institution_id: str | None = None,
+        area: str | None = None, **filters: object,
+    ) -> tuple[PayQuery, dict | None]:  # fmt: skip
+        """A question's filters made a :class:`PayQuery`: ``employer`` a name (its
+        institution, labs, and employer names starting with it), ``institution_id`` an
+        institution and its labs, ``area`` an OEWS area's worksites; the rest as
+        :class:`PayQuery` has them. Returns the query and the institution the employer
+        name was taken for (``None``: none)."""
+        best, ids = self.employer_institutions(employer) if employer else (None, [])
+        if institution_id:
+            ids = [*ids, *self.descendants(institution_id)]
+        q = PayQuery(employer=employer, institution_ids=ids,
+                     area=self.pay_area(area) if area else None, **filters)  # type: ignore[arg-type]  # fmt: skip
+        return q, best
 
     @cached_property
     def _pay_currencies(self) -> list[str]:

@@ -34,6 +34,7 @@ from talentatlas.indicators.frame import STAGES, Filters
 from talentatlas.resolve.registry import SECTORS
 from talentatlas.vocabulary import QueryError
 from talentatlas.web.pages import add_pages
+from talentatlas.web.pay import add_pay
 from talentatlas.web.service import Answer, NotFound, Warehouse, key_of
 from talentatlas.web.tables import Format, json_answer, table_answer
 from talentatlas.web.warm import keep_warm
@@ -180,6 +181,7 @@ def create_app(
                     "latest_complete_year": a.latest_complete_year(),
                     "venues": sorted(a.venues),
                     "areas": a.areas,
+                    "pay": a.has_pay(),
                 }
             )
 
@@ -493,6 +495,7 @@ def create_app(
         )
 
     add_pages(app, send)
+    add_pay(app, send)
     app.add_middleware(KeptAnswers, warehouse=wh)
     return app
 

@@ -39,7 +39,7 @@ STATIC = resources.files("talentatlas.web") / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 #: the dashboard's pages (each the same shell; its script draws the page from the URL)
 PAGES = ("/", "/country/{code}", "/flows", "/organisation/{institution_id}", "/people",
-         "/person/{person_id:path}", "/rankings", "/methodology")  # fmt: skip
+         "/person/{person_id:path}", "/rankings", "/pay", "/methodology")  # fmt: skip
 ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
 MapValue = Literal["net_rate", "stock"]
 #: the coverage chart's series: the share of each year's authorships resolved to …

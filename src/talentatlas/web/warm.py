@@ -57,14 +57,18 @@ def country_paths(code: str, year: int) -> list[str]:
     ]
 
 
-def organisation_paths(institution_id: str) -> list[str]:
-    """What an organisation's page asks (``organisationPage`` in ``app.js``)."""
+def organisation_paths(institution_id: str, pay: bool = False) -> list[str]:
+    """What an organisation's page asks (``organisationPage`` in ``app.js``); ``pay``:
+    the warehouse has pay tables."""
     o = quote(institution_id, safe="")
+    pays = [_url("/api/charts/pay", institution=institution_id, by="family"),
+            f"/api/organisations/{o}/pay"] if pay else []  # fmt: skip
     return [
         _url("/api/organisations", q=institution_id, limit=1),
         f"/api/charts/organisation/{o}/headcount",
         f"/api/charts/organisation/{o}/output",
         f"/api/organisations/{o}/headcount",
+        *pays,
         _url(f"/api/organisations/{o}/flows", limit=30),
         f"/api/charts/organisation/{o}/retention",
         f"/api/organisations/{o}/retention",
@@ -101,8 +105,9 @@ def warm_paths(a: Atlas, organisations: int = ORGANISATIONS) -> list[str]:
         .agg(n=s.stock.sum()).order_by([ibis.desc("n"), "value"]).limit(organisations)
         .to_pyarrow()["value"].to_pylist()
     )  # fmt: skip
+    pay = a.has_pay()
     for i in top:
-        out += organisation_paths(i)
+        out += organisation_paths(i, pay)
     return list(dict.fromkeys(out))
 
 

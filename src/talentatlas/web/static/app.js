@@ -96,7 +96,7 @@ async function drawTable(el, path, { columns = null, title = "", sortBy = null }
   const cov = body.meta && body.meta.coverage && body.meta.coverage.with_country;
   el.innerHTML = `${title ? `<h2>${esc(title)}</h2>` : ""}
     <div class="tools"><a class="csv" href="${csv}" download>Download CSV</a>
-    <span class="muted">${body.total} rows${cov ? ` · ${Math.round(cov * 100)}% of authorships placed in a country` : ""}${body.meta && body.meta.filters ? ` · ${esc(body.meta.filters)}` : ""}</span></div>
+    <span class="muted">${body.total} rows${cov ? ` · ${Math.round(cov * 100)}% of authorships placed in a country` : ""}${body.meta && body.meta.filters ? ` · ${esc(body.meta.filters)}` : ""}${body.meta && body.meta.kind ? ` · <span class="kind">${esc(body.meta.kind)}; ${esc(body.meta.currency)} a year${body.meta.currency !== "USD" ? " (ECB yearly average of each record's year)" : ""}</span>` : ""}</span></div>
     <div class="table-wrap"><table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead>
     <tbody>${rows.map((r) => `<tr>${cols.map((c) => cell(c, r[c])).join("")}</tr>`).join("")}</tbody></table></div>`;
   el.dataset.rendered = "1";
@@ -240,6 +240,10 @@ async function organisationPage(id) {
   await chart(div("headcount-chart"), `/api/charts/organisation/${o}/headcount`);
   await chart(div("output-chart"), `/api/charts/organisation/${o}/output`);
   await table(section("headcount"), `/api/organisations/${o}/headcount`, { title: "Headcount and output per year" });
+  if ((await build()).pay) {
+    await chart(div("pay-chart"), withParams("/api/charts/pay", { institution: id, by: "family" }));
+    await table(section("pay"), `/api/organisations/${o}/pay`, { title: "Pay: offered base wages on H-1B filings, by role family" });
+  }
   await table(section("flows"), withParams(`/api/organisations/${o}/flows`, { limit: 30 }), { title: "Inflow and outflow by counterpart" });
   await chart(div("retention-chart"), `/api/charts/organisation/${o}/retention`);
   await table(section("retention"), `/api/organisations/${o}/retention`, { title: "Retention by entry cohort" });
@@ -290,6 +294,41 @@ async function rankingsPage(q) {
   await table(section("ranking"), withParams(`/api/rankings/${level}`, { limit: 100 }), { title: "By the CSRankings rule" });
 }
 
+const FAMILIES = ["research-scientist", "applied-scientist", "ml-engineer", "data-scientist", "software-engineer", "research-engineer", "professor-postdoc"];
+const CURRENCIES = ["USD", "EUR", "GBP", "KRW", "CNY", "JPY", "INR", "CAD", "CHF"];
+
+async function payPage(q) {
+  const b = await build();
+  page.innerHTML = `<h1>Pay</h1>`;
+  if (!b.pay) {
+    page.innerHTML += `<p class="muted nodata">This warehouse holds no pay records: add pay files (OEWS, LCA filings, prevailing wages, offers) and rebuild it.</p>`;
+    return;
+  }
+  const family = FAMILIES.includes(q.get("family")) ? q.get("family") : "software-engineer";
+  const areas = q.getAll("area").length ? q.getAll("area") : ["San Jose", "Seattle", "New York"];
+  const currency = CURRENCIES.includes(q.get("currency")) ? q.get("currency") : "USD";
+  page.innerHTML += `<p class="muted">What a role pays where: OEWS's distribution of all employees in the occupation, beside the wages offered on H-1B filings (base pay, no bonus or equity) at the area's worksites.</p>
+    <form class="controls" id="f">
+      <label>Role <select id="family">${FAMILIES.map((x) => `<option>${x}</option>`).join("")}</select></label>
+      <label>Areas <input id="areas" size="40" value="${esc(areas.join("; "))}" title="Areas separated by ';': a state (CA), a metro by a city (San Jose), or national"></label>
+      <label>Currency <select id="currency">${CURRENCIES.map((x) => `<option>${x}</option>`).join("")}</select></label>
+      <button>Show</button>
+    </form>`;
+  document.getElementById("family").value = family;
+  document.getElementById("currency").value = currency;
+  document.getElementById("f").onsubmit = (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams({ family: document.getElementById("family").value, currency: document.getElementById("currency").value });
+    document.getElementById("areas").value.split(";").map((x) => x.trim()).filter(Boolean).forEach((x) => p.append("area", x));
+    location.search = p.toString();
+  };
+  const params = { family, area: areas, currency };
+  await chart(div("compare-chart"), withParams("/api/charts/pay/compare", params));
+  await table(section("compare"), withParams("/api/pay/compare", params), { title: `${family}: pay by area` });
+  await chart(div("employers-chart"), withParams("/api/charts/pay", { family, by: "employer", currency }));
+  await table(section("employers"), withParams("/api/pay", { family, by: "employer", currency, top: 30 }), { title: `${family}: offered base wages by employer (H-1B filings)` });
+}
+
 async function methodologyPage() {
   const b = await build();
   const doc = await api("/api/methodology");
@@ -314,6 +353,7 @@ async function route() {
     else if (path === "/people") await peoplePage(q);
     else if (path.startsWith("/person/")) await personPage(path.slice(8));
     else if (path === "/rankings") await rankingsPage(q);
+    else if (path === "/pay") await payPage(q);
     else if (path === "/methodology") await methodologyPage();
     else page.innerHTML = `<p class="error">No such page.</p>`;
   } catch (e) {
