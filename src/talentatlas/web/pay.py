@@ -253,7 +253,7 @@ def add_pay(app: FastAPI, send: Send) -> None:
             t = _compare(a, family, area, currency, year_min)
             cur = pay_meta(t).get("currency", currency)
             return figure_answer(pay_ranges_figure(
-                t, label=["area", "source"], colour_by="source", title=f"{family}: pay by area",
+                t, label=["area", "source", "years"], colour_by="source", title=f"{family}: pay by area",
                 unit=f"{cur} a year",
                 note="bls_oews: all employees of the occupation; dol_lca: offered base wage "
                      "on visa filings at the area's worksites"))  # fmt: skip

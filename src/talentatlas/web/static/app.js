@@ -56,6 +56,7 @@ async function chart(el, path) {
   await part(el, async () => {
     const fig = await api(path);
     await Plotly.newPlot(el, fig.data, fig.layout, fig.config);
+    if (fig.layout.height) el.style.minHeight = "0"; // a figure of its own height: no blank below it
     el.dataset.rendered = "1";
   });
 }
