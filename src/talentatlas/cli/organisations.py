@@ -168,9 +168,10 @@ def org(
         if pay is None:
             err.print("[yellow]this warehouse holds no pay records[/]")
         else:
-            md = pay.schema.metadata or {}
+            from talentatlas.pay.views import pay_meta
+
             emit(pay, fmt, output, f"{label} — pay (LCA filings, offered base wage, USD a year)",
-                  f"{md.get(b'pay_kind', b'').decode()}; records = certified filings linked to "
+                  f"{pay_meta(pay).get('kind', '')}; records = certified filings linked to "
                   "it (and its labs); see talentatlas pay --employer for more")  # fmt: skip
     ret = None
     if show_retention:

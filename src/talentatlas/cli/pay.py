@@ -59,16 +59,18 @@ def _rates(ppp: Path | None):
 
 
 def _caption(t: pa.Table, extra: str = "") -> str:
-    md = t.schema.metadata or {}
-    cur = md.get(b"pay_currency", b"USD").decode()
+    from talentatlas.pay.views import pay_meta
+
+    md = pay_meta(t)
+    cur = md.get("currency", "USD")
     how = (
         "each record's local amount divided by its country's PPP factor of its year"
         if cur == "PPP$" else "ECB yearly average rate of each record's year"
     )  # fmt: skip
     parts = [
-        f"figures: {md.get(b'pay_kind', b'').decode()}",
+        f"figures: {md.get('kind', '')}",
         f"yearly amounts in {cur} ({how})",
-        md.get(b"pay_rates", b"").decode(),
+        md.get("rates", ""),
         extra,
     ]
     return "\n".join(p for p in parts if p)

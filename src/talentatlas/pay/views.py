@@ -429,6 +429,14 @@ def _scaled(t: pa.Table, cols: Sequence[str], factor: float) -> pa.Table:
     return t
 
 
+def pay_meta(t: pa.Table) -> dict[str, str]:
+    """What a pay answer says of itself: ``kind`` (of figure), ``currency`` and
+    ``rates`` (how amounts were converted), where it says them."""
+    md = t.schema.metadata or {}
+    keys = [(k, f"pay_{k}".encode()) for k in ("kind", "currency", "rates")]
+    return {k: md[b].decode() for k, b in keys if b in md}
+
+
 def _with_meta(t: pa.Table, **meta: str) -> pa.Table:
     md = dict(t.schema.metadata or {})
     md.update({f"pay_{k}".encode(): v.encode() for k, v in meta.items() if v})

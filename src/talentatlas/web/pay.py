@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from talentatlas.api import Atlas
 from talentatlas.charts.pay import pay_ranges_figure
-from talentatlas.pay.views import GROUPS, PayQuery
+from talentatlas.pay.views import GROUPS, PayQuery, pay_meta
 from talentatlas.vocabulary import QueryError
 from talentatlas.web.pages import figure_answer
 from talentatlas.web.service import Answer, NotFound
@@ -108,13 +108,6 @@ def pay_filters(
 
 
 Filters = Annotated[PayFilters, Depends(pay_filters)]
-
-
-def pay_meta(t: pa.Table) -> dict[str, str]:
-    """``kind``, ``currency`` and ``rates`` of a pay table (its schema metadata)."""
-    md = t.schema.metadata or {}
-    return {k: md[f"pay_{k}".encode()].decode() for k in ("kind", "currency", "rates")
-            if f"pay_{k}".encode() in md}  # fmt: skip
 
 
 def _answer(t: pa.Table, fmt: Format, offset: int = 0, limit: int | None = None,
