@@ -492,6 +492,15 @@ def test_titles_and_codes() -> None:
     assert employer_key("International Business Machines Corporation") == (
         "international business machines"
     )
+    assert employer_key("Trustees of the University of Pennsylvania") == (
+        "university of pennsylvania"
+    )
+    assert employer_key("The Regents of the University of California") == (
+        "university of california"
+    )
+    assert (
+        employer_key("Board of Education Putnam City ISD") == "board of education putnam city isd"
+    )
 
 
 # -- landing --------------------------------------------------------------------------------

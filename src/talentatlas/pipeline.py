@@ -54,7 +54,7 @@ from talentatlas.store import Engine, SparkEngine, commit, open_engine
 from talentatlas.tables import union_all
 
 #: bump when stage logic changes, so that unchanged inputs still rebuild
-PIPELINE_VERSION = 13
+PIPELINE_VERSION = 14
 
 Report = Callable[[str], None]
 

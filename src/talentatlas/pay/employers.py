@@ -3,14 +3,21 @@ an institution of the atlas (the ROR registry and the corrections), so that pay 
 beside headcount and flows.
 
 An employer name loses its legal form (``LLC``, ``Inc.``, ``Corporation``, ``N.A.``,
-``L.P.`` ...) and is matched by the affiliation matcher the build uses for
+``L.P.`` ...) and a university's governing body (``Trustees of``, ``The Regents of
+the``) and is matched by the affiliation matcher the build uses for
 affiliations, in the employer's country (LCA filings: the US). Only a match by name
 (a registry name or alias, the corrections file, or a name and its unit) links; a name
 merely found inside a longer text does not ("Samsung Research America" is not
 "Research!America"). Failing that, the name's leading words are tried, longest first
 ("Amazon Web Services" -> Amazon), when the first word is not a generic one
-("American", "Global", "Data" ...) and the words are the institution's own name (not
-an alias: "Fair Isaac" is not Meta's FAIR). A wrong link is undone in the corrections
+("American", "Global", "Data" ...), a single word does not begin the names of ten or
+more organisations ("Sri Technology Solutions" is not SRI), and the words are the
+institution's own name (not an alias: "Fair Isaac" is not Meta's FAIR). A name that
+links nowhere in its country is tried in every country and kept when it is a
+company's own name (a multinational filing in the US under a record the registry keeps
+abroad: Infosys (India), Accenture (Germany)); its leading words only when they are
+themselves an employer linked so ("Dell Marketing" beside "Dell"; not "Total System
+Services" to TotalEnergies). A wrong link is undone in the corrections
 file like an affiliation's: ``[[affiliation]]`` with the employer's name (legal form
 dropped) and ``institution = ""``. A name tied between a registry record and the
 corrections' own record (Facebook: ROR's Meta and the corrections' Meta) takes the
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -46,11 +54,20 @@ GENERIC_FIRST = {
 }  # fmt: skip
 
 
+#: a university's (or college's) legal owner before its name ("Trustees of the
+#: University of Pennsylvania", "The Regents of the University of California")
+GOVERNING = re.compile(
+    r"^(the )?(board of )?(regents|trustees|governors|visitors|president and fellows"
+    r"|rector and visitors) of (the )?(?=\w)"
+)
+
+
 def employer_key(name: str | None) -> str:
     """``GOOGLE LLC`` -> ``google``; ``Amazon.com Services, Inc.`` -> ``amazon com
-    services``."""
+    services``; ``Trustees of Boston University`` -> ``boston university``."""
     key = norm_org(name or "")
-    return LEGAL.sub("", key).strip() or key
+    key = GOVERNING.sub("", LEGAL.sub("", key).strip()) or key
+    return key.strip() or norm_org(name or "")
 
 
 def link(
@@ -60,20 +77,54 @@ def link(
     pair."""
     out: dict[str, list] = {k: [] for k in ("employer", "country", "employer_key",
                                            "institution_id", "how")}  # fmt: skip
-    memo: dict[tuple[str, str | None], tuple[str | None, str]] = {}
-    for name, country in zip(names, countries, strict=True):
-        key = employer_key(name)
+    memo: dict[tuple[str, str | None], Link] = {}
+    keys = [employer_key(n) for n in names]
+    for key, country in zip(keys, countries, strict=True):
         if (key, country) not in memo:
             memo[(key, country)] = _link_key(matcher, key, country)
-        rid, how = memo[(key, country)]
-        for k, v in zip(out, (name, country, key, rid, how), strict=True):
+    # leading words abroad: when they are themselves an employer of the batch linked by
+    # name abroad ("dell marketing" with "dell"; not "total system services": no
+    # employer "total")
+    abroad = {k: lk.rid for (k, _c), lk in memo.items() if lk.how == "name, elsewhere"}
+    for (key, country), lk in memo.items():
+        if lk.rid is None and lk.how == "unmatched" and abroad:
+            words = key.split()
+            for n in range(len(words) - 1, 0, -1):
+                lead = " ".join(words[:n])
+                if lead in abroad:
+                    memo[(key, country)] = Link(abroad[lead], f"leading words ({lead}), elsewhere")
+                    break
+    for name, key, country in zip(names, keys, countries, strict=True):
+        lk = memo[(key, country)]
+        for k, v in zip(out, (name, country, key, lk.rid, lk.how), strict=True):
             out[k].append(v)
     return pa.table(out, schema=pa.schema([(k, pa.string()) for k in out]))
 
 
-def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tuple[str | None, str]:
+@dataclass(frozen=True)
+class Link:
+    """An employer's institution and how it was found."""
+
+    rid: str | None
+    how: str
+
+
+def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> Link:
     if not key:
-        return None, "no name"
+        return Link(None, "no name")
+    rid, how = _link_in(matcher, key, country)
+    if rid is not None or how != "unmatched" or country is None:
+        return Link(rid, how)
+    # a multinational whose registry record is in another country (Infosys (India),
+    # Accenture (Germany)): its own name, matched anywhere, naming a company
+    m = matcher.match(key)
+    if m.ror_id and m.evidence == "name" and "company" in (matcher.reg.types.get(m.ror_id) or []):
+        return Link(m.ror_id, "name, elsewhere")
+    return Link(None, "unmatched")
+
+
+def _link_in(matcher: AffiliationMatcher, key: str, country: str | None) -> tuple[str | None, str]:
+    """By name, a tie's corrections record, then leading words, in ``country``."""
     m = matcher.match(key, country_src=country)
     if m.ror_id and m.evidence in BY_NAME:
         return m.ror_id, m.evidence
@@ -86,12 +137,57 @@ def _link_key(matcher: AffiliationMatcher, key: str, country: str | None) -> tup
     if words and words[0] not in GENERIC_FIRST and len(words[0]) >= 3:
         for n in range(len(words) - 1, 0, -1):
             lead = " ".join(words[:n])
+            if n == 1 and _shared_first_word(matcher, lead):
+                break
             m = matcher.match(lead, country_src=country)
             # the leading words must be the institution's own name, not one of its
             # aliases ("Fair Isaac" is not Meta's FAIR, "Dow Jones" not Dow Chemical)
             if m.ror_id and m.evidence in BY_NAME and _own_name(matcher, m.ror_id) == lead:
                 return m.ror_id, f"leading words ({lead})"
+            # a tie the corrections settle, when the words are a name of that record
+            # ("facebook services": Facebook, of ROR's Meta and the corrections' Meta)
+            tied = _corrections_record_of_a_tie(m)
+            if tied and lead in _names_of(matcher).get(tied, ()):
+                return tied, f"leading words ({lead}; the corrections' record of a tie)"
     return None, "unmatched"
+
+
+#: a first word that begins the names of this many organisations (top-level, as the
+#: registry relates them) does not name one of them on its own ("Sri": SRI and 47 more)
+SHARED_FIRST_WORD = 10
+
+
+def _shared_first_word(matcher: AffiliationMatcher, word: str) -> bool:
+    tops = _first_words(matcher).get(word)
+    return tops is not None and len(tops) >= SHARED_FIRST_WORD
+
+
+def _names_of(matcher: AffiliationMatcher) -> dict[str, set[str]]:
+    """Institution -> its names and aliases, normalised, acronyms left out (computed
+    once per matcher)."""
+    cached = getattr(matcher, "_employer_names_of", None)
+    if cached is None:
+        cached = {}
+        for rid, name, kind in matcher.reg.names:
+            if kind != "acronym":
+                cached.setdefault(rid, set()).add(norm_org(_PAREN.sub("", name)))
+        matcher._employer_names_of = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _first_words(matcher: AffiliationMatcher) -> dict[str, set[str]]:
+    """First word of every registry name -> the top organisations whose names begin
+    with it (computed once per matcher)."""
+    cached = getattr(matcher, "_employer_first_words", None)
+    if cached is None:
+        reg = matcher.reg
+        cached = {}
+        for rid, name, _kind in reg.names:
+            words = norm_org(name).split(maxsplit=1)
+            if words:
+                cached.setdefault(words[0], set()).add(reg.top(reg.current(rid)))
+        matcher._employer_first_words = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _corrections_record_of_a_tie(m) -> str | None:
