@@ -137,7 +137,7 @@ def test_a_warehouse_without_pay_says_so(sim_build) -> None:
 def test_the_pay_page_and_an_organisations_pay_in_chromium(pay_site, tmp_path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     from talentatlas.web.service import key_of
-    from talentatlas.web.warm import organisation_paths
+    from talentatlas.web.warm import organisation_paths, pay_paths
 
     _atlas, base, client = pay_site
     assert client.get("/api/build").json()["pay"] is True
@@ -164,8 +164,21 @@ def test_the_pay_page_and_an_organisations_pay_in_chromium(pay_site, tmp_path) -
         assert "120,000" in page.locator("#compare tbody").inner_text()
         page.screenshot(path=str(tmp_path / "pay.png"), full_page=True)
         page.close()
-        # an organisation's page: pay beside headcount, asking only what is warmed
+        # the pay page as first opened asks only what the server warms
         asked: list[str] = []
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
+        page.goto(f"{base}/pay")
+        page.wait_for_selector("body[data-ready='1']", timeout=120_000)
+        warmed = {key_of(*x.partition("?")[::2]) for x in pay_paths()}
+        assert len(asked) > len(warmed)
+        for url in asked:
+            rest = url.removeprefix(base)
+            if rest != "/api/build":
+                assert key_of(*rest.partition("?")[::2]) in warmed, rest
+        page.close()
+        # an organisation's page: pay beside headcount, asking only what is warmed
+        asked = []
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
         page.goto(f"{base}/organisation/local:meta")

@@ -6,7 +6,8 @@ than computed (up to seconds each on the real corpus, more while many wait).
 The questions are the pages' own (``static/app.js``): the world page of the last
 complete year, the page of every country with at least :data:`MAP_MIN_STOCK`
 researchers that year (largest first; in a world where none has, the ten largest), the flows, people and rankings pages, and the
-pages of the :data:`ORGANISATIONS` largest organisations. One question runs at a time,
+pages of the :data:`ORGANISATIONS` largest organisations (with their pay, and the pay
+page, when the build has pay records). One question runs at a time,
 so the other connections of the pool stay free for visitors; a rebuild starts over.
 """
 
@@ -36,7 +37,7 @@ log = logging.getLogger("talentatlas.web")
 
 def _url(path: str, **params: object) -> str:
     kept = {k: v for k, v in params.items() if v is not None and v != ""}
-    return f"{path}?{urlencode(kept)}" if kept else path
+    return f"{path}?{urlencode(kept, doseq=True)}" if kept else path
 
 
 def country_paths(code: str, year: int) -> list[str]:
@@ -77,6 +78,23 @@ def organisation_paths(institution_id: str, pay: bool = False) -> list[str]:
     ]
 
 
+#: what the pay page shows first (``payPage`` in ``app.js``)
+PAY_FAMILY = "software-engineer"
+PAY_AREAS = ("San Jose", "Seattle", "New York")
+
+
+def pay_paths(family: str = PAY_FAMILY, areas: tuple[str, ...] = PAY_AREAS,
+              currency: str = "USD") -> list[str]:  # fmt: skip
+    """What the pay page asks (``payPage`` in ``app.js``)."""
+    both = {"family": family, "area": list(areas), "currency": currency}
+    return [
+        _url("/api/charts/pay/compare", **both),
+        _url("/api/pay/compare", **both),
+        _url("/api/charts/pay", family=family, by="employer", currency=currency),
+        _url("/api/pay", family=family, by="employer", currency=currency, top=30),
+    ]
+
+
 def warm_paths(a: Atlas, organisations: int = ORGANISATIONS) -> list[str]:
     """The questions to answer before anyone asks, in the order they are asked."""
     year = a.latest_complete_year()
@@ -106,6 +124,8 @@ def warm_paths(a: Atlas, organisations: int = ORGANISATIONS) -> list[str]:
         .to_pyarrow()["value"].to_pylist()
     )  # fmt: skip
     pay = a.has_pay()
+    if pay:
+        out += pay_paths()
     for i in top:
         out += organisation_paths(i, pay)
     return list(dict.fromkeys(out))

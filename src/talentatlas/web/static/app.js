@@ -305,6 +305,7 @@ async function payPage(q) {
     page.innerHTML += `<p class="muted nodata">This warehouse holds no pay records: add pay files (OEWS, LCA filings, prevailing wages, offers) and rebuild it.</p>`;
     return;
   }
+  // the defaults are the ones the server warms (web/warm.py: PAY_FAMILY, PAY_AREAS)
   const family = FAMILIES.includes(q.get("family")) ? q.get("family") : "software-engineer";
   const areas = q.getAll("area").length ? q.getAll("area") : ["San Jose", "Seattle", "New York"];
   const currency = CURRENCIES.includes(q.get("currency")) ? q.get("currency") : "USD";
