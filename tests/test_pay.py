@@ -660,3 +660,60 @@ def test_fetch_gets_the_bls_and_dol_releases(tmp_path: Path, shared_data: Path, 
     assert mine == want and len(mine) > 500
     lca = filings.read(files[1].path, files[1].rel)
     assert (lca.records, lca.rows.num_rows, lca.quarantine.num_rows) == (13, 8, 4)
+
+
+# -- employers ------------------------------------------------------------------------------
+
+
+def _employer_registry():
+    """A small registry: companies at home and abroad, a tie the corrections settle, a
+    university, and a first word many organisations share."""
+    from talentatlas.resolve.matcher import AffiliationMatcher
+    from talentatlas.resolve.registry import Institutions
+
+    reg = Institutions()
+    for rid, name, country, types, aliases in [
+        ("0amzn", "Amazon (United States)", "US", ["company"], []),
+        ("0dell", "Dell (Ireland)", "IE", ["company"], []),
+        ("0infy", "Infosys (India)", "IN", ["company"], []),
+        ("0tot", "Total (France)", "FR", ["company"], []),
+        ("0zeiss", "Carl Zeiss (Germany)", "DE", ["company"], []),
+        ("0fhg", "Fraunhofer Society", "DE", ["nonprofit"], []),
+        ("0sri", "SRI (United States)", "US", ["nonprofit"], []),
+        ("0penn", "University of Pennsylvania", "US", ["education"], []),
+        ("0meta", "Meta (United States)", "US", ["company"], ["Facebook"]),
+        ("local:meta", "Meta (United States)", "US", ["company"], ["Facebook"]),
+        *[(f"0sri{i}", f"Sri Venkateswara College {i}", "IN", ["education"], [])
+          for i in range(10)],
+    ]:  # fmt: skip
+        reg.add(rid, name, country, types, aliases, [])
+    return AffiliationMatcher(reg)
+
+
+def test_employers_link_at_home_abroad_and_not_to_namesakes() -> None:
+    from talentatlas.pay.employers import link
+
+    m = _employer_registry()
+    names = {
+        "Amazon Web Services, Inc.": "0amzn",  # leading words, at home
+        "Infosys Limited": "0infy",  # its own name, abroad (a company)
+        "Dell Inc.": "0dell",
+        "Dell Marketing L.P.": "0dell",  # leading words abroad, "Dell" files too
+        "Carl Zeiss Meditec Inc": None,  # leading words abroad, no "Carl Zeiss" filing
+        "Total System Services LLC": None,  # no employer "Total"
+        "Fraunhofer USA": None,  # abroad, but not a company
+        "Sri Technology Solutions": None,  # "Sri" begins ten organisations' names
+        "Trustees of the University of Pennsylvania": "0penn",
+        "Facebook, Inc.": "local:meta",  # a tie the corrections settle
+        "Facebook Services, Inc.": "local:meta",  # ... for leading words too
+    }
+    got = link(m, list(names), ["US"] * len(names)).to_pylist()
+    assert {r["employer"]: r["institution_id"] for r in got} == names
+    how = {r["employer"]: r["how"] for r in got}
+    assert how["Infosys Limited"] == "name, elsewhere"
+    assert how["Dell Marketing L.P."] == "leading words (dell), elsewhere"
+    # the same links in any order; a bare name in another country corroborates nothing
+    back = link(m, list(names)[::-1], ["US"] * len(names)).to_pylist()
+    assert {r["employer"]: r["institution_id"] for r in back} == names
+    other = link(m, ["Dell Inc.", "Dell Marketing L.P."], ["IN", "US"]).to_pylist()
+    assert [r["institution_id"] for r in other] == ["0dell", None]

@@ -7,6 +7,7 @@ real headless Chromium, asking only what the server warms."""
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import httpx
@@ -116,12 +117,36 @@ def test_occupations_levels_compare_and_an_organisations_pay(pay_site) -> None:
         ("/api/pay/compare", {"family": "research-scientist"}, 422, "area"),
         ("/api/charts/pay", {"institution": "local:ibm", "family": "research-scientist"}, 400,
          "no LCA filings with an amount match"),
+        ("/api/pay", {"area": " . "}, 400, "no OEWS area in"),
+        ("/api/pay/compare", {"family": "software-engineer", "area": " "}, 400, "no OEWS area"),
+        ("/api/pay", {"employer": "*"}, 400, "no employer name in '*'"),
+        ("/api/pay", {"employer": "IBM", "institution": "local:meta"}, 400, "not both"),
     ],
 )  # fmt: skip
 def test_bad_pay_questions_get_clear_errors(pay_site, path, params, status, says) -> None:
     _atlas, _base, client = pay_site
     r = client.get(path, params=params)
     assert r.status_code == status and says in r.text, r.text
+
+
+def test_a_warehouse_with_filings_but_no_oews_answers_the_nation(pay_site, tmp_path) -> None:
+    """Pay records without an OEWS release: the nation still holds every worksite."""
+    import duckdb
+
+    atlas, _base, _client = pay_site
+    wh = tmp_path / "w" / "atlas.duckdb"
+    wh.parent.mkdir()
+    shutil.copy(atlas.path, wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("DELETE FROM pay_occupation_wages")
+    with serving(wh, warm=False) as base, httpx.Client(base_url=base, timeout=60) as client:
+        r = client.get("/api/pay", params={"area": "national"})
+        assert r.status_code == 200 and r.json()["rows"][0]["records"] == 8
+        cmp = client.get("/api/pay/compare", params={"family": "software-engineer", "area": "us"})
+        assert [x["source"] for x in cmp.json()["rows"]] == ["dol_lca"]
+        occ = client.get("/api/pay/occupations", params={"occupation": "15-1221", "area": "US"})
+        assert occ.status_code == 200 and occ.json()["rows"] == []
+        assert client.get("/api/pay", params={"area": "CA"}).status_code == 400
 
 
 def test_a_warehouse_without_pay_says_so(sim_build) -> None:
@@ -137,7 +162,7 @@ def test_a_warehouse_without_pay_says_so(sim_build) -> None:
 def test_the_pay_page_and_an_organisations_pay_in_chromium(pay_site, tmp_path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     from talentatlas.web.service import key_of
-    from talentatlas.web.warm import organisation_paths, pay_paths
+    from talentatlas.web.warm import organisation_paths, pay_paths, warm_paths
 
     _atlas, base, client = pay_site
     assert client.get("/api/build").json()["pay"] is True
@@ -186,6 +211,10 @@ def test_the_pay_page_and_an_organisations_pay_in_chromium(pay_site, tmp_path) -
         assert page.locator("#pay-chart[data-rendered='1'] .main-svg").count() >= 1
         row = page.locator("#pay tbody tr").inner_text()
         assert "research-scientist" in row and "120,000" in row
+        # (and the server's list holds the pay page and organisations' pay answers)
+        every = warm_paths(_atlas)
+        assert set(pay_paths()) <= set(every)
+        assert any(p.startswith("/api/organisations/") and p.endswith("/pay") for p in every)
         warmed = {key_of(*x.partition("?")[::2]) for x in organisation_paths("local:meta", True)}
         for url in asked:
             rest = url.removeprefix(base)

@@ -55,9 +55,13 @@ class PayAreas:
         first area whose name contains the text."""
         areas = self._pay_areas
         t = " ".join(text.lower().replace(".", "").split())
+        if not any(ch.isalnum() for ch in t):
+            raise QueryError(f"no OEWS area in {text!r}: give a state, a city or 'national'")
         if t in {"national", "us", "usa", "united states", "nation"}:
-            a = next(a for a in areas if a["area_type"] == "national")
-            return Area("United States", a["area_code"], "national", None, [], [])
+            a = next((a for a in areas if a["area_type"] == "national"), None)
+            # (a build without OEWS: the nation still holds every worksite)
+            code = a["area_code"] if a else "N0000000"
+            return Area("United States", code, "national", None, [], [])
         if len(t) == 2 and state_code(t):
             return self._state_area(areas, state_code(t))
         metros = []

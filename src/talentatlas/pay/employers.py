@@ -58,7 +58,8 @@ GENERIC_FIRST = {
 #: University of Pennsylvania", "The Regents of the University of California")
 GOVERNING = re.compile(
     r"^(the )?(board of )?(regents|trustees|governors|visitors|president and fellows"
-    r"|rector and visitors) of (the )?(?=\w)"
+    r"|rector and visitors) of (the )?"
+    r"(?=.*\b(university|college|institute|school|academy|polytechnic)\b)"
 )
 
 
@@ -82,17 +83,20 @@ def link(
     for key, country in zip(keys, countries, strict=True):
         if (key, country) not in memo:
             memo[(key, country)] = _link_key(matcher, key, country)
-    # leading words abroad: when they are themselves an employer of the batch linked by
-    # name abroad ("dell marketing" with "dell"; not "total system services": no
-    # employer "total")
-    abroad = {k: lk.rid for (k, _c), lk in memo.items() if lk.how == "name, elsewhere"}
+    # leading words abroad: when they are themselves an employer of the batch (in the
+    # same country) linked by name abroad ("dell marketing" with "dell"; not "total
+    # system services": no employer "total"), under the rules of leading words at home
+    abroad = {k: lk.rid for k, lk in memo.items() if lk.how == "name, elsewhere"}
     for (key, country), lk in memo.items():
         if lk.rid is None and lk.how == "unmatched" and abroad:
             words = key.split()
-            for n in range(len(words) - 1, 0, -1):
+            for n in range(len(words) - 1, 0, -1) if _may_lead(words) else ():
                 lead = " ".join(words[:n])
-                if lead in abroad:
-                    memo[(key, country)] = Link(abroad[lead], f"leading words ({lead}), elsewhere")
+                if n == 1 and _shared_first_word(matcher, lead):
+                    break
+                if (lead, country) in abroad:
+                    rid = abroad[(lead, country)]
+                    memo[(key, country)] = Link(rid, f"leading words ({lead}), elsewhere")
                     break
     for name, key, country in zip(names, keys, countries, strict=True):
         lk = memo[(key, country)]
@@ -134,7 +138,7 @@ def _link_in(matcher: AffiliationMatcher, key: str, country: str | None) -> tupl
     if tied:
         return tied, "name (the corrections' record of a tie)"
     words = key.split()
-    if words and words[0] not in GENERIC_FIRST and len(words[0]) >= 3:
+    if _may_lead(words):
         for n in range(len(words) - 1, 0, -1):
             lead = " ".join(words[:n])
             if n == 1 and _shared_first_word(matcher, lead):
@@ -150,6 +154,12 @@ def _link_in(matcher: AffiliationMatcher, key: str, country: str | None) -> tupl
             if tied and lead in _names_of(matcher).get(tied, ()):
                 return tied, f"leading words ({lead}; the corrections' record of a tie)"
     return None, "unmatched"
+
+
+def _may_lead(words: list[str]) -> bool:
+    """Whether a name's leading words may be tried: a first word of three letters or
+    more that is not a generic one."""
+    return bool(words) and words[0] not in GENERIC_FIRST and len(words[0]) >= 3
 
 
 #: a first word that begins the names of this many organisations (top-level, as the

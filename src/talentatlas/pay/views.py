@@ -163,9 +163,13 @@ class PayViews(PayAreas):
         institution and its labs, ``area`` an OEWS area's worksites; the rest as
         :class:`PayQuery` has them. Returns the query and the institution the employer
         name was taken for (``None``: none)."""
+        if employer and institution_id:
+            raise QueryError("give an employer's name or an institution id, not both")
+        if employer is not None and not employer_key(employer):
+            raise QueryError(f"no employer name in {employer!r}")
         best, ids = self.employer_institutions(employer) if employer else (None, [])
         if institution_id:
-            ids = [*ids, *self.descendants(institution_id)]
+            ids = self.descendants(institution_id)
         q = PayQuery(employer=employer, institution_ids=ids,
                      area=self.pay_area(area) if area else None, **filters)  # type: ignore[arg-type]  # fmt: skip
         return q, best
