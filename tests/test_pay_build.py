@@ -10,6 +10,7 @@ import pytest
 
 from conftest import make_settings
 from talentatlas.api import Atlas
+from talentatlas.config import Settings
 from talentatlas.pay.currency import Rates
 from talentatlas.pay.views import PayQuery
 from talentatlas.pipeline import build
@@ -84,13 +85,18 @@ def write_pay_files(data: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def pay_world(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("payworld")
+def build_pay_world(root: Path) -> Settings:
+    """A small simulated world with the planted pay files under ``root``, built."""
     simulate(seed=3, n_people=40, noise=0.0).write(root / "data")
     write_pay_files(root / "data")
     s = make_settings(root)
     build(s)
+    return s
+
+
+@pytest.fixture(scope="module")
+def pay_world(tmp_path_factory: pytest.TempPathFactory):
+    s = build_pay_world(tmp_path_factory.mktemp("payworld"))
     with Atlas.open(s.warehouse) as atlas:
         yield atlas, s
 

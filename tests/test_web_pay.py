@@ -14,24 +14,17 @@ import httpx
 import pyarrow.csv as pacsv
 import pytest
 
-from conftest import make_settings
 from talentatlas.api import Atlas
 from talentatlas.pay.views import KINDS, PayQuery
-from talentatlas.pipeline import build
-from talentatlas.sources.simulated import simulate
 from talentatlas.web.server import serving
-from test_pay_build import write_pay_files
+from test_pay_build import build_pay_world
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
 def pay_site(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("paysite")
-    simulate(seed=3, n_people=40, noise=0.0).write(root / "data")
-    write_pay_files(root / "data")
-    s = make_settings(root)
-    build(s)
+    s = build_pay_world(tmp_path_factory.mktemp("paysite"))
     with (
         Atlas.open(s.warehouse) as atlas,
         serving(s.warehouse) as base,
