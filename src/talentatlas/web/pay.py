@@ -53,24 +53,18 @@ class PayFilters:
     city: str | None = None
     area: str | None = None
 
-    def query(self, a: Atlas) -> PayQuery:
-        if self.institution:
-            _org(a, self.institution)
+    def query(self, a: Atlas) -> tuple[PayQuery, str]:
+        """The :class:`PayQuery` these filters make, and the filters in words (an
+        institution by its name)."""
+        name = _org(a, self.institution)["name"] if self.institution else None
         q, _best = a.pay_query(
             employer=self.employer, institution_id=self.institution, area=self.area,
             family=self.family, seniority=self.seniority, since=self.year_min,
             until=self.year_max, state=self.state, city=self.city,
         )  # fmt: skip
-        return q
-
-    def label(self, a: Atlas | None = None) -> str:
-        """The filters in words (``a``: an institution by its name)."""
-        parts = [(k, v) for k, v in vars(self).items() if v is not None]
-        if a is not None and self.institution:
-            found = a.find_institutions(self.institution, limit=1).to_pylist()
-            name = found[0]["name"] if found else self.institution
-            parts = [(k, name if k == "institution" else v) for k, v in parts]
-        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in parts) or "all records"
+        parts = [(k, name if k == "institution" else v) for k, v in vars(self).items()
+                 if v is not None]  # fmt: skip
+        return q, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in parts) or "all records"
 
 
 def pay_filters(
@@ -137,11 +131,12 @@ def add_pay(app: FastAPI, send: Send) -> None:
         fmt: fmt_q = "json",
     ) -> Response:
         def make(a: Atlas) -> Answer:
-            t = _with_pay(a).pay_summary(
-                f.query(a), by=tuple(by or ()), source=SOURCES[source], currency=currency,
+            q, what = f.query(_with_pay(a))
+            t = a.pay_summary(
+                q, by=tuple(by or ()), source=SOURCES[source], currency=currency,
                 top=top,
             )  # fmt: skip
-            return _answer(t, fmt, filters=f.label(a))
+            return _answer(t, fmt, filters=what)
 
         return send(request, make)
 
@@ -202,7 +197,8 @@ def add_pay(app: FastAPI, send: Send) -> None:
         fmt: fmt_q = "json",
     ) -> Response:
         def make(a: Atlas) -> Answer:
-            ids = _org(_with_pay(a), institution_id)
+            _org(_with_pay(a), institution_id)
+            ids = a.descendants(institution_id)
             return _answer(a.org_pay(ids, since=year_min, currency=currency), fmt)
 
         return send(request, make)
@@ -220,9 +216,9 @@ def add_pay(app: FastAPI, send: Send) -> None:
     ) -> Response:
         def make(a: Atlas) -> Answer:
             src = SOURCES[source]
-            t = _with_pay(a).pay_summary(f.query(a), by=(by,), source=src, currency=currency,
+            q, what = f.query(_with_pay(a))
+            t = a.pay_summary(q, by=(by,), source=src, currency=currency,
                                          top=top)  # fmt: skip
-            what = f.label(a)
             if not t.num_rows:
                 raise QueryError(f"no {'LCA filings' if src == 'dol_lca' else 'offers'} with "
                                  f"an amount match {what}")  # fmt: skip
@@ -259,8 +255,9 @@ def _compare(a: Atlas, family: str, areas: list[str], currency: str,
     return _with_pay(a).pay_compare(family, areas, currency=currency, since=since)
 
 
-def _org(a: Atlas, institution_id: str) -> list[str]:
+def _org(a: Atlas, institution_id: str) -> dict:
+    """The institution of this id (its ``find_institutions`` row); 404 when none."""
     found = a.find_institutions(institution_id, limit=1).to_pylist()
     if not found or found[0]["institution_id"] != institution_id:
         raise NotFound(f"no organisation {institution_id!r}; find one at /api/organisations")
-    return a.descendants(institution_id)
+    return found[0]
